@@ -1,0 +1,74 @@
+"""SyncPortal: the developer portal for onboarding practices onto the Synchronizer."""
+
+from flask import Flask
+
+from portal import config as settings
+from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
+
+
+def create_app(config: type[settings.Config] | str | None = None, **overrides) -> Flask:
+    """Build the app. Reads top to bottom as the list of what SyncPortal is made of."""
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_path=str(settings.INSTANCE),
+    )
+    load_config(app, config, overrides)
+    register_extensions(app)
+    register_security(app)
+    register_blueprints(app)
+    register_admin(app)
+    register_commands(app)
+    return app
+
+
+def load_config(app: Flask, config, overrides: dict) -> None:
+    # Settings come from the environment; production refuses to start without a secret key.
+    app.config.from_object(config if isinstance(config, type) else settings.load(config))
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development and tests.")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        settings.INSTANCE.mkdir(exist_ok=True)
+
+
+def register_extensions(app: Flask) -> None:
+    # Database, migrations, sessions, mail, CSRF on every POST, and API rate limits.
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
+    from portal import auth
+
+    auth.init_login(app, login_manager)
+    mail.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_security(app: Flask) -> None:
+    # Security headers on every response and JSON-or-HTML error pages.
+    from portal import security
+
+    security.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    # Public pages, sign-in and sign-up.
+    from portal import auth, public
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+
+
+def register_admin(app: Flask) -> None:
+    # Two Flask-Admin consoles: /portal for organizations, /ops for staff.
+    from portal.admin_views import init_admin
+
+    init_admin(app)
+
+
+def register_commands(app: Flask) -> None:
+    # flask demo, create-staff, outbox send, ...
+    from portal import cli
+
+    cli.init_app(app)

@@ -1,0 +1,31 @@
+"""The two Flask-Admin consoles, built inside the app factory: `/portal` and `/ops`."""
+
+from flask import Flask
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from portal.admin_views import ops, portal_home, portal_lists
+from portal.admin_views.base import current_mode
+
+
+def init_admin(app: Flask) -> tuple[Admin, Admin]:
+    app.context_processor(lambda: {"current_mode": current_mode})
+    portal = Admin(
+        app,
+        name="SyncPortal",
+        url="/portal",
+        endpoint="portal",
+        index_view=portal_home.PortalHomeView(name="Home", url="/portal", endpoint="portal"),
+        theme=Bootstrap4Theme(base_template="portal/master.html", fluid=True),
+    )
+    portal_lists.register(portal)
+    console = Admin(
+        app,
+        name="SyncPortal Ops",
+        url="/ops",
+        endpoint="ops",
+        index_view=ops.OpsHomeView(name="Queues", url="/ops", endpoint="ops"),
+        theme=Bootstrap4Theme(base_template="ops/master.html", fluid=True),
+    )
+    ops.register(console)
+    return portal, console

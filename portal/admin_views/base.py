@@ -1,0 +1,167 @@
+"""Base classes for both consoles.
+
+`PortalModelView` scopes every read and write of `/portal` to the signed-in user's
+organization: lists, counts, the edit/details/delete views, relationship choices, ajax
+lookups, the ids an action receives, and the organization set on save.
+"""
+
+from flask import abort, redirect, request, session, url_for
+from flask_admin import AdminIndexView
+from flask_admin.contrib.sqla import ModelView
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import Mode
+from portal.services import tenancy
+
+ROW_VIEWS = {"edit_view": "can_edit", "details_view": "can_view_details",
+             "delete_view": "can_delete", "create_view": "can_create"}  # fmt: skip
+
+
+def current_mode() -> Mode:
+    """The header's Test/Production switch; production only once the org is upgraded."""
+    organization = getattr(current_user, "organization", None)
+    if session.get("mode") == Mode.PRODUCTION and organization and organization.production_enabled:
+        return Mode.PRODUCTION
+    return Mode.SANDBOX
+
+
+def _signed_in() -> bool:
+    return current_user.is_authenticated
+
+
+def _refuse(name: str):
+    if not _signed_in():
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+class _Guarded:
+    """Shared access rules: anonymous users go to sign-in, the wrong kind of user gets 403."""
+
+    admin_only = False
+
+    def is_accessible(self) -> bool:
+        return _signed_in() and self.allows(current_user)
+
+    def allows(self, user) -> bool:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def inaccessible_callback(self, name, **kwargs):
+        return _refuse(name)
+
+
+class PortalAccess(_Guarded):
+    def allows(self, user) -> bool:
+        return user.organization_id is not None and (user.is_admin or not self.admin_only)
+
+
+class OpsAccess(_Guarded):
+    def allows(self, user) -> bool:
+        return bool(user.is_staff)
+
+
+class PortalIndexBase(PortalAccess, AdminIndexView):
+    pass
+
+
+class OpsIndexBase(OpsAccess, AdminIndexView):
+    pass
+
+
+class _BaseModelView(ModelView):
+    page_size = 20
+    can_set_page_size = True
+    named_filter_urls = True
+    can_create = can_edit = can_delete = False
+    can_view_details = True
+    can_export = True
+    column_default_sort = ("id", True)
+
+    def __init__(self, model, name=None, **kwargs):
+        super().__init__(model, db.session, name=name, **kwargs)
+
+    def _handle_view(self, name, **kwargs):
+        # A disabled row view is a page that does not exist, not a redirect to the list.
+        refused = super()._handle_view(name, **kwargs)
+        if refused is None and name in ROW_VIEWS and not getattr(self, ROW_VIEWS[name]):
+            abort(404)
+        return refused
+
+
+class OpsModelView(OpsAccess, _BaseModelView):
+    """A staff list over every organization."""
+
+
+class PortalModelView(PortalAccess, _BaseModelView):
+    """A list scoped to the current organization (and mode where `mode_scoped`)."""
+
+    mode_scoped = False
+
+    def scope(self):
+        mode = current_mode() if self.mode_scoped else None
+        return tenancy.visible(self.model, current_user.organization, mode)
+
+    def get_query(self):
+        return super().get_query().filter(self.scope())
+
+    def get_count_query(self):
+        return super().get_count_query().filter(self.scope())
+
+    def get_one(self, id):
+        if not str(id).isdigit():
+            abort(404)
+        found = self.get_query().filter(self.model.id == int(id)).one_or_none()
+        if found is None:
+            abort(404)
+        return found
+
+    def handle_action(self, return_view=None):
+        ids = request.form.getlist("rowid")
+        if not all(i.isdigit() for i in ids):
+            abort(404)
+        wanted = {int(i) for i in ids}
+        found = {row.id for row in self.get_query().filter(self.model.id.in_(wanted))}
+        if found != wanted:
+            abort(404)
+        return super().handle_action(return_view)
+
+    def create_form(self, obj=None):
+        return self._scope_choices(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return self._scope_choices(super().edit_form(obj))
+
+    def _scope_choices(self, form):
+        for field in form:
+            model = _field_model(field)
+            if model is not None:
+                field.query = db.session.query(model).filter(
+                    tenancy.visible(model, current_user.organization)
+                )
+        return form
+
+    def _create_ajax_loader(self, name, options):
+        loader = super()._create_ajax_loader(name, options)
+        unscoped = loader.get_query
+
+        def scoped_query():
+            return unscoped().filter(tenancy.visible(loader.model, current_user.organization))
+
+        loader.get_query = scoped_query
+        loader.get_one = lambda pk: scoped_query().filter(loader.model.id == pk).one_or_none()
+        return loader
+
+    def on_model_change(self, form, model, is_created):
+        if hasattr(model, "organization_id"):
+            model.organization_id = current_user.organization_id
+
+
+def _field_model(field):
+    query_factory = getattr(field, "query_factory", None)
+    if query_factory is None:
+        return None
+    try:
+        return query_factory().column_descriptions[0]["entity"]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None

@@ -1,0 +1,122 @@
+"""The staff console `/ops`: every organization, every queue."""
+
+from flask_admin import Admin, expose
+
+from portal.admin_views.base import OpsIndexBase, OpsModelView
+from portal.models import (
+    AccessRequest,
+    ActivationRequest,
+    AuditEvent,
+    Enrollment,
+    ImportBatch,
+    Institution,
+    Organization,
+    OutboundEmail,
+    Sync,
+    UpgradeRequest,
+    User,
+)
+from portal.services import dashboards
+
+SECRET_COLUMNS = [
+    "password_hash", "product_key_digest", "product_key_encrypted", "agent_token_digest",
+    "extension_token_encrypted", "credentials_password_encrypted", "token_digest", "content",
+]  # fmt: skip
+
+
+class OpsHomeView(OpsIndexBase):
+    @expose("/")
+    def index(self):
+        return self.render("ops/home.html", queues=dashboards.ops_queue_sizes())
+
+
+class StaffView(OpsModelView):
+    column_exclude_list = SECRET_COLUMNS
+    column_details_exclude_list = SECRET_COLUMNS
+    column_export_exclude_list = SECRET_COLUMNS
+
+
+class OrganizationsView(StaffView):
+    column_searchable_list = ["name", "slug"]
+    column_filters = ["production_enabled"]
+
+
+class UsersView(StaffView):
+    column_list = ["email", "name", "organization", "is_admin", "is_staff", "last_login_at"]
+    column_searchable_list = ["email", "name"]
+    column_filters = ["is_admin", "is_staff"]
+
+
+class InstitutionsView(StaffView):
+    column_list = ["name", "subdomain", "mode", "city", "state", "zip_code", "phone_number"]
+    column_searchable_list = ["name", "subdomain"]
+    column_filters = ["mode", "state"]
+
+
+class EnrollmentsView(StaffView):
+    column_list = ["organization", "institution", "mode", "status", "status_reason", "created_at"]
+    column_filters = ["status", "mode"]
+
+
+class SyncsView(StaffView):
+    column_list = [
+        "institution",
+        "ehr",
+        "install_method",
+        "server_name",
+        "status",
+        "last_read_at",
+        "last_write_at",
+    ]
+    column_filters = ["status", "install_method", "ehr"]
+
+
+class StatusQueueView(StaffView):
+    column_filters = ["status"]
+
+
+class OutboxView(StaffView):
+    column_list = [
+        "created_at",
+        "recipient",
+        "subject",
+        "template",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
+    column_filters = ["status", "template"]
+    column_searchable_list = ["recipient"]
+
+
+class AuditView(StaffView):
+    column_list = [
+        "created_at",
+        "organization",
+        "actor_email",
+        "action",
+        "target_type",
+        "target_id",
+        "ip_address",
+    ]
+    column_filters = ["action", "actor_email"]
+    column_default_sort = ("created_at", True)
+
+
+def register(admin: Admin) -> None:
+    views = [
+        (OrganizationsView, Organization, "Organizations"),
+        (UsersView, User, "Users"),
+        (InstitutionsView, Institution, "Institutions"),
+        (EnrollmentsView, Enrollment, "Enrollments"),
+        (SyncsView, Sync, "Syncs"),
+        (StatusQueueView, UpgradeRequest, "Upgrade requests"),
+        (StatusQueueView, ActivationRequest, "Activation requests"),
+        (StatusQueueView, AccessRequest, "Access requests"),
+        (StatusQueueView, ImportBatch, "Imports"),
+        (OutboxView, OutboundEmail, "Outbound email"),
+        (AuditView, AuditEvent, "Audit log"),
+    ]
+    for view, model, name in views:
+        admin.add_view(view(model, name, endpoint=f"ops_{model.__tablename__}"))

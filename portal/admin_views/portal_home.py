@@ -1,0 +1,33 @@
+"""The portal home: the sandbox institution, what is left to do, and the mode switch."""
+
+from flask import flash, redirect, request, session, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from portal.admin_views.base import PortalIndexBase, current_mode
+from portal.models import Mode
+from portal.services import dashboards
+
+
+class PortalHomeView(PortalIndexBase):
+    @expose("/")
+    def index(self):
+        organization = current_user.organization
+        return self.render(
+            "portal/home.html",
+            sandbox=dashboards.sandbox_summary(organization),
+            todo_count=dashboards.todo_count(organization, current_mode()),
+        )
+
+    @expose("/mode", methods=["POST"])
+    def switch_mode(self):
+        wanted = request.form.get("mode")
+        if wanted == Mode.PRODUCTION and not current_user.organization.production_enabled:
+            flash("Production mode opens once your organization's upgrade is approved.", "warning")
+        elif wanted in (Mode.SANDBOX, Mode.PRODUCTION):
+            session["mode"] = wanted
+        return redirect(_same_site(request.form.get("next")) or url_for("portal.index"))
+
+
+def _same_site(target: str | None) -> str | None:
+    return target if target and target.startswith("/") and not target.startswith("//") else None

@@ -1,0 +1,102 @@
+"""Sign-up, sign-in, sign-out and password reset pages."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+
+from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from portal.services import PortalError, RateLimited, accounts
+
+bp = Blueprint("auth", __name__)
+
+
+def init_login(app, login_manager: LoginManager) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.user_loader(accounts.load_session_user)
+
+
+def home_for(user) -> str:
+    return url_for("ops.index") if user.is_staff else url_for("portal.index")
+
+
+@bp.route("/signup", methods=["GET", "POST"])
+def signup():
+    form = SignupForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.signup(
+                organization_name=form.organization_name.data,
+                name=form.name.data,
+                email_address=form.email.data,
+                password=form.password.data,
+            )
+        except PortalError as error:
+            form.email.errors.append(str(error))
+        else:
+            login_user(user)
+            flash("Welcome! Your sandbox practice is ready.", "success")
+            return redirect(url_for("portal.index"))
+    return render_template("auth/signup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                form.email.data, form.password.data, address=request.remote_addr
+            )
+        except RateLimited as error:
+            flash(str(error), "danger")
+            status = 429
+        except PortalError as error:
+            flash(str(error), "danger")
+            status = 401
+        else:
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    accounts.logout(current_user._get_current_object())
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        accounts.request_password_reset(form.email.data)
+        flash("If an account uses that address, a reset link is on its way.", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot_password.html", form=form)
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if accounts.find_reset_token(token) is None:
+        return render_template("auth/link_invalid.html"), 404
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(token, form.password.data)
+        except PortalError as error:
+            flash(str(error), "danger")
+        else:
+            flash("Your password is changed. Sign in with it.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset_password.html", form=form)
+
+
+def _safe_next(target: str | None) -> str | None:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None

@@ -1,0 +1,52 @@
+"""`flask` commands. Each parses its arguments, calls one service, and reports."""
+
+import click
+from flask import Flask
+
+from portal.services import PortalError, accounts, demo, outbox
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(create_staff)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(outbox_group)
+
+
+@click.command("create-staff")
+@click.argument("email")
+@click.option("--name", default="")
+@click.password_option(help="Asked for when not given.")
+def create_staff(email: str, name: str, password: str) -> None:
+    """Create an ops staff user (signs in to /ops)."""
+    try:
+        user = accounts.create_staff(email, password, name=name)
+    except PortalError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f"Staff user {user.email} created.")
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
+def demo_command(if_empty: bool) -> None:
+    """Load the demo world and print its logins."""
+    if accounts.count_users():
+        if if_empty:
+            click.echo("Database already has users; demo data not loaded.")
+            return
+        raise click.ClickException("The database already has users; use an empty database.")
+    logins = demo.load()
+    click.echo(f"Demo logins (password for all: {demo.PASSWORD}):")
+    for login in logins:
+        click.echo(f"  {login.role:<22} {login.email}")
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """The email outbox."""
+
+
+@outbox_group.command("send")
+def outbox_send() -> None:
+    """Send every email that is due (run from cron; safe to run concurrently)."""
+    sent = outbox.send_due()
+    click.echo(f"{sent} email(s) sent.")

@@ -1,0 +1,45 @@
+"""One small function per message. Each renders `templates/email/<name>.txt|html` into the
+outbox, inside the caller's transaction."""
+
+from contextlib import nullcontext
+from datetime import timedelta
+
+from flask import current_app, has_request_context, url_for
+
+from portal.models import Institution, User
+from portal.services import outbox
+
+
+def link(endpoint: str, **values) -> str:
+    """An absolute URL: from the request when there is one, else from BASE_URL (CLI, jobs)."""
+    context = (
+        nullcontext()
+        if has_request_context()
+        else current_app.test_request_context(base_url=current_app.config["BASE_URL"])
+    )
+    with context:
+        return url_for(endpoint, _external=True, **values)
+
+
+def welcome(user: User, sandbox: Institution) -> None:
+    outbox.enqueue(
+        "welcome",
+        to=user.email,
+        subject="Welcome to SyncPortal",
+        organization=user.organization,
+        user=user,
+        sandbox=sandbox,
+        portal_url=link("portal.index"),
+    )
+
+
+def password_reset(user: User, raw_token: str, ttl: timedelta) -> None:
+    outbox.enqueue(
+        "password_reset",
+        to=user.email,
+        subject="Reset your SyncPortal password",
+        organization=user.organization,
+        user=user,
+        reset_url=link("auth.reset_password", token=raw_token),
+        minutes=int(ttl.total_seconds() // 60),
+    )

@@ -1,0 +1,47 @@
+"""Use cases. Every rule lives here; entry points parse input, call one service, map errors.
+
+A public service call is one transaction: it ends with `commit()`, which also hands the
+emails written in that transaction to the mail server.
+"""
+
+from portal.extensions import db
+
+
+class PortalError(Exception):
+    """A refusal the user can act on; entry points show `str(error)` as is."""
+
+    status_code = 400
+
+
+class NotFound(PortalError):
+    status_code = 404
+
+
+class Forbidden(PortalError):
+    status_code = 403
+
+
+class Conflict(PortalError):
+    status_code = 409
+
+
+class InvalidTransition(Conflict):
+    pass
+
+
+class RateLimited(PortalError):
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+def commit() -> None:
+    """Commit the unit of work, then try to deliver the emails it queued."""
+    from portal.services import outbox
+
+    queued = db.session.info.pop("queued_email_ids", None)
+    db.session.commit()
+    if queued:
+        outbox.deliver(queued)

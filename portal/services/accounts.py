@@ -1,0 +1,181 @@
+"""Sign-up, sign-in, sign-out and password reset.
+
+Sessions carry the user's `session_version`; bumping it (logout, password reset, deletion)
+kills every copy of every older session cookie.
+"""
+
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from sqlalchemy import func, select
+
+from portal import clock, email
+from portal.extensions import db
+from portal.models import OneTimeToken, Organization, TokenPurpose, User
+from portal.services import Conflict, PortalError, audit, commit, secrets, throttling
+from portal.services.naming import unique_slug
+from portal.services.sandbox import create_demo_practice
+
+hasher = PasswordHasher()
+# Verified against when the email is unknown, so a miss costs as much time as a hit.
+_DUMMY_HASH = hasher.hash("not-a-real-password")
+
+
+class InvalidCredentials(PortalError):
+    status_code = 401
+
+    def __init__(self):
+        super().__init__("Email or password is incorrect.")
+
+
+def normalise_email(address: str) -> str:
+    return address.strip().lower()
+
+
+def find_user_by_email(address: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(address)))
+
+
+def hash_password(password: str) -> str:
+    return hasher.hash(password)
+
+
+def signup(
+    *, organization_name: str, name: str, email_address: str, password: str, welcome: bool = True
+) -> User:
+    """Create an organization, its first admin and its sandbox practice.
+
+    Raises Conflict when the email already has an account.
+    """
+    address = normalise_email(email_address)
+    if find_user_by_email(address):
+        raise Conflict("An account with this email already exists. Sign in instead.")
+    organization = Organization(
+        name=organization_name.strip(), slug=unique_slug(Organization.slug, organization_name)
+    )
+    user = User(
+        organization=organization, email=address, name=name.strip(),
+        password_hash=hash_password(password), is_admin=True,
+    )  # fmt: skip
+    db.session.add_all([organization, user])
+    db.session.flush()
+    enrollment = create_demo_practice(organization)
+    audit.record("organization.signup", actor=user, organization=organization, target=organization)
+    if welcome:
+        email.welcome(user, enrollment.institution)
+    commit()
+    return user
+
+
+def authenticate(email_address: str, password: str, *, address: str | None) -> User:
+    """Check a password under the throttle. Raises RateLimited or InvalidCredentials."""
+    keys = throttling.keys_for(email_address, address)
+    throttling.check(keys)
+    user = find_user_by_email(email_address)
+    if user is None or not _verify(user.password_hash, password):
+        throttling.record_failure(keys)
+        commit()
+        raise InvalidCredentials()
+    throttling.clear(keys)
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    user.last_login_at = clock.now()
+    audit.record("user.login", actor=user)
+    commit()
+    return user
+
+
+def _verify(password_hash: str | None, password: str) -> bool:
+    try:
+        return hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def logout(user: User) -> None:
+    """End every session of `user`: copies of the cookie stop working too."""
+    user.session_version += 1
+    audit.record("user.logout", actor=user)
+    commit()
+
+
+def load_session_user(session_id: str) -> User | None:
+    """The Flask-Login loader: "<user id>:<session version>" must match the stored version."""
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user and user.session_version == int(version) else None
+
+
+def request_password_reset(email_address: str) -> None:
+    """Email a single-use reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(email_address)
+    if user is None:
+        return
+    raw = secrets.token()
+    ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
+    db.session.add(OneTimeToken(purpose=TokenPurpose.PASSWORD_RESET, digest=secrets.digest(raw),
+                                user_id=user.id, expires_at=clock.now() + ttl))  # fmt: skip
+    audit.record("user.password_reset_requested", actor=user, target=user)
+    email.password_reset(user, raw, ttl)
+    commit()
+
+
+def find_reset_token(raw: str) -> OneTimeToken | None:
+    """The unused, unexpired reset token for `raw`, or None."""
+    token = db.session.scalar(select(OneTimeToken).where(
+        OneTimeToken.digest == secrets.digest(raw),
+        OneTimeToken.purpose == TokenPurpose.PASSWORD_RESET,
+        OneTimeToken.used_at.is_(None),
+    ))  # fmt: skip
+    return token if token and token.expires_at > clock.now() else None
+
+
+def reset_password(raw: str, new_password: str) -> User:
+    """Use a reset token once: set the password and end every existing session."""
+    token = find_reset_token(raw)
+    if token is None:
+        raise PortalError("This reset link is no longer valid. Request a new one.")
+    token.used_at = clock.now()
+    user = db.session.get(User, token.user_id)
+    user.password_hash = hash_password(new_password)
+    user.session_version += 1
+    throttling.clear(throttling.keys_for(user.email, None))
+    audit.record("user.password_reset", actor=user, target=user)
+    commit()
+    return user
+
+
+def create_staff(email_address: str, password: str, *, name: str = "") -> User:
+    """Create an ops staff user (no organization). Raises Conflict if the email is taken."""
+    address = normalise_email(email_address)
+    if find_user_by_email(address):
+        raise Conflict(f"{address} already has an account.")
+    user = User(email=address, name=name or address.split("@")[0], is_staff=True,
+                password_hash=hash_password(password))  # fmt: skip
+    db.session.add(user)
+    db.session.flush()
+    audit.record("staff.created", actor=None, target=user, email=address)
+    commit()
+    return user
+
+
+def add_member(organization: Organization, email_address: str, name: str, password: str) -> User:
+    """Add a non-admin user directly (demo data; people join through invitations)."""
+    address = normalise_email(email_address)
+    if find_user_by_email(address):
+        raise Conflict(f"{address} already has an account.")
+    user = User(organization=organization, email=address, name=name,
+                password_hash=hash_password(password))  # fmt: skip
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user.added", actor=None, organization=organization, target=user)
+    commit()
+    return user
+
+
+def count_users() -> int:
+    return db.session.scalar(select(func.count(User.id)))

@@ -1,0 +1,146 @@
+"""The email outbox: rows written with the change, delivered after commit, retried with backoff.
+
+A row is claimed (pending -> sending) by one conditional UPDATE before its message goes to the
+mail server, so two senders never deliver the same row: delivery is at most once per row.
+"""
+
+import smtplib
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_mail import Connection, Message
+from sqlalchemy import select, update
+
+from portal import clock
+from portal.extensions import db
+from portal.models import EmailStatus, Organization, OutboundEmail
+
+BACKOFF_BASE_SECONDS = 60
+BACKOFF_CAP_SECONDS = 6 * 3600
+STUCK_AFTER = timedelta(minutes=15)
+
+
+def enqueue(
+    template: str, *, to: str, subject: str, organization: Organization | None = None, **context
+) -> OutboundEmail:
+    """Render `templates/email/<template>.txt|html` into a pending row of this transaction."""
+    email = OutboundEmail(
+        template=template,
+        recipient=to,
+        subject=subject,
+        body_text=render_template(f"email/{template}.txt", **context),
+        body_html=render_template(f"email/{template}.html", **context),
+        organization_id=organization.id if organization else None,
+    )
+    db.session.add(email)
+    db.session.flush()
+    db.session.info.setdefault("queued_email_ids", []).append(email.id)
+    return email
+
+
+def deliver(ids: list[int]) -> int:
+    """Try to send the given rows now; failures stay pending for `send_due`. Returns sent count."""
+    return sum(_deliver_one(email_id) for email_id in ids)
+
+
+def send_due(limit: int = 500) -> int:
+    """Send every pending row whose retry time has come (the `flask outbox send` command)."""
+    _give_up_on_stuck()
+    due = db.session.scalars(
+        select(OutboundEmail.id)
+        .where(
+            OutboundEmail.status == EmailStatus.PENDING,
+            OutboundEmail.next_attempt_at <= clock.now(),
+        )
+        .order_by(OutboundEmail.id)
+        .limit(limit)
+    ).all()
+    return deliver(list(due))
+
+
+def retry(email: OutboundEmail) -> None:
+    """Put a failed row back in the queue (ops' *Resend*)."""
+    email.status = EmailStatus.PENDING
+    email.next_attempt_at = clock.now()
+    email.attempts = 0
+
+
+def _claim(email_id: int) -> bool:
+    result = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id == email_id,
+            OutboundEmail.status == EmailStatus.PENDING,
+            OutboundEmail.next_attempt_at <= clock.now(),
+        )
+        .values(status=EmailStatus.SENDING, next_attempt_at=clock.now())
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _deliver_one(email_id: int) -> bool:
+    if not _claim(email_id):
+        return False
+    email = db.session.get(OutboundEmail, email_id)
+    email.attempts += 1
+    try:
+        _send(email)
+    except (OSError, smtplib.SMTPException) as exc:
+        _schedule_retry(email, exc)
+        db.session.commit()
+        return False
+    email.status, email.sent_at, email.last_error = EmailStatus.SENT, clock.now(), ""
+    db.session.commit()
+    return True
+
+
+def _schedule_retry(email: OutboundEmail, exc: Exception) -> None:
+    email.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        email.status = EmailStatus.FAILED
+        return
+    delay = min(BACKOFF_BASE_SECONDS * 2 ** (email.attempts - 1), BACKOFF_CAP_SECONDS)
+    email.status, email.next_attempt_at = (
+        EmailStatus.PENDING,
+        clock.now() + timedelta(seconds=delay),
+    )
+    current_app.logger.warning("email %s not sent (%s); retry in %ss", email.id, exc, delay)
+
+
+def _give_up_on_stuck() -> None:
+    # A sender that died mid-delivery leaves a row in `sending`; we cannot know whether the
+    # server took it, so it becomes `failed` for ops to resend rather than risk a duplicate.
+    db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.status == EmailStatus.SENDING,
+            OutboundEmail.next_attempt_at < clock.now() - STUCK_AFTER,
+        )
+        .values(status=EmailStatus.FAILED, last_error="delivery state unknown (sender stopped)")
+    )
+    db.session.commit()
+
+
+class _TimeoutConnection(Connection):
+    def configure_host(self):
+        timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
+        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
+        host = smtp(self.mail.server, self.mail.port, timeout=timeout)
+        if self.mail.use_tls:
+            host.starttls()
+        if self.mail.username and self.mail.password:
+            host.login(self.mail.username, self.mail.password)
+        return host
+
+
+def _send(email: OutboundEmail) -> None:
+    message = Message(
+        subject=email.subject,
+        recipients=[email.recipient],
+        body=email.body_text,
+        html=email.body_html,
+    )
+    state = current_app.extensions["mail"]
+    with _TimeoutConnection(state) as connection:
+        connection.send(message)

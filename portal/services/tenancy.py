@@ -1,0 +1,51 @@
+"""Tenant scoping as named queries: what one organization may see of each model.
+
+Every read in `/portal` goes through `visible(model, organization)`; a model missing from
+this table is not visible to organizations at all.
+"""
+
+from sqlalchemy import false, select
+
+from portal.models import (
+    AccessRequest,
+    ActivationRequest,
+    ApiKey,
+    AuditEvent,
+    Enrollment,
+    ImportBatch,
+    Institution,
+    Invitation,
+    Location,
+    LocationGrant,
+    Mode,
+    Organization,
+    OutboundEmail,
+    Sync,
+    UpgradeRequest,
+    User,
+)
+
+OWNED = (AccessRequest, ActivationRequest, ApiKey, AuditEvent, ImportBatch, Invitation,
+         OutboundEmail, UpgradeRequest, User, Enrollment)  # fmt: skip
+
+
+def enrolled_institution_ids(organization: Organization, mode: Mode | None = None):
+    query = select(Enrollment.institution_id).where(Enrollment.organization_id == organization.id)
+    return query.where(Enrollment.mode == mode) if mode else query
+
+
+def visible(model, organization: Organization, mode: Mode | None = None):
+    """A WHERE clause limiting `model` to the rows `organization` may see (in `mode`)."""
+    if model in OWNED:
+        clause = model.organization_id == organization.id
+        if mode is not None and model is Enrollment:
+            clause = clause & (Enrollment.mode == mode)
+        return clause
+    if model is Institution:
+        return Institution.id.in_(enrolled_institution_ids(organization, mode))
+    if model in (Sync, Location):
+        return model.institution_id.in_(enrolled_institution_ids(organization, mode))
+    if model is LocationGrant:
+        enrollments = select(Enrollment.id).where(Enrollment.organization_id == organization.id)
+        return LocationGrant.enrollment_id.in_(enrollments)
+    return false()
