@@ -30,12 +30,14 @@ def create_staff(email: str, name: str, password: str) -> None:
 def demo_command(if_empty: bool) -> None:
     """Load the demo world and print its logins."""
     if accounts.count_users():
-        if if_empty:
-            click.echo("Database already has users; demo data not loaded.")
-            return
-        raise click.ClickException("The database already has users; use an empty database.")
-    logins = demo.load()
-    click.echo(f"Demo logins (password for all: {demo.PASSWORD}):")
+        if not if_empty:
+            raise click.ClickException("The database already has users; use an empty database.")
+        logins = demo.existing_logins()
+        click.echo("Database already has users; demo data not loaded again.")
+    else:
+        logins = demo.load()
+    if logins:
+        click.echo(f"Demo logins (password for all: {demo.PASSWORD}):")
     for login in logins:
         click.echo(f"  {login.role:<22} {login.email}")
 

@@ -78,6 +78,7 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_PORT = 1  # nothing listens there unless a test starts an SMTP server
+    MAIL_SUPPRESS_SEND = False  # tests talk to a real SMTP server (aiosmtpd)
     MAIL_TIMEOUT_SECONDS = 2
     RATELIMIT_ENABLED = True
 

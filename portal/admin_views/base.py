@@ -14,8 +14,12 @@ from portal.extensions import db
 from portal.models import Mode
 from portal.services import tenancy
 
-ROW_VIEWS = {"edit_view": "can_edit", "details_view": "can_view_details",
-             "delete_view": "can_delete", "create_view": "can_create"}  # fmt: skip
+ROW_VIEWS = {
+    "edit_view": "can_edit",
+    "details_view": "can_view_details",
+    "delete_view": "can_delete",
+    "create_view": "can_create",
+}
 
 
 def current_mode() -> Mode:
@@ -79,7 +83,7 @@ class _BaseModelView(ModelView):
     column_default_sort = ("id", True)
 
     def __init__(self, model, name=None, **kwargs):
-        super().__init__(model, db.session, name=name, **kwargs)
+        super().__init__(model, db, name=name, **kwargs)
 
     def _handle_view(self, name, **kwargs):
         # A disabled row view is a page that does not exist, not a redirect to the list.

@@ -19,9 +19,15 @@ from portal.models import (
 from portal.services import dashboards
 
 SECRET_COLUMNS = [
-    "password_hash", "product_key_digest", "product_key_encrypted", "agent_token_digest",
-    "extension_token_encrypted", "credentials_password_encrypted", "token_digest", "content",
-]  # fmt: skip
+    "password_hash",
+    "product_key_digest",
+    "product_key_encrypted",
+    "agent_token_digest",
+    "extension_token_encrypted",
+    "credentials_password_encrypted",
+    "token_digest",
+    "content",
+]
 
 
 class OpsHomeView(OpsIndexBase):

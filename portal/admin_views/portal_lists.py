@@ -36,9 +36,12 @@ class SyncStatusView(PortalModelView):
     column_labels = {"institution.name": "Institution", "ehr": "Health record system"}
     column_filters = ["status", "ehr"]
     column_details_exclude_list = [
-        "product_key_digest", "product_key_encrypted", "agent_token_digest",
-        "extension_token_encrypted", "credentials_password_encrypted",
-    ]  # fmt: skip
+        "product_key_digest",
+        "product_key_encrypted",
+        "agent_token_digest",
+        "extension_token_encrypted",
+        "credentials_password_encrypted",
+    ]
 
 
 class UsersView(PortalModelView):

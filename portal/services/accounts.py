@@ -56,9 +56,12 @@ def signup(
         name=organization_name.strip(), slug=unique_slug(Organization.slug, organization_name)
     )
     user = User(
-        organization=organization, email=address, name=name.strip(),
-        password_hash=hash_password(password), is_admin=True,
-    )  # fmt: skip
+        organization=organization,
+        email=address,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        is_admin=True,
+    )
     db.session.add_all([organization, user])
     db.session.flush()
     enrollment = create_demo_practice(organization)
@@ -117,8 +120,14 @@ def request_password_reset(email_address: str) -> None:
         return
     raw = secrets.token()
     ttl = timedelta(minutes=current_app.config["PASSWORD_RESET_TTL_MINUTES"])
-    db.session.add(OneTimeToken(purpose=TokenPurpose.PASSWORD_RESET, digest=secrets.digest(raw),
-                                user_id=user.id, expires_at=clock.now() + ttl))  # fmt: skip
+    db.session.add(
+        OneTimeToken(
+            purpose=TokenPurpose.PASSWORD_RESET,
+            digest=secrets.digest(raw),
+            user_id=user.id,
+            expires_at=clock.now() + ttl,
+        )
+    )
     audit.record("user.password_reset_requested", actor=user, target=user)
     email.password_reset(user, raw, ttl)
     commit()
@@ -126,11 +135,13 @@ def request_password_reset(email_address: str) -> None:
 
 def find_reset_token(raw: str) -> OneTimeToken | None:
     """The unused, unexpired reset token for `raw`, or None."""
-    token = db.session.scalar(select(OneTimeToken).where(
-        OneTimeToken.digest == secrets.digest(raw),
-        OneTimeToken.purpose == TokenPurpose.PASSWORD_RESET,
-        OneTimeToken.used_at.is_(None),
-    ))  # fmt: skip
+    token = db.session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.digest == secrets.digest(raw),
+            OneTimeToken.purpose == TokenPurpose.PASSWORD_RESET,
+            OneTimeToken.used_at.is_(None),
+        )
+    )
     return token if token and token.expires_at > clock.now() else None
 
 
@@ -154,8 +165,12 @@ def create_staff(email_address: str, password: str, *, name: str = "") -> User:
     address = normalise_email(email_address)
     if find_user_by_email(address):
         raise Conflict(f"{address} already has an account.")
-    user = User(email=address, name=name or address.split("@")[0], is_staff=True,
-                password_hash=hash_password(password))  # fmt: skip
+    user = User(
+        email=address,
+        name=name or address.split("@")[0],
+        is_staff=True,
+        password_hash=hash_password(password),
+    )
     db.session.add(user)
     db.session.flush()
     audit.record("staff.created", actor=None, target=user, email=address)
@@ -168,8 +183,9 @@ def add_member(organization: Organization, email_address: str, name: str, passwo
     address = normalise_email(email_address)
     if find_user_by_email(address):
         raise Conflict(f"{address} already has an account.")
-    user = User(organization=organization, email=address, name=name,
-                password_hash=hash_password(password))  # fmt: skip
+    user = User(
+        organization=organization, email=address, name=name, password_hash=hash_password(password)
+    )
     db.session.add(user)
     db.session.flush()
     audit.record("user.added", actor=None, organization=organization, target=user)

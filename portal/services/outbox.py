@@ -123,14 +123,18 @@ def _give_up_on_stuck() -> None:
 
 
 class _TimeoutConnection(Connection):
+    """Flask-Mail's connection with a socket timeout, reading the settings at send time."""
+
     def configure_host(self):
-        timeout = current_app.config["MAIL_TIMEOUT_SECONDS"]
-        smtp = smtplib.SMTP_SSL if self.mail.use_ssl else smtplib.SMTP
-        host = smtp(self.mail.server, self.mail.port, timeout=timeout)
-        if self.mail.use_tls:
+        config = current_app.config
+        smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
+        host = smtp(
+            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_SECONDS"]
+        )
+        if config["MAIL_USE_TLS"]:
             host.starttls()
-        if self.mail.username and self.mail.password:
-            host.login(self.mail.username, self.mail.password)
+        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
+            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         return host
 
 

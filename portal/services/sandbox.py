@@ -18,12 +18,51 @@ from portal.models import (
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
 from portal.services.naming import unique_slug
 
-FIRST = ["Ava", "Liam", "Mia", "Noah", "Zoe", "Ethan", "Ivy", "Lucas", "Nora", "Owen", "Ruby",
-         "Leo", "Emma", "Jack", "Chloe", "Mason", "Lily", "Henry", "Grace", "Elias"]  # fmt: skip
-LAST = ["Garcia", "Smith", "Nguyen", "Patel", "Johnson", "Kim", "Lopez", "Brown", "Davis",
-        "Wilson", "Clark", "Lewis", "Young", "Hall", "Allen", "Wright"]  # fmt: skip
-PROVIDERS = [("Sarah", "Chen", "1223G0001X"), ("Marcus", "Reed", "1223S0112X"),
-             ("Priya", "Shah", "1223P0221X")]  # fmt: skip
+FIRST = [
+    "Ava",
+    "Liam",
+    "Mia",
+    "Noah",
+    "Zoe",
+    "Ethan",
+    "Ivy",
+    "Lucas",
+    "Nora",
+    "Owen",
+    "Ruby",
+    "Leo",
+    "Emma",
+    "Jack",
+    "Chloe",
+    "Mason",
+    "Lily",
+    "Henry",
+    "Grace",
+    "Elias",
+]
+LAST = [
+    "Garcia",
+    "Smith",
+    "Nguyen",
+    "Patel",
+    "Johnson",
+    "Kim",
+    "Lopez",
+    "Brown",
+    "Davis",
+    "Wilson",
+    "Clark",
+    "Lewis",
+    "Young",
+    "Hall",
+    "Allen",
+    "Wright",
+]
+PROVIDERS = [
+    ("Sarah", "Chen", "1223G0001X"),
+    ("Marcus", "Reed", "1223S0112X"),
+    ("Priya", "Shah", "1223P0221X"),
+]
 OPERATORIES = ["Op 1", "Op 2", "Hygiene 1"]
 APPOINTMENT_TYPES = [("Cleaning", 60), ("Exam", 30), ("Filling", 60), ("Consultation", 30)]
 PATIENTS = 25
@@ -45,16 +84,26 @@ def create_demo_practice(organization: Organization) -> Enrollment:
         email="frontdesk@demo-practice.example",
         contact_name="Front Desk",
     )
-    location = Location(institution=institution, foreign_id="1", name=f"{name} - Main Office",
-                        street_address="100 Main Street", city="Springfield", state="IL",
-                        zip_code="62701", phone_number="(217) 555-0100")  # fmt: skip
+    location = Location(
+        institution=institution,
+        foreign_id="1",
+        name=f"{name} - Main Office",
+        street_address="100 Main Street",
+        city="Springfield",
+        state="IL",
+        zip_code="62701",
+        phone_number="(217) 555-0100",
+    )
     now = clock.now()
     enrollment = Enrollment(
-        organization=organization, institution=institution, mode=Mode.SANDBOX,
+        organization=organization,
+        institution=institution,
+        mode=Mode.SANDBOX,
         status=EnrollmentStatus.LIVE,
-    )  # fmt: skip
-    grant = LocationGrant(enrollment=enrollment, location=location, status=GrantStatus.ACTIVE,
-                          activated_at=now)  # fmt: skip
+    )
+    grant = LocationGrant(
+        enrollment=enrollment, location=location, status=GrantStatus.ACTIVE, activated_at=now
+    )
     db.session.add_all([institution, location, enrollment, grant])
     db.session.flush()
     seed_records(location, seed=institution.subdomain, today=now.date())
@@ -67,13 +116,25 @@ def seed_records(location: Location, *, seed: str, today: date) -> None:
     The same seed and day give the same data; appointments fall in the weeks around `today`.
     """
     rng = random.Random(seed)
-    providers = [Provider(location_id=location.id, foreign_id=str(i + 1), first_name=first,
-                          last_name=last, npi=npi, email=f"{first.lower()}@demo-practice.example")
-                 for i, (first, last, npi) in enumerate(PROVIDERS)]  # fmt: skip
-    operatories = [Operatory(location_id=location.id, foreign_id=str(i + 1), name=name)
-                   for i, name in enumerate(OPERATORIES)]  # fmt: skip
-    types = [AppointmentType(location_id=location.id, foreign_id=str(i + 1), name=name, minutes=m)
-             for i, (name, m) in enumerate(APPOINTMENT_TYPES)]  # fmt: skip
+    providers = [
+        Provider(
+            location_id=location.id,
+            foreign_id=str(i + 1),
+            first_name=first,
+            last_name=last,
+            npi=npi,
+            email=f"{first.lower()}@demo-practice.example",
+        )
+        for i, (first, last, npi) in enumerate(PROVIDERS)
+    ]
+    operatories = [
+        Operatory(location_id=location.id, foreign_id=str(i + 1), name=name)
+        for i, name in enumerate(OPERATORIES)
+    ]
+    types = [
+        AppointmentType(location_id=location.id, foreign_id=str(i + 1), name=name, minutes=m)
+        for i, (name, m) in enumerate(APPOINTMENT_TYPES)
+    ]
     db.session.add_all(providers + operatories + types)
     db.session.flush()
     patients = [_patient(rng, location, providers, i) for i in range(PATIENTS)]
@@ -108,10 +169,17 @@ def _appointments(rng, location, patients, providers, operatories, types, today)
     for i, (day, p, hour) in enumerate(sorted(slots)):
         kind = rng.choice(types)
         start = datetime.combine(day, time(hour), tzinfo=clock.now().tzinfo)
-        appointments.append(Appointment(
-            location_id=location.id, foreign_id=str(5000 + i), patient_id=rng.choice(patients).id,
-            provider_id=providers[p].id, operatory_id=operatories[p].id,
-            appointment_type_id=kind.id, start_time=start,
-            end_time=start + timedelta(minutes=kind.minutes), confirmed=rng.random() < 0.5,
-        ))  # fmt: skip
+        appointments.append(
+            Appointment(
+                location_id=location.id,
+                foreign_id=str(5000 + i),
+                patient_id=rng.choice(patients).id,
+                provider_id=providers[p].id,
+                operatory_id=operatories[p].id,
+                appointment_type_id=kind.id,
+                start_time=start,
+                end_time=start + timedelta(minutes=kind.minutes),
+                confirmed=rng.random() < 0.5,
+            )
+        )
     return appointments

@@ -25,8 +25,18 @@ from portal.models import (
     User,
 )
 
-OWNED = (AccessRequest, ActivationRequest, ApiKey, AuditEvent, ImportBatch, Invitation,
-         OutboundEmail, UpgradeRequest, User, Enrollment)  # fmt: skip
+OWNED = (
+    AccessRequest,
+    ActivationRequest,
+    ApiKey,
+    AuditEvent,
+    ImportBatch,
+    Invitation,
+    OutboundEmail,
+    UpgradeRequest,
+    User,
+    Enrollment,
+)
 
 
 def enrolled_institution_ids(organization: Organization, mode: Mode | None = None):

@@ -1,0 +1,50 @@
+# Two commands: `make run` serves the portal with demo data; `make test` passes the suite.
+# Both set everything up on a fresh machine (virtualenv, packages, migrations, and for the
+# tests Debian's postgresql and chromium when they are missing).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export FLASK_APP := app.py
+
+.PHONY: run test test-sqlite test-postgres install system-deps lint format bench clean
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo --if-empty
+	@echo "SyncPortal on http://$(HOST):$(PORT)  (portal: /portal/, ops: /ops/)"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+system-deps:
+	scripts/ensure-system-deps
+
+test: install system-deps test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "== test suite on SQLite =="
+	$(BIN)/pytest
+
+test-postgres: install
+	@echo "== test suite on PostgreSQL =="
+	scripts/with-postgres $(BIN)/pytest
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

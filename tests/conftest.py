@@ -1,0 +1,160 @@
+"""One app per test session on a real database (SQLite file, or PostgreSQL through
+TEST_DATABASE_URL), migrated with Alembic; every test starts from empty tables."""
+
+import os
+import re
+import threading
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from portal import create_app
+from portal.extensions import db, limiter
+from portal.services import accounts
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    url = (
+        os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db')}/test.db"
+    )
+    app = create_app("test", SQLALCHEMY_DATABASE_URI=url)
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as connection:
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _clean(app):
+    """Empty every table before each test and give it an app context."""
+    with app.app_context():
+        _empty_tables()
+        limiter.reset()
+        yield
+        db.session.remove()
+
+
+def _empty_tables() -> None:
+    tables = [t.name for t in db.metadata.sorted_tables]
+    with db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(text(f"DELETE FROM {name}"))
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context (session, `g`), as in production, even though
+    the test itself holds one open."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = IsolatedClient
+    return app.test_client()
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the form on `path` (tests post forms as a browser would)."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+
+
+def login(client, email: str, password: str = PASSWORD, address: str = "127.0.0.1"):
+    token = csrf_token(client, "/login")
+    return client.post(
+        "/login",
+        data={"csrf_token": token, "email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def signup(org: str, email: str, name: str = "Dev Eloper"):
+    return accounts.signup(
+        organization_name=org, name=name, email_address=email, password=PASSWORD, welcome=False
+    )
+
+
+@pytest.fixture
+def org_admin():
+    return signup("Alpha Apps", "alice@alpha.example", "Alice Admin")
+
+
+class Mailbox:
+    """Messages received by the test SMTP server."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
+
+    def bodies_to(self, address: str) -> list[str]:
+        return [m.get_body(("plain",)).get_content() for m in self.messages if address in m["To"]]
+
+
+@pytest.fixture
+def smtp_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mail_settings(app, smtp_port):
+    """Point the app's mail settings at `smtp_port` on loopback (nothing listens there yet)."""
+    previous = app.config["MAIL_SERVER"], app.config["MAIL_PORT"]
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_port)
+    yield smtp_port
+    app.config["MAIL_SERVER"], app.config["MAIL_PORT"] = previous
+
+
+@pytest.fixture
+def start_mailbox(mail_settings):
+    """Start a real SMTP server (aiosmtpd) on the app's mail port; returns its Mailbox."""
+    controllers = []
+
+    def start() -> Mailbox:
+        box = Mailbox()
+        controller = Controller(box, hostname="127.0.0.1", port=mail_settings)
+        controller.start()
+        controllers.append(controller)
+        return box
+
+    yield start
+    for controller in controllers:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox(start_mailbox):
+    return start_mailbox()
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over HTTP on loopback in a thread (for the browser and the simulator)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
