@@ -123,6 +123,7 @@ class ApiKey(db.Model):
     replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()
 
 
