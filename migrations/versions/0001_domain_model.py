@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 21:03:16.457842
+Create Date: 2026-11-24 21:09:28.835448
 
 """
 from alembic import op
@@ -11,7 +11,7 @@ import portal.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = "0001"
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
