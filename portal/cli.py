@@ -1,7 +1,7 @@
 """`flask` commands. Each parses its arguments, calls one service, and reports."""
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 
 from portal.services import PortalError, accounts, demo, outbox
 
@@ -27,19 +27,39 @@ def create_staff(email: str, name: str, password: str) -> None:
 
 @click.command("demo")
 @click.option("--if-empty", is_flag=True, help="Do nothing when the database already has users.")
-def demo_command(if_empty: bool) -> None:
-    """Load the demo world and print its logins."""
+@click.option("--new-key", is_flag=True, help="Rotate the demo sandbox API key and print it.")
+def demo_command(if_empty: bool, new_key: bool) -> None:
+    """Load the demo world and print its logins and sandbox API key."""
+    access = None
     if accounts.count_users():
-        if not if_empty:
+        if not (if_empty or new_key):
             raise click.ClickException("The database already has users; use an empty database.")
         logins = demo.existing_logins()
         click.echo("Database already has users; demo data not loaded again.")
     else:
-        logins = demo.load()
+        logins, access = demo.load()
+    if new_key:
+        try:
+            access = demo.new_sandbox_key()
+        except PortalError as error:
+            raise click.ClickException(str(error)) from error
     if logins:
         click.echo(f"Demo logins (password for all: {demo.PASSWORD}):")
     for login in logins:
         click.echo(f"  {login.role:<22} {login.email}")
+    if access:
+        _print_sandbox_access(access)
+    elif logins:
+        click.echo(
+            "The sandbox API key was shown when it was created; `flask demo --new-key` rotates it."
+        )
+
+
+def _print_sandbox_access(access: demo.SandboxAccess) -> None:
+    base = current_app.config["BASE_URL"]
+    click.echo(f"Sandbox API key (shown once): {access.key}")
+    click.echo(f"  subdomain {access.subdomain}, location_id {access.location_id}")
+    click.echo(f'  curl -s -X POST {base}/api/authenticates -H "Authorization: {access.key}"')
 
 
 @click.group("outbox")

@@ -43,3 +43,28 @@ def password_reset(user: User, raw_token: str, ttl: timedelta) -> None:
         reset_url=link("auth.reset_password", token=raw_token),
         minutes=int(ttl.total_seconds() // 60),
     )
+
+
+def invitation(invitation, raw_token: str, inviter: User) -> None:
+    outbox.enqueue(
+        "invitation",
+        to=invitation.email,
+        subject=f"{inviter.name} invited you to {invitation.organization.name} on SyncPortal",
+        organization=invitation.organization,
+        invitation=invitation,
+        inviter=inviter,
+        accept_url=link("invitations.accept", token=raw_token),
+    )
+
+
+def upgrade_decided(upgrade, requester: User | None) -> None:
+    """To the billing address and the admin who asked."""
+    for address in sorted({upgrade.billing_email} | ({requester.email} if requester else set())):
+        outbox.enqueue(
+            "upgrade_decided",
+            to=address,
+            subject=f"Your SyncPortal upgrade request was {upgrade.status.value}",
+            organization=upgrade.organization,
+            upgrade=upgrade,
+            portal_url=link("portal.index"),
+        )

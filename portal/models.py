@@ -93,10 +93,10 @@ class Invitation(db.Model):
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     last_sent_at: Mapped[datetime] = now_column()
-    sends_in_window: Mapped[int] = mapped_column(default=1)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = now_column()
     organization: Mapped[Organization] = relationship()
+    invited_by: Mapped["User | None"] = relationship()
 
 
 class ApiKey(db.Model):

@@ -4,6 +4,8 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal.services import PortalError
+
 # Flask-Admin's list and action templates use inline onclick handlers, so scripts need
 # 'unsafe-inline' (a nonce would disable it); everything is served from our own origin.
 CSP = "; ".join(
@@ -26,6 +28,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(PortalError, _portal_error)
 
 
 def _headers(response):
@@ -37,6 +40,11 @@ def _headers(response):
     if request.is_secure:
         response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
     return response
+
+
+def _portal_error(error: PortalError):
+    # A service refusal that no view caught: its status and message are safe to show.
+    return _page(error.status_code, "Not possible", str(error))
 
 
 def _csrf_error(error: CSRFError):

@@ -15,6 +15,20 @@ def test_demo_loads_a_world_once_and_prints_its_logins(app):
     assert "admin@acme.example" in again.output  # the logins are printed every time
 
 
+def test_demo_prints_a_working_sandbox_key_and_can_rotate_it(app):
+    from portal.services import api_keys
+
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo"]).output
+    key = first.split("Sandbox API key (shown once): ")[1].split()[0]
+    assert api_keys.find_usable(key) is not None
+    assert f'-H "Authorization: {key}"' in first and "/api/authenticates" in first
+    second = runner.invoke(args=["demo", "--new-key"]).output
+    new_key = second.split("Sandbox API key (shown once): ")[1].split()[0]
+    assert new_key != key
+    assert api_keys.find_usable(key) is None and api_keys.find_usable(new_key) is not None
+
+
 def test_create_staff_makes_an_ops_user_and_refuses_duplicates(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["create-staff", "olive@ops.example", "--password", "pw-12345678"])

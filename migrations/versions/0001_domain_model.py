@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-24 21:09:28.835448
+Create Date: 2026-11-24 21:10:52.271455
 
 """
 from alembic import op
@@ -275,7 +275,6 @@ def upgrade():
     sa.Column('invited_by_id', sa.Integer(), nullable=True),
     sa.Column('expires_at', portal.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_sent_at', portal.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('sends_in_window', sa.Integer(), nullable=False),
     sa.Column('accepted_at', portal.db_types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('created_at', portal.db_types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['invited_by_id'], ['users.id'], name=op.f('fk_invitations_invited_by_id_users'), ondelete='SET NULL'),

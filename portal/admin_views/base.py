@@ -5,14 +5,14 @@ organization: lists, counts, the edit/details/delete views, relationship choices
 lookups, the ids an action receives, and the organization set on save.
 """
 
-from flask import abort, redirect, request, session, url_for
+from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import Mode
-from portal.services import tenancy
+from portal.services import Forbidden, NotFound, PortalError, tenancy
 
 ROW_VIEWS = {
     "edit_view": "can_edit",
@@ -28,6 +28,23 @@ def current_mode() -> Mode:
     if session.get("mode") == Mode.PRODUCTION and organization and organization.production_enabled:
         return Mode.PRODUCTION
     return Mode.SANDBOX
+
+
+def attempt(call, *args, success: str | None = None, **kwargs) -> bool:
+    """Run a service call from a view: refusals become a flash message, while Forbidden and
+    NotFound become 403 and 404 so nothing leaks. Returns whether the call succeeded."""
+    try:
+        call(*args, **kwargs)
+    except Forbidden:
+        abort(403)
+    except NotFound:
+        abort(404)
+    except PortalError as error:
+        flash(str(error), "danger")
+        return False
+    if success:
+        flash(success, "success")
+    return True
 
 
 def _signed_in() -> bool:

@@ -3,6 +3,7 @@
 from flask_admin import Admin, expose
 
 from portal.admin_views.base import OpsIndexBase, OpsModelView
+from portal.admin_views.ops_upgrades import UpgradeRequestsView
 from portal.models import (
     AccessRequest,
     ActivationRequest,
@@ -117,7 +118,7 @@ def register(admin: Admin) -> None:
         (InstitutionsView, Institution, "Institutions"),
         (EnrollmentsView, Enrollment, "Enrollments"),
         (SyncsView, Sync, "Syncs"),
-        (StatusQueueView, UpgradeRequest, "Upgrade requests"),
+        (UpgradeRequestsView, UpgradeRequest, "Upgrade requests"),
         (StatusQueueView, ActivationRequest, "Activation requests"),
         (StatusQueueView, AccessRequest, "Access requests"),
         (StatusQueueView, ImportBatch, "Imports"),

@@ -2,7 +2,10 @@
 
 from flask_admin import Admin
 
+from portal.admin_views.api_keys import ApiKeyView
 from portal.admin_views.base import PortalModelView
+from portal.admin_views.upgrade import UpgradeView
+from portal.admin_views.users import UsersView
 from portal.models import AuditEvent, Enrollment, Sync, User
 
 
@@ -44,13 +47,6 @@ class SyncStatusView(PortalModelView):
     ]
 
 
-class UsersView(PortalModelView):
-    column_list = ["name", "email", "is_admin", "created_at", "last_login_at"]
-    column_searchable_list = ["name", "email"]
-    column_details_list = column_list
-    column_export_list = column_list
-
-
 class AuditLogView(PortalModelView):
     admin_only = True
     column_list = ["created_at", "actor_email", "action", "target_type", "target_id", "ip_address"]
@@ -61,5 +57,7 @@ class AuditLogView(PortalModelView):
 def register(admin: Admin) -> None:
     admin.add_view(InstitutionsView(Enrollment, "Institutions", endpoint="portal_institutions"))
     admin.add_view(SyncStatusView(Sync, "Sync status", endpoint="portal_syncs"))
+    admin.add_view(ApiKeyView("API Key", endpoint="portal_api_key"))
     admin.add_view(UsersView(User, "Users", endpoint="portal_users"))
+    admin.add_view(UpgradeView("Upgrade", endpoint="portal_upgrade"))
     admin.add_view(AuditLogView(AuditEvent, "Audit log", endpoint="portal_audit"))

@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass
 
-from portal.services import accounts
+from portal.models import Mode
+from portal.services import NotFound, accounts, api_keys
+from portal.services.dashboards import sandbox_summary
 
 PASSWORD = "syncportal-demo"
 
@@ -26,8 +28,15 @@ def existing_logins() -> list[Login]:
     return [login for login in LOGINS if accounts.find_user_by_email(login.email)]
 
 
-def load() -> list[Login]:
-    """An organization with an admin, a member and its sandbox; and a staff user."""
+@dataclass(frozen=True)
+class SandboxAccess:
+    key: str  # shown once, by the command that created it
+    subdomain: str
+    location_id: int
+
+
+def load() -> tuple[list[Login], SandboxAccess]:
+    """An organization with an admin, a member, its sandbox and a sandbox API key; a staff user."""
     admin = accounts.signup(
         organization_name="Acme Dental Apps",
         name="Ada Admin",
@@ -37,4 +46,23 @@ def load() -> list[Login]:
     )
     accounts.add_member(admin.organization, LOGINS[1].email, "Max Member", PASSWORD)
     accounts.create_staff(LOGINS[2].email, PASSWORD, name="Olive Ops")
-    return LOGINS
+    key = api_keys.create(admin.organization, Mode.SANDBOX, actor=admin)
+    return LOGINS, _access(admin, key.raw)
+
+
+def new_sandbox_key() -> SandboxAccess:
+    """Rotate the demo organization's sandbox key at once and return the new one."""
+    admin = accounts.find_user_by_email(LOGINS[0].email)
+    if admin is None:
+        raise NotFound("The demo organization is not loaded; run `flask demo` first.")
+    current = api_keys.current_key(admin.organization, Mode.SANDBOX)
+    if current is None:
+        new = api_keys.create(admin.organization, Mode.SANDBOX, actor=admin)
+    else:
+        new = api_keys.rotate(current, actor=admin, grace="now")
+    return _access(admin, new.raw)
+
+
+def _access(admin, raw: str) -> SandboxAccess:
+    sandbox = sandbox_summary(admin.organization)
+    return SandboxAccess(raw, sandbox.subdomain, sandbox.location_id)

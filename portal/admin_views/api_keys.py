@@ -1,0 +1,57 @@
+"""The API Key page (admins): create, see once, rotate, for the current mode."""
+
+from flask import make_response, redirect, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from portal.admin_views.base import PortalAccess, attempt, current_mode
+from portal.forms import RotateKeyForm
+from portal.services import api_keys
+
+
+class ApiKeyView(PortalAccess, BaseView):
+    admin_only = True
+
+    @expose("/")
+    def index(self):
+        mode = current_mode()
+        return self.render(
+            "portal/api_keys/index.html",
+            mode=mode,
+            keys=api_keys.keys_for(current_user.organization, mode),
+            current=api_keys.current_key(current_user.organization, mode),
+            rotate_form=RotateKeyForm(),
+        )
+
+    @expose("/create", methods=["POST"])
+    def create(self):
+        created = []
+        attempt(
+            lambda: created.append(
+                api_keys.create(current_user.organization, current_mode(), actor=_me())
+            )
+        )
+        return self._show_once(created)
+
+    @expose("/<int:key_id>/rotate", methods=["POST"])
+    def rotate(self, key_id: int):
+        form = RotateKeyForm()
+        key = api_keys.get_for(current_user.organization, key_id)
+        created = []
+        if form.validate_on_submit():
+            attempt(
+                lambda: created.append(api_keys.rotate(key, actor=_me(), grace=form.grace.data))
+            )
+        return self._show_once(created)
+
+    def _show_once(self, created):
+        # The raw key is rendered in this response only: never stored, cached or redirected.
+        if not created:
+            return redirect(url_for(".index"))
+        response = make_response(self.render("portal/api_keys/created.html", new=created[0]))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+def _me():
+    return current_user._get_current_object()

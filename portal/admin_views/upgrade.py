@@ -1,0 +1,33 @@
+"""The Upgrade page (admins): ask for production access."""
+
+from flask import redirect, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from portal.admin_views.base import PortalAccess, attempt
+from portal.forms import UpgradeForm
+from portal.services import upgrades
+
+
+class UpgradeView(PortalAccess, BaseView):
+    admin_only = True
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        organization = current_user.organization
+        form = UpgradeForm()
+        if form.validate_on_submit() and attempt(
+            upgrades.request_upgrade,
+            current_user._get_current_object(),
+            legal_name=form.legal_name.data,
+            billing_email=form.billing_email.data,
+            expected_practices=form.expected_practices.data,
+            success="Upgrade requested. We email you when it is reviewed.",
+        ):
+            return redirect(url_for(".index"))
+        return self.render(
+            "portal/upgrade/index.html",
+            form=form,
+            organization=organization,
+            pending=upgrades.pending_for(organization),
+        )

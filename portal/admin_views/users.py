@@ -1,0 +1,71 @@
+"""The Users page: members and pending invitations. Everyone sees it; only admins change it."""
+
+from flask import redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from portal.admin_views.base import PortalModelView, attempt
+from portal.forms import InviteForm
+from portal.services import invitations, members
+
+
+class UsersView(PortalModelView):
+    list_template = "portal/users/list.html"
+    column_list = ["name", "email", "is_admin", "created_at", "last_login_at"]
+    column_labels = {"is_admin": "Admin", "last_login_at": "Last sign-in"}
+    column_searchable_list = ["name", "email"]
+    column_details_list = column_list
+    column_export_list = column_list
+    column_default_sort = ("created_at", False)
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            kwargs["invitations"] = invitations.pending_for(current_user.organization)
+        return super().render(template, **kwargs)
+
+    @expose("/invite/", methods=["GET", "POST"])
+    def invite(self):
+        form = InviteForm()
+        if form.validate_on_submit() and attempt(
+            invitations.invite,
+            _me(),
+            form.email.data,
+            is_admin=form.is_admin.data,
+            success=f"Invitation sent to {form.email.data}.",
+        ):
+            return redirect(url_for(".index_view"))
+        return self.render("portal/users/invite.html", form=form)
+
+    @expose("/invitations/<int:invitation_id>/<any(resend, cancel):verb>", methods=["POST"])
+    def invitation_action(self, invitation_id: int, verb: str):
+        invitation = invitations.get_for(current_user.organization, invitation_id)
+        call = invitations.resend if verb == "resend" else invitations.cancel
+        done = "Invitation resent." if verb == "resend" else "Invitation cancelled."
+        attempt(call, _me(), invitation, success=done)
+        return redirect(url_for(".index_view"))
+
+    @expose("/<int:user_id>/role", methods=["POST"])
+    def role(self, user_id: int):
+        member = members.get_for(current_user.organization, user_id)
+        admin = request.form.get("admin") == "1"
+        attempt(
+            members.set_admin,
+            _me(),
+            member,
+            admin=admin,
+            success=f"{member.name} is {'now' if admin else 'no longer'} an admin.",
+        )
+        return redirect(url_for(".index_view"))
+
+    @expose("/<int:user_id>/delete", methods=["GET", "POST"])
+    def delete_user(self, user_id: int):
+        member = members.get_for(current_user.organization, user_id)
+        if request.method == "POST" and attempt(
+            members.delete, _me(), member, success=f"{member.email} was deleted."
+        ):
+            return redirect(url_for(".index_view"))
+        return self.render("portal/users/delete.html", member=member)
+
+
+def _me():
+    return current_user._get_current_object()

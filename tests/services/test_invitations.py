@@ -1,0 +1,109 @@
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import AuditEvent, Invitation, InvitationStatus, User
+from portal.services import Conflict, Forbidden, RateLimited, accounts, invitations
+from tests.conftest import PASSWORD, signup
+
+
+def link_in(mailbox, address):
+    return mailbox.bodies_to(address)[-1].split("/invitations/")[1].split()[0]
+
+
+def test_an_invitee_joins_through_the_emailed_link(org_admin, mailbox):
+    invitations.invite(org_admin, "New.Person@alpha.example", is_admin=True)
+    body = mailbox.bodies_to("new.person@alpha.example")[0]
+    assert "Alpha Apps" in body and "as an admin" in body
+    user = invitations.accept(
+        link_in(mailbox, "new.person@alpha.example"), name="Nia", password=PASSWORD
+    )
+    assert user.organization_id == org_admin.organization_id and user.is_admin
+    with pytest.raises(invitations.LinkNoLongerValid):
+        invitations.accept(
+            link_in(mailbox, "new.person@alpha.example"), name="x", password=PASSWORD
+        )
+    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert actions[-2:] == ["invitation.sent", "invitation.accepted"]
+
+
+def test_the_old_link_dies_when_the_invitation_is_resent(org_admin, mailbox):
+    invitation = invitations.invite(org_admin, "r@alpha.example", is_admin=False)
+    old = link_in(mailbox, "r@alpha.example")
+    invitations.resend(org_admin, invitation)
+    new = link_in(mailbox, "r@alpha.example")
+    assert old != new
+    with pytest.raises(invitations.LinkNoLongerValid):
+        invitations.find_by_link(old)
+    assert invitations.find_by_link(new).id == invitation.id
+
+
+def test_resending_is_limited_to_three_an_hour(org_admin, mailbox):
+    invitation = invitations.invite(org_admin, "r@alpha.example", is_admin=False)
+    for _ in range(3):
+        invitations.resend(org_admin, invitation)
+    with pytest.raises(RateLimited):
+        invitations.resend(org_admin, invitation)
+    with clock.travel(timedelta(minutes=61)):
+        invitations.resend(org_admin, invitation)
+
+
+def test_cancelled_and_expired_links_create_nothing(org_admin, mailbox):
+    cancelled = invitations.invite(org_admin, "c@alpha.example", is_admin=False)
+    invitations.cancel(org_admin, cancelled)
+    invitations.invite(org_admin, "e@alpha.example", is_admin=False)
+    with pytest.raises(invitations.LinkNoLongerValid):
+        invitations.accept(link_in(mailbox, "c@alpha.example"), name="C", password=PASSWORD)
+    with clock.travel(timedelta(days=8)), pytest.raises(invitations.LinkNoLongerValid):
+        invitations.accept(link_in(mailbox, "e@alpha.example"), name="E", password=PASSWORD)
+    assert db.session.scalar(select(func.count(User.id))) == 1
+    statuses = set(db.session.scalars(select(Invitation.status)))
+    assert statuses == {InvitationStatus.CANCELLED, InvitationStatus.EXPIRED}
+
+
+def test_inviting_a_member_says_so_and_other_organizations_stay_invisible(org_admin, mailbox):
+    signup("Elsewhere", "taken@else.example")
+    with pytest.raises(Conflict, match="already a member"):
+        invitations.invite(org_admin, "alice@alpha.example", is_admin=False)
+    invitation = invitations.invite(org_admin, "taken@else.example", is_admin=False)
+    assert invitation.status == InvitationStatus.PENDING  # the inviter learns nothing
+    with pytest.raises(Conflict, match="already has a SyncPortal account"):
+        invitations.accept(link_in(mailbox, "taken@else.example"), name="T", password=PASSWORD)
+
+
+def test_members_cannot_invite(org_admin):
+    member = accounts.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
+    with pytest.raises(Forbidden):
+        invitations.invite(member, "x@alpha.example", is_admin=False)
+
+
+def test_two_concurrent_accepts_create_exactly_one_user(app, org_admin, mailbox):
+    invitations.invite(org_admin, "race@alpha.example", is_admin=False)
+    raw = link_in(mailbox, "race@alpha.example")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def accept():
+        with app.app_context():
+            barrier.wait()
+            try:
+                invitations.accept(raw, name="Racer", password=PASSWORD)
+                outcomes.append("created")
+            except Exception as error:  # noqa: BLE001 - the loser's refusal is the point
+                outcomes.append(type(error).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=accept) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("created") == 1
+    assert (
+        db.session.scalar(select(func.count(User.id)).where(User.email == "race@alpha.example"))
+        == 1
+    )

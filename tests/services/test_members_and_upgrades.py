@@ -1,0 +1,70 @@
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AuditEvent, RequestStatus, User
+from portal.services import Conflict, Forbidden, PortalError, accounts, members, upgrades
+from tests.conftest import PASSWORD
+
+
+@pytest.fixture
+def member(org_admin):
+    return accounts.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
+
+
+def test_the_last_admin_can_be_neither_demoted_nor_deleted(org_admin, member):
+    with pytest.raises(Conflict, match="last admin"):
+        members.set_admin(org_admin, org_admin, admin=False)
+    members.set_admin(org_admin, member, admin=True)
+    members.set_admin(member, org_admin, admin=False)  # fine: another admin remains
+    with pytest.raises(Conflict, match="last admin"):
+        members.set_admin(member, member, admin=False)
+    assert member.is_admin and not org_admin.is_admin
+
+
+def test_nobody_deletes_themselves_and_deletion_is_audited(org_admin, member):
+    with pytest.raises(Conflict, match="cannot delete yourself"):
+        members.delete(org_admin, org_admin)
+    members.delete(org_admin, member)
+    assert db.session.get(User, member.id) is None
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deleted"))
+
+
+def test_members_cannot_change_roles(org_admin, member):
+    with pytest.raises(Forbidden):
+        members.set_admin(member, member, admin=True)
+    assert not member.is_admin
+
+
+def test_upgrade_approval_opens_production_and_emails_both_addresses(org_admin, mailbox):
+    staff = accounts.create_staff("s@ops.example", PASSWORD)
+    upgrade = upgrades.request_upgrade(
+        org_admin,
+        legal_name="Alpha Apps Inc.",
+        billing_email="billing@alpha.example",
+        expected_practices=40,
+    )
+    with pytest.raises(Conflict, match="already waiting"):
+        upgrades.request_upgrade(
+            org_admin, legal_name="x", billing_email="b@alpha.example", expected_practices=1
+        )
+    assert upgrades.approve(staff, [upgrade]) == 1
+    assert org_admin.organization.production_enabled
+    assert "approved" in mailbox.bodies_to("billing@alpha.example")[0]
+    assert mailbox.bodies_to("alice@alpha.example")
+    assert upgrades.approve(staff, [upgrade]) == 0  # already decided
+
+
+def test_upgrade_rejection_needs_a_reason_and_keeps_test_mode(org_admin, mailbox):
+    staff = accounts.create_staff("s@ops.example", PASSWORD)
+    upgrade = upgrades.request_upgrade(
+        org_admin, legal_name="Alpha", expected_practices=2, billing_email="billing@alpha.example"
+    )
+    with pytest.raises(PortalError, match="reason"):
+        upgrades.reject(staff, [upgrade], reason="  ")
+    upgrades.reject(staff, [upgrade], reason="We could not verify the company.")
+    assert upgrade.status == RequestStatus.REJECTED
+    assert not org_admin.organization.production_enabled
+    assert "could not verify" in mailbox.bodies_to("billing@alpha.example")[0]
+    with pytest.raises(Forbidden):
+        upgrades.approve(org_admin, [upgrade])
