@@ -5,14 +5,27 @@ organization: lists, counts, the edit/details/delete views, relationship choices
 lookups, the ids an action receives, and the organization set on save.
 """
 
+from datetime import datetime
+
 from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.model import typefmt
 from flask_login import current_user
 
 from portal.extensions import db
 from portal.models import Mode
 from portal.services import Forbidden, NotFound, PortalError, tenancy
+
+
+def _when(view, value: datetime, name: str) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _with_times(formatters: dict) -> dict:
+    # Timestamps are UTC everywhere; show them to the minute, not to the microsecond.
+    return {**formatters, datetime: _when}
+
 
 ROW_VIEWS = {
     "edit_view": "can_edit",
@@ -98,6 +111,8 @@ class _BaseModelView(ModelView):
     can_view_details = True
     can_export = True
     column_default_sort = ("id", True)
+    column_type_formatters = _with_times(typefmt.BASE_FORMATTERS)
+    column_type_formatters_detail = _with_times(typefmt.DETAIL_FORMATTERS)
 
     def __init__(self, model, name=None, **kwargs):
         super().__init__(model, db, name=name, **kwargs)
