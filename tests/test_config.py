@@ -1,0 +1,21 @@
+import pytest
+
+from portal import config, create_app
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", None)
+    with pytest.raises(RuntimeError, match="SECRET_KEY must be set"):
+        create_app("production")
+
+
+def test_production_cookies_are_secure_and_http_only(monkeypatch):
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "s3cret")
+    app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_postgres_urls_get_the_psycopg_driver(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/portal")
+    assert config._database_url() == "postgresql+psycopg://u:p@db/portal"
