@@ -5,6 +5,7 @@ from flask_admin import Admin
 from portal.admin_views.api_keys import ApiKeyView
 from portal.admin_views.base import PortalModelView
 from portal.admin_views.upgrade import UpgradeView
+from portal.admin_views.usage import UsageView
 from portal.admin_views.users import UsersView
 from portal.models import AuditEvent, Enrollment, Sync, User
 
@@ -59,5 +60,6 @@ def register(admin: Admin) -> None:
     admin.add_view(SyncStatusView(Sync, "Sync status", endpoint="portal_syncs"))
     admin.add_view(ApiKeyView("API Key", endpoint="portal_api_key"))
     admin.add_view(UsersView(User, "Users", endpoint="portal_users"))
+    admin.add_view(UsageView("Usage", endpoint="portal_usage"))
     admin.add_view(UpgradeView("Upgrade", endpoint="portal_upgrade"))
     admin.add_view(AuditLogView(AuditEvent, "Audit log", endpoint="portal_audit"))

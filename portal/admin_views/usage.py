@@ -1,0 +1,52 @@
+"""Usage: what the organization is billed for (portal), and the monthly export (ops)."""
+
+import csv
+import io
+
+from flask import Response, flash, request
+from flask_admin import BaseView, expose
+from flask_login import current_user
+
+from portal import clock
+from portal.admin_views.base import OpsAccess, PortalAccess
+from portal.services import billing
+
+
+def _month_from_query() -> billing.Month:
+    text = request.args.get("month")
+    if text:
+        try:
+            return billing.Month.parse(text)
+        except ValueError:
+            flash("Months look like 2026-11.", "warning")
+    return billing.Month.of(clock.now())
+
+
+class UsageView(PortalAccess, BaseView):
+    @expose("/")
+    def index(self):
+        month = _month_from_query()
+        return self.render(
+            "portal/usage/index.html", usage=billing.usage(current_user.organization, month)
+        )
+
+
+class UsageExportView(OpsAccess, BaseView):
+    @expose("/")
+    def index(self):
+        month = _month_from_query()
+        if request.args.get("download"):
+            return Response(
+                _csv(month),
+                mimetype="text/csv",
+                headers={"Content-Disposition": f"attachment; filename=usage-{month.label}.csv"},
+            )
+        return self.render("ops/usage.html", month=month)
+
+
+def _csv(month: billing.Month):
+    yield "organization,slug,month,location_days\r\n"
+    for row in billing.monthly_rows(month):
+        buffer = io.StringIO()
+        csv.writer(buffer).writerow(row)
+        yield buffer.getvalue()
