@@ -54,11 +54,12 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Public pages, sign-in and sign-up.
-    from portal import auth, invitations, public
+    from portal import auth, invitations, public, synchronizer
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(synchronizer.bp)
 
 
 def register_admin(app: Flask) -> None:

@@ -4,12 +4,14 @@ import click
 from flask import Flask, current_app
 
 from portal.services import PortalError, accounts, demo, outbox
+from portal.simulator import synchronizer_group
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_staff)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(synchronizer_group)
 
 
 @click.command("create-staff")

@@ -68,3 +68,39 @@ def upgrade_decided(upgrade, requester: User | None) -> None:
             upgrade=upgrade,
             portal_url=link("portal.index"),
         )
+
+
+def _sync_message(template: str, subject: str, user: User, sync, **context) -> None:
+    from portal.services import catalogue, syncs
+
+    enrollment = syncs.enrollment_of(sync)
+    outbox.enqueue(
+        template,
+        to=user.email,
+        subject=f"{subject}: {sync.institution.name}",
+        organization=user.organization,
+        user=user,
+        sync=sync,
+        system=catalogue.name_of(sync.ehr),
+        institution_url=link("portal_institutions.institution", enrollment_id=enrollment.id)
+        if enrollment
+        else link("portal.index"),
+        **context,
+    )
+
+
+def sync_failed(user: User, sync, reason: str) -> None:
+    _sync_message("sync_failed", "Sync failed", user, sync, reason=reason)
+
+
+def credentials_rejected(user: User, sync, reason: str) -> None:
+    _sync_message("credentials_rejected", "Credentials rejected", user, sync, reason=reason)
+
+
+def install_window_confirmed(user: User, sync) -> None:
+    _sync_message("install_window_confirmed", "Install window confirmed", user, sync)
+
+
+def sync_installed(user: User, sync) -> None:
+    _sync_message("sync_installed", "Sync installed", user, sync)
+

@@ -196,6 +196,7 @@ class Sync(db.Model):
     last_write_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     created_at: Mapped[datetime] = now_column()
     institution: Mapped[Institution] = relationship(back_populates="syncs")
+    created_by_org: Mapped[Organization | None] = relationship()
 
 
 class Location(db.Model):

@@ -3,6 +3,7 @@
 from flask_admin import Admin, expose
 
 from portal.admin_views.base import OpsIndexBase, OpsModelView
+from portal.admin_views.ops_syncs import OpsSyncsView
 from portal.admin_views.ops_upgrades import UpgradeRequestsView
 from portal.admin_views.usage import UsageExportView
 from portal.models import (
@@ -66,19 +67,6 @@ class EnrollmentsView(StaffView):
     column_filters = ["status", "mode"]
 
 
-class SyncsView(StaffView):
-    column_list = [
-        "institution",
-        "ehr",
-        "install_method",
-        "server_name",
-        "status",
-        "last_read_at",
-        "last_write_at",
-    ]
-    column_filters = ["status", "install_method", "ehr"]
-
-
 class StatusQueueView(StaffView):
     column_filters = ["status"]
 
@@ -118,7 +106,7 @@ def register(admin: Admin) -> None:
         (UsersView, User, "Users"),
         (InstitutionsView, Institution, "Institutions"),
         (EnrollmentsView, Enrollment, "Enrollments"),
-        (SyncsView, Sync, "Syncs"),
+        (OpsSyncsView, Sync, "Syncs"),
         (UpgradeRequestsView, UpgradeRequest, "Upgrade requests"),
         (StatusQueueView, ActivationRequest, "Activation requests"),
         (StatusQueueView, AccessRequest, "Access requests"),

@@ -4,48 +4,13 @@ from flask_admin import Admin
 
 from portal.admin_views.api_keys import ApiKeyView
 from portal.admin_views.base import PortalModelView
+from portal.admin_views.institutions import InstitutionsView
+from portal.admin_views.sync_setup import SyncSetupView
+from portal.admin_views.sync_status import SyncStatusView
 from portal.admin_views.upgrade import UpgradeView
 from portal.admin_views.usage import UsageView
 from portal.admin_views.users import UsersView
 from portal.models import AuditEvent, Enrollment, Sync, User
-
-
-class InstitutionsView(PortalModelView):
-    """The organization's enrollments in the current mode: the Institutions page."""
-
-    mode_scoped = True
-    column_list = [
-        "institution.name",
-        "institution.subdomain",
-        "status",
-        "status_reason",
-        "created_at",
-    ]
-    column_labels = {"institution.name": "Institution", "institution.subdomain": "Subdomain"}
-    column_searchable_list = ["institution.name"]
-    column_filters = ["status"]
-    column_sortable_list = [("institution.name", "institution.name"), "status", "created_at"]
-    column_details_list = column_list + ["status_changed_at"]
-
-
-class SyncStatusView(PortalModelView):
-    column_list = [
-        "institution.name",
-        "ehr",
-        "server_name",
-        "status",
-        "last_read_at",
-        "last_write_at",
-    ]
-    column_labels = {"institution.name": "Institution", "ehr": "Health record system"}
-    column_filters = ["status", "ehr"]
-    column_details_exclude_list = [
-        "product_key_digest",
-        "product_key_encrypted",
-        "agent_token_digest",
-        "extension_token_encrypted",
-        "credentials_password_encrypted",
-    ]
 
 
 class AuditLogView(PortalModelView):
@@ -58,6 +23,7 @@ class AuditLogView(PortalModelView):
 def register(admin: Admin) -> None:
     admin.add_view(InstitutionsView(Enrollment, "Institutions", endpoint="portal_institutions"))
     admin.add_view(SyncStatusView(Sync, "Sync status", endpoint="portal_syncs"))
+    admin.add_view(SyncSetupView(name="Sync setup", url="syncs", endpoint="portal_sync_setup"))
     admin.add_view(ApiKeyView("API Key", endpoint="portal_api_key"))
     admin.add_view(UsersView(User, "Users", endpoint="portal_users"))
     admin.add_view(UsageView("Usage", endpoint="portal_usage"))

@@ -1,0 +1,187 @@
+"""The Institutions page of `/portal`: tabs, search and status filter over the organization's
+enrollments, the one next action per row, and each institution's own page."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from markupsafe import Markup
+
+from portal.admin_views.base import PortalModelView, current_mode
+from portal.models import Enrollment, EnrollmentStatus, Location
+from portal.onboarding_forms import InstitutionForm, SyncForm
+from portal.services import (
+    PortalError,
+    catalogue,
+    enrollments,
+    installs,
+    institutions,
+    overviews,
+    sync_health,
+    syncs,
+)
+
+BADGES = {
+    "needs_sync": "warning",
+    "needs_credentials": "warning",
+    "needs_schedule": "warning",
+    "needs_locations": "warning",
+    "installing": "info",
+    "awaiting_consent": "info",
+    "failed": "danger",
+    "live": "success",
+    "deactivated": "secondary",
+}
+
+
+def _name_link(view, context, row, name):
+    url = url_for(".institution", enrollment_id=row.id)
+    return Markup('<a href="{}">{}</a>').format(url, row.institution.name)
+
+
+def _badge(view, context, row, name):
+    return Markup('<span class="badge badge-{} status-badge">{}</span>').format(
+        BADGES[row.status.value], enrollments.LABELS[row.status]
+    )
+
+
+class InstitutionsView(PortalModelView):
+    """The organization's enrollments in the current mode."""
+
+    mode_scoped = True
+    list_template = "portal/institutions/list.html"
+    column_list = ["institution.name", "status", "created_at"]
+    column_labels = {"institution.name": "Institution", "created_at": "Created"}
+    column_searchable_list = ["institution.name"]
+    column_select_related_list = [Enrollment.institution]  # one joined query, not one per row
+    column_sortable_list = [("institution.name", "institution.name"), "status", "created_at"]
+    column_default_sort = [("created_at", True), ("id", True)]
+    column_formatters = {"institution.name": _name_link, "status": _badge}
+    column_formatters_export = {"status": lambda v, c, row, n: row.status.value}
+    column_details_list = ["institution.name", "institution.subdomain", "status", "created_at"]
+
+    def search_placeholder(self) -> str:
+        return "Search by name"
+
+    def tab(self) -> str:
+        wanted = request.args.get("tab", "all")
+        return wanted if wanted in overviews.TAB_LABELS else "all"
+
+    def status_filter(self) -> EnrollmentStatus | None:
+        wanted = request.args.get("status", "")
+        known = {status.value for status in EnrollmentStatus}
+        return EnrollmentStatus(wanted) if wanted in known else None
+
+    def status_choices(self) -> list[tuple[str, str]]:
+        return [(status.value, label) for status, label in enrollments.LABELS.items()]
+
+    def _tabbed(self, query):
+        clause = overviews.tab_clause(self.tab())
+        query = query if clause is None else query.filter(clause)
+        status = self.status_filter()
+        return query if status is None else query.filter(Enrollment.status == status)
+
+    def get_query(self):
+        return self._tabbed(super().get_query())
+
+    def get_count_query(self):
+        return self._tabbed(super().get_count_query())
+
+    def _apply_sorting(self, query, joins, sort_column, sort_desc):
+        # Ties (same name, same status) always come back in the same order: paging is stable.
+        query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
+        return query.order_by(Enrollment.id.desc()), joins
+
+    def render(self, template, **kwargs):
+        if template == self.list_template:
+            facts = overviews.page_facts(kwargs["data"])
+            kwargs.update(
+                facts=facts,
+                next_actions={
+                    row.id: overviews.next_action(row, facts[row.id].syncs)
+                    for row in kwargs["data"]
+                },
+                tab=self.tab(),
+                tab_labels=overviews.TAB_LABELS,
+                tab_counts=overviews.tab_counts(current_user.organization, current_mode()),
+                health=sync_health,
+            )
+        return super().render(template, **kwargs)
+
+    @expose("/add/", methods=["GET", "POST"])
+    def create_institution(self):
+        form = InstitutionForm()
+        if form.validate_on_submit():
+            try:
+                enrollment = institutions.create(
+                    form.details(), actor=current_user, mode=current_mode()
+                )
+            except institutions.InvalidDetails as error:
+                for name, message in error.errors.items():
+                    getattr(form, name).errors = [*getattr(form, name).errors, message]
+            except PortalError as error:
+                flash(str(error), "danger")
+            else:
+                flash(f"{enrollment.institution.name} created. Next: create its sync.", "success")
+                return redirect(url_for(".index_view", tab="todo"))
+        return self.render("portal/institutions/create.html", form=form)
+
+    @expose("/<int:enrollment_id>/")
+    def institution(self, enrollment_id: int):
+        enrollment = self._enrollment(enrollment_id)
+        return self.render(
+            "portal/institutions/detail.html",
+            enrollment=enrollment,
+            institution=enrollment.institution,
+            syncs=enrollment.institution.syncs,
+            granted={g.location_id for g in enrollment.grants if g.status.value == "active"},
+            health=sync_health,
+            catalogue=catalogue,
+            labels=enrollments.LABELS,
+            badges=BADGES,
+            product_key=syncs.product_key,
+            extension_token=syncs.extension_token,
+        )
+
+    @expose("/<int:enrollment_id>/syncs/new/", methods=["GET", "POST"])
+    def create_sync(self, enrollment_id: int):
+        enrollment = self._enrollment(enrollment_id)
+        form = SyncForm()
+        if form.validate_on_submit():
+            try:
+                sync = installs.create_sync(
+                    enrollment,
+                    ehr=form.ehr.data,
+                    server_name=form.server_name.data or "",
+                    actor=current_user,
+                )
+            except PortalError as error:
+                flash(str(error), "danger")
+            else:
+                flash(f"{catalogue.name_of(sync.ehr)} sync created.", "success")
+                return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        return self.render("portal/institutions/create_sync.html", form=form, enrollment=enrollment)
+
+    @expose("/<int:enrollment_id>/locations/", methods=["GET", "POST"])
+    def select_locations(self, enrollment_id: int):
+        enrollment = self._enrollment(enrollment_id)
+        if request.method == "POST":
+            chosen = [int(i) for i in request.form.getlist("location_id") if i.isdigit()]
+            try:
+                enrollments.select_locations(enrollment, chosen, actor=current_user)
+            except PortalError as error:
+                flash(str(error), "danger")
+            else:
+                flash(f"{len(chosen)} location(s) activated: the institution is live.", "success")
+                return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        locations: list[Location] = enrollment.institution.locations
+        return self.render(
+            "portal/institutions/locations.html", enrollment=enrollment, locations=locations
+        )
+
+    def _enrollment(self, enrollment_id: int) -> Enrollment:
+        try:
+            return installs.find_enrollment(
+                current_user.organization, enrollment_id, current_mode()
+            )
+        except PortalError:
+            abort(404)

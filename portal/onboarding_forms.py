@@ -1,0 +1,60 @@
+"""Input shapes of the onboarding pages (institutions and syncs). Rules live in services."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    URLField,
+)
+from wtforms.validators import DataRequired, Length, Optional
+
+from portal.services import catalogue, installs, institutions
+
+
+class InstitutionForm(FlaskForm):
+    name = StringField("Institution name", [DataRequired(), Length(max=200)])
+    street_address = StringField("Street address", [DataRequired(), Length(max=200)])
+    street_address_2 = StringField("Address line 2 (optional)", [Length(max=200)])
+    city = StringField("City", [DataRequired(), Length(max=100)])
+    state = SelectField(
+        "State",
+        choices=[("", "Choose...")] + [(s, s) for s in sorted(institutions.US_STATES)],
+    )
+    zip_code = StringField("ZIP code", [DataRequired(), Length(max=10)])
+    phone_number = StringField("Phone", [DataRequired(), Length(max=30)])
+    email = EmailField("Email (optional)", [Length(max=254)])
+    website = StringField("Website (optional)", [Length(max=300)])
+    contact_name = StringField("Contact name (optional)", [Length(max=200)])
+    is_group = BooleanField("Multi-location group (enter the parent or corporate office)")
+
+    def details(self) -> institutions.Details:
+        return institutions.Details(
+            **{name: field.data for name, field in self._fields.items() if name != "csrf_token"}
+        )
+
+
+class SyncForm(FlaskForm):
+    ehr = SelectField("Health record system", choices=[("", "Choose...")] + catalogue.choices())
+    server_name = StringField(
+        "Server name (on-prem systems: one sync per server)", [Length(max=120)]
+    )
+
+
+class CredentialsForm(FlaskForm):
+    url = URLField("System URL", [DataRequired(), Length(max=300)])
+    username = StringField("Admin username", [DataRequired(), Length(max=200)])
+    password = PasswordField("Admin password", [DataRequired(), Length(max=500)])
+
+
+class WindowsForm(FlaskForm):
+    window_1 = DateTimeLocalField("First choice", [DataRequired()], format="%Y-%m-%dT%H:%M")
+    window_2 = DateTimeLocalField("Second choice", [Optional()], format="%Y-%m-%dT%H:%M")
+    window_3 = DateTimeLocalField("Third choice", [Optional()], format="%Y-%m-%dT%H:%M")
+    timezone = SelectField("Practice time zone", choices=list(installs.TIMEZONES.items()))
+
+    def starts(self):
+        return [self.window_1.data, self.window_2.data, self.window_3.data]

@@ -1,0 +1,135 @@
+"""Creating an institution: validated details, normalised matching keys, a unique subdomain,
+and the organization's enrollment waiting for its first sync."""
+
+import re
+from dataclasses import dataclass, fields
+from urllib.parse import urlsplit
+
+from email_validator import EmailNotValidError, validate_email
+
+from portal.extensions import db
+from portal.models import Enrollment, Institution, Mode, User
+from portal.services import Forbidden, PortalError, audit, commit, enrollments, matching
+from portal.services.naming import unique_slug
+
+# The 50 states, DC and the inhabited territories, as the USPS abbreviates them.
+US_STATES = frozenset(
+    re.findall(
+        r"[A-Z]{2}",
+        "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV "
+        "NH NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY PR VI GU AS MP",
+    )
+)
+ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+REQUIRED = {
+    "name": "Enter the institution's name.",
+    "street_address": "Enter the street address.",
+    "city": "Enter the city.",
+    "state": "Choose the state.",
+    "zip_code": "Enter the ZIP code.",
+    "phone_number": "Enter the phone number.",
+}
+MAX_LENGTHS = {
+    "name": 200,
+    "street_address": 200,
+    "street_address_2": 200,
+    "city": 100,
+    "email": 254,
+    "website": 300,
+    "contact_name": 200,
+}
+
+
+@dataclass
+class Details:
+    name: str
+    street_address: str
+    city: str
+    state: str
+    zip_code: str
+    phone_number: str
+    street_address_2: str = ""
+    email: str = ""
+    website: str = ""
+    contact_name: str = ""
+    is_group: bool = False
+
+
+class InvalidDetails(PortalError):
+    """Field-by-field messages, so a form (or a CSV row) can show each next to its input."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("Check the highlighted fields: " + " ".join(errors.values()))
+        self.errors = errors
+
+
+def clean(details: Details) -> Details:
+    """Trimmed, normalised details. Raises InvalidDetails naming every field that is wrong."""
+    values = {
+        f.name: (getattr(details, f.name) or "").strip()
+        for f in fields(details)
+        if f.name != "is_group"
+    }
+    values["state"] = values["state"].upper()
+    errors = {name: message for name, message in REQUIRED.items() if not values[name]}
+    errors.update(
+        (name, f"Use at most {limit} characters.")
+        for name, limit in MAX_LENGTHS.items()
+        if len(values[name]) > limit and name not in errors
+    )
+    _check_formats(values, errors)
+    if errors:
+        raise InvalidDetails(errors)
+    return Details(**values, is_group=bool(details.is_group))
+
+
+def _check_formats(values: dict[str, str], errors: dict[str, str]) -> None:
+    if values["state"] and values["state"] not in US_STATES:
+        errors["state"] = "Use a two-letter US state code, such as NY."
+    if values["zip_code"] and not ZIP.match(values["zip_code"]):
+        errors["zip_code"] = "Use a 5-digit ZIP code (or ZIP+4, 12345-6789)."
+    if values["phone_number"] and len(matching.phone_digits(values["phone_number"])) != 10:
+        errors["phone_number"] = "Use a 10-digit US phone number, such as (212) 555-0100."
+    if values["email"]:
+        try:
+            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
+        except EmailNotValidError:
+            errors["email"] = "Enter an email address such as frontdesk@practice.com."
+    if values["website"]:
+        website = values["website"]
+        website = website if "://" in website else f"https://{website}"
+        parts = urlsplit(website)
+        if parts.scheme not in ("http", "https") or "." not in (parts.hostname or ""):
+            errors["website"] = "Enter a web address such as https://practice.com."
+        values["website"] = website
+
+
+def create(details: Details, *, actor: User, mode: Mode) -> Enrollment:
+    """Create an institution and the actor's organization's enrollment in it (`needs_sync`).
+
+    New institutions are production practices: in test mode the sandbox institution is the
+    only one. Raises Forbidden in test mode and InvalidDetails for bad input.
+    """
+    if mode is not Mode.PRODUCTION:
+        raise Forbidden(
+            "Test mode has one institution, your sandbox. Switch to production mode "
+            "(after your upgrade is approved) to onboard practices."
+        )
+    details = clean(details)
+    institution = Institution(
+        **{f.name: getattr(details, f.name) for f in fields(details)},
+        subdomain=unique_slug(Institution.subdomain, details.name),
+        mode=mode,
+    )
+    matching.fill_keys(institution)
+    enrollment = enrollments.start(actor.organization, institution, mode)
+    db.session.flush()
+    audit.record(
+        "institution.created",
+        actor=actor,
+        target=institution,
+        name=institution.name,
+        subdomain=institution.subdomain,
+    )
+    commit()
+    return enrollment

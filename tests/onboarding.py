@@ -1,0 +1,54 @@
+"""Builders for onboarding tests: organizations with production institutions and syncs in
+a chosen state, made through the services where a service exists."""
+
+from portal.extensions import db
+from portal.models import Enrollment, EnrollmentStatus, Mode, Sync, SyncStatus
+from portal.services import catalogue, commit, institutions, syncs
+from tests.conftest import signup
+
+ADDRESS = {
+    "street_address": "1 Main Street",
+    "city": "Albany",
+    "state": "NY",
+    "zip_code": "12207",
+    "phone_number": "(518) 555-0100",
+}
+
+
+def upgraded(org: str, email: str, name: str = "Dev Eloper"):
+    """A signed-up organization admin whose organization may work in production."""
+    user = signup(org, email, name)
+    user.organization.production_enabled = True
+    commit()
+    return user
+
+
+def institution(user, name: str = "Bright Smiles", **fields) -> Enrollment:
+    details = institutions.Details(**{"name": name, **ADDRESS, **fields})
+    return institutions.create(details, actor=user, mode=Mode.PRODUCTION)
+
+
+def enrollment_in(user, status: EnrollmentStatus, name: str = "Bright Smiles") -> Enrollment:
+    """An enrollment put straight into `status` (the test's starting point)."""
+    enrollment = institution(user, name)
+    enrollment.status = status
+    commit()
+    return enrollment
+
+
+def sync_in(enrollment: Enrollment, ehr: str, status: SyncStatus, server: str = "SRV1") -> Sync:
+    """A sync of `ehr` put straight into `status` (the test's starting point)."""
+    system = catalogue.get(ehr)
+    sync = Sync(
+        institution=enrollment.institution,
+        created_by_org_id=enrollment.organization_id,
+        ehr=ehr,
+        install_method=system.install,
+        server_name=server if system.on_prem else "",
+        status=status,
+    )
+    if system.install.value == "self_installer":
+        syncs.issue_product_key(sync)
+    db.session.add(sync)
+    commit()
+    return sync
