@@ -1,0 +1,15 @@
+"""Scenarios: each is one small function `(bench) -> None` that adds its `Result` rows.
+`ALL` is the order they run in: reads first, then the load tests, then writes."""
+
+from benchmarks.scenarios import api_load, counts, csv_import, export, heartbeats, pages
+
+ALL = {
+    "institutions": pages.institutions,
+    "tab_counts": counts.tab_counts,
+    "ops_syncs": pages.ops_syncs,
+    "audit": pages.audit_log,
+    "export": export.audit_export,
+    "import": csv_import.import_rows,
+    "api": api_load.patients,
+    "heartbeats": heartbeats.heartbeats,
+}

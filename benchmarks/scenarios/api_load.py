@@ -1,0 +1,62 @@
+"""`GET /api/patients?per_page=100` with a bearer token, under gunicorn with 2 workers and a
+load tool on loopback, beside a bare Flask endpoint of the same app in the same run."""
+
+from benchmarks import database, load, sandboxes, server
+from benchmarks.context import BIG_ORG, Bench
+from benchmarks.load import Request
+from portal.extensions import db
+from portal.models import Mode, Organization, User
+
+API_BUDGET_REQUESTS_PER_S = 1_000
+
+
+def bearer_token(bench: Bench, base: str) -> str:
+    """A sandbox key for organization 1 (its current one is replaced), exchanged for a token."""
+    import httpx
+
+    from portal.services import api_keys
+
+    with bench.app.app_context():
+        organization = db.session.get(Organization, BIG_ORG)
+        raw = api_keys.create(organization, Mode.SANDBOX, actor=db.session.get(User, BIG_ORG)).raw
+    answer = httpx.post(f"{base}/api/authenticates", headers={"Authorization": raw}, timeout=10)
+    answer.raise_for_status()
+    return answer.json()["data"]["token"]
+
+
+def patients(bench: Bench) -> None:
+    log = database.BENCH_DIR / "gunicorn.log"
+    with server.gunicorn(bench.url, log) as base:
+        token = bearer_token(bench, base)
+        location = sandboxes.location_id_in(bench.scale, BIG_ORG)
+        path = (
+            f"/api/patients?subdomain={sandboxes.subdomain(BIG_ORG)}"
+            f"&location_id={location}&per_page=100"
+        )
+        auth = {"Authorization": f"Bearer {token}"}
+        _check(base + path, auth)
+        script = database.BENCH_DIR / "load.lua"
+        bare = load.run(base, [Request("GET", "/bench/bare")], script)
+        api = load.run(base, [Request("GET", path, auth)], script)
+    bench.result(
+        "Bare Flask endpoint (same app, gunicorn -w 2)",
+        "req/s",
+        bare.requests_per_s,
+        note=f"p99 {bare.p99_ms:.1f} ms, {bare.errors} errors, {bare.tool}",
+    )
+    bench.result(
+        "API GET /api/patients?per_page=100",
+        "req/s",
+        api.requests_per_s,
+        budget=API_BUDGET_REQUESTS_PER_S,
+        note=f"p99 {api.p99_ms:.1f} ms, {api.errors} errors, "
+        f"{api.requests_per_s / bare.requests_per_s:.0%} of bare, {api.tool}",
+    )
+
+
+def _check(url: str, headers: dict) -> None:
+    import httpx
+
+    answer = httpx.get(url, headers=headers, timeout=10)
+    if answer.status_code != 200 or len(answer.json()["data"]) != 100:
+        raise RuntimeError(f"{url} answered {answer.status_code}: {answer.text[:300]}")

@@ -1,0 +1,46 @@
+"""How big each table gets at each scale. The full scale is the one the budgets are for;
+`small` is about 1/50 of it, for a quick run of every scenario."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scale:
+    name: str
+    organizations: int
+    big_enrollments: int  # the enrollments of organization 1, the one the portal pages open
+    institutions: int  # production institutions; each has exactly one enrollment
+    syncs: int
+    locations_per_institution: int  # locations and grants = institutions x this
+    audit_events: int
+    patients_big_sandbox: int  # organization 1's sandbox location, so per_page=100 is full
+    patients_sandbox: int = 25
+    batch: int = 5_000
+
+    @property
+    def locations(self) -> int:
+        return self.institutions * self.locations_per_institution
+
+
+SCALES = {
+    "full": Scale(
+        name="full",
+        organizations=200,
+        big_enrollments=50_000,
+        institutions=100_000,
+        syncs=150_000,
+        locations_per_institution=3,
+        audit_events=1_000_000,
+        patients_big_sandbox=1_000,
+    ),
+    "small": Scale(
+        name="small",
+        organizations=10,
+        big_enrollments=1_000,
+        institutions=2_000,
+        syncs=3_000,
+        locations_per_institution=3,
+        audit_events=20_000,
+        patients_big_sandbox=1_000,
+    ),
+}
