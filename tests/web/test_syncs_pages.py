@@ -1,0 +1,180 @@
+"""The Sync status overview, the institution page's secrets, select locations, and the ops
+Syncs queue with its confirmed bulk actions."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import AuditEvent, EnrollmentStatus, GrantStatus, Location, SyncStatus
+from portal.services import accounts, commit, installs, syncs
+from tests.conftest import PASSWORD, csrf_token, login
+from tests.onboarding import enrollment_in, institution, sync_in, upgraded
+
+
+@pytest.fixture
+def developer(client):
+    user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
+    login(client, "alice@alpha.example")
+    client.post(
+        "/portal/mode", data={"csrf_token": csrf_token(client, "/portal/"), "mode": "production"}
+    )
+    return user
+
+
+def _reported(enrollment, minutes_ago: int | None, server: str):
+    sync = sync_in(enrollment, "dentrix", SyncStatus.ACTIVE, server=server)
+    if minutes_ago is not None:
+        sync.last_read_at = sync.last_write_at = clock.now() - timedelta(minutes=minutes_ago)
+    commit()
+    return sync
+
+
+def test_sync_status_shows_health_stalest_first_and_filters_to_red(client, developer):
+    enrollment = enrollment_in(developer, EnrollmentStatus.LIVE)
+    _reported(enrollment, 12, "FRESH")
+    _reported(enrollment, 90, "STALE")
+    _reported(enrollment, None, "NEW")
+    page = client.get("/portal/portal_syncs/").get_data(as_text=True)
+    assert page.index("STALE") < page.index("FRESH") < page.index("NEW")
+    assert "12 minutes ago" in page and "1 hour ago" in page and "pending install" in page
+    red_url = re.search(r'href="([^"]+)" data-testid="red-only"', page).group(1)
+    red = client.get(red_url.replace("&amp;", "&")).get_data(as_text=True)
+    assert "STALE" in red and "FRESH" not in red and "NEW" not in red
+
+
+def test_the_product_key_is_shown_to_its_creator_and_printable(client, developer):
+    enrollment = institution(developer)
+    sync = installs.create_sync(enrollment, ehr="dentrix", server_name="FD", actor=developer)
+    key = syncs.product_key(sync)
+    page = client.get(f"/portal/portal_institutions/{enrollment.id}/").get_data(as_text=True)
+    assert key in page
+    printable = client.get(f"/portal/syncs/{sync.id}/install/").get_data(as_text=True)
+    assert key in printable and "Steps for the practice's IT" in printable
+    token = csrf_token(client, f"/portal/portal_institutions/{enrollment.id}/")
+    client.post(f"/portal/syncs/{sync.id}/regenerate/", data={"csrf_token": token})
+    db.session.refresh(sync)
+    assert syncs.product_key(sync) != key
+
+
+def test_another_organization_cannot_reach_a_sync(client, developer):
+    other = upgraded("Bravo Apps", "bob@bravo.example")
+    theirs = installs.create_sync(
+        institution(other, "Bravo Dental"), ehr="dentrix", server_name="X", actor=other
+    )
+    for path in ("install/", "credentials/", "windows/"):
+        assert client.get(f"/portal/syncs/{theirs.id}/{path}").status_code == 404
+    token = csrf_token(client, "/portal/")
+    assert (
+        client.post(
+            f"/portal/syncs/{theirs.id}/regenerate/", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
+
+
+def test_selecting_locations_activates_the_chosen_ones_and_goes_live(client, developer):
+    enrollment = enrollment_in(developer, EnrollmentStatus.NEEDS_LOCATIONS)
+    locations = [
+        Location(institution_id=enrollment.institution_id, foreign_id=str(i), name=f"Office {i}")
+        for i in range(3)
+    ]
+    db.session.add_all(locations)
+    commit()
+    path = f"/portal/portal_institutions/{enrollment.id}/locations/"
+    token = csrf_token(client, path)
+    nothing = client.post(path, data={"csrf_token": token})
+    assert "Choose at least one" in nothing.get_data(as_text=True)
+    client.post(path, data={"csrf_token": token, "location_id": [locations[0].id, locations[2].id]})
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.LIVE
+    assert sorted(g.location.name for g in enrollment.grants if g.status is GrantStatus.ACTIVE) == [
+        "Office 0",
+        "Office 2",
+    ]
+
+
+@pytest.fixture
+def staff_client(app):
+    accounts.create_staff("olive@ops.example", PASSWORD)
+    staff = app.test_client()
+    login(staff, "olive@ops.example")
+    return staff
+
+
+def test_ops_mark_failed_asks_for_a_reason_on_a_confirmation_page_then_emails_admins(
+    staff_client, mailbox
+):
+    user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
+    first = sync_in(
+        enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "dentrix", SyncStatus.INSTALLING
+    )
+    second = sync_in(
+        enrollment_in(user, EnrollmentStatus.LIVE, "Two"), "dentrix", SyncStatus.ACTIVE
+    )
+    token = csrf_token(staff_client, "/ops/ops_syncs/")
+    chosen = staff_client.post(
+        "/ops/ops_syncs/action/",
+        data={"csrf_token": token, "action": "mark_failed", "rowid": [first.id, second.id]},
+    )
+    assert chosen.status_code == 302 and "/confirm/" in chosen.headers["Location"]
+    page = staff_client.get(chosen.headers["Location"]).get_data(as_text=True)
+    assert "Reason" in page and "One" in page and "Two" in page
+    assert (
+        db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "sync.fail"))
+        == 0
+    )
+
+    form = {"csrf_token": token, "action": "mark_failed", "id": [first.id, second.id]}
+    refused = staff_client.post("/ops/ops_syncs/confirm/", data={**form, "reason": " "})
+    assert "Give the reason" in refused.get_data(as_text=True)
+    done = staff_client.post("/ops/ops_syncs/confirm/", data={**form, "reason": "Server retired"})
+    assert done.status_code == 302
+    for sync in (first, second):
+        db.session.refresh(sync)
+        assert sync.status is SyncStatus.FAILED and sync.failure_reason == "Server retired"
+    assert len([b for b in mailbox.bodies_to("alice@alpha.example") if "Server retired" in b]) == 2
+
+
+def test_a_bulk_action_changes_all_selected_syncs_or_none(staff_client):
+    user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
+    ready = sync_in(
+        enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "denticon", SyncStatus.INSTALLING
+    )
+    waiting = sync_in(
+        enrollment_in(user, EnrollmentStatus.NEEDS_CREDENTIALS, "Two"),
+        "denticon",
+        SyncStatus.NEEDS_CREDENTIALS,
+    )
+    token = csrf_token(staff_client, "/ops/ops_syncs/")
+    response = staff_client.post(
+        "/ops/ops_syncs/confirm/",
+        data={"csrf_token": token, "action": "mark_installed", "id": [ready.id, waiting.id]},
+    )
+    assert f"Sync #{waiting.id} (Two)" in response.get_data(as_text=True)
+    db.session.refresh(ready)
+    assert ready.status is SyncStatus.INSTALLING
+    missing = staff_client.post(
+        "/ops/ops_syncs/confirm/",
+        data={"csrf_token": token, "action": "mark_installed", "id": [ready.id, 999]},
+    )
+    assert missing.status_code == 404
+
+
+def test_the_ops_queue_filters_by_method_and_health(staff_client):
+    user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
+    enrollment = enrollment_in(user, EnrollmentStatus.LIVE)
+    sync_in(enrollment, "denticon", SyncStatus.INSTALLING)
+    stale = _reported(enrollment, 120, "OLDBOX")
+    page = staff_client.get("/ops/ops_syncs/").get_data(as_text=True)
+    assert "OLDBOX" in page and "Denticon" in page
+    red = staff_client.get("/ops/ops_syncs/?flt0_health_is=red").get_data(as_text=True)
+    assert "OLDBOX" in red and "Denticon" not in red
+    cloud = staff_client.get("/ops/ops_syncs/?flt0_install_method_equals=CLOUD").get_data(
+        as_text=True
+    )
+    assert "OLDBOX" not in cloud and "Denticon" in cloud
+    assert stale.id
