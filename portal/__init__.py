@@ -59,6 +59,15 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(invitations.bp)
+    register_api(app)
+
+
+def register_api(app: Flask) -> None:
+    # The JSON API: bearer tokens instead of session cookies, so no CSRF tokens either.
+    from portal import api
+
+    csrf.exempt(api.bp)
+    app.register_blueprint(api.bp)
     app.register_blueprint(synchronizer.bp)
 
 

@@ -65,6 +65,10 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # API limits per key (per address for /api/authenticates), in the limits library's syntax.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "100/second;5000/minute")
+    API_RECORDS_RATE_LIMIT = os.environ.get("API_RECORDS_RATE_LIMIT", "100/second;1000/minute")
+    API_AUTH_RATE_LIMIT = os.environ.get("API_AUTH_RATE_LIMIT", "10/second;100/minute")
 
 
 class DevelopmentConfig(Config):

@@ -1,0 +1,149 @@
+"""What an API caller may reach, as named queries over its organization and key mode.
+
+A key reaches the institutions where its organization has a live enrollment of the key's
+mode (the sandbox practice is one), and in them only the locations with an active grant.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    ApiKey,
+    Enrollment,
+    EnrollmentStatus,
+    GrantStatus,
+    Institution,
+    Location,
+    LocationGrant,
+    Mode,
+    Organization,
+)
+from portal.services import Forbidden, NotFound, PortalError
+
+INT_MAX = 2**31 - 1  # ids are 32-bit in the API, as in the reference
+
+
+class InvalidCredentials(PortalError):
+    status_code = 401
+
+
+class InvalidField(PortalError):
+    """A missing or wrong parameter or body field; the message starts with its name."""
+
+    def __init__(self, field: str, problem: str):
+        super().__init__(f"{field} {problem}")
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Caller:
+    key: ApiKey
+
+    @property
+    def organization(self) -> Organization:
+        return self.key.organization
+
+    @property
+    def mode(self) -> Mode:
+        return self.key.mode
+
+
+def _live_enrollments(caller: Caller):
+    return select(Enrollment.id).where(
+        Enrollment.organization_id == caller.key.organization_id,
+        Enrollment.mode == caller.mode,
+        Enrollment.status == EnrollmentStatus.LIVE,
+    )
+
+
+def reachable_institution_ids(caller: Caller):
+    """Institution ids the caller may reach (a subquery)."""
+    return (
+        select(Enrollment.institution_id)
+        .join(Institution, Institution.id == Enrollment.institution_id)
+        .where(Enrollment.id.in_(_live_enrollments(caller)), Institution.mode == caller.mode)
+    )
+
+
+def reachable_location_ids(caller: Caller, institution: Institution | None = None):
+    """Location ids the caller may reach, in `institution` when given (a subquery)."""
+    query = (
+        select(LocationGrant.location_id)
+        .join(Location, Location.id == LocationGrant.location_id)
+        .where(
+            LocationGrant.enrollment_id.in_(_live_enrollments(caller)),
+            LocationGrant.status == GrantStatus.ACTIVE,
+            Location.institution_id.in_(reachable_institution_ids(caller)),
+        )
+    )
+    if institution is not None:
+        query = query.where(Location.institution_id == institution.id)
+    return query
+
+
+def institutions(caller: Caller, subdomain: str | None = None) -> list[Institution]:
+    """The reachable institutions by id; only the one for `subdomain` when given (403 if not)."""
+    if subdomain is not None:
+        return [institution(caller, subdomain)]
+    return db.session.scalars(
+        select(Institution)
+        .where(Institution.id.in_(reachable_institution_ids(caller)))
+        .order_by(Institution.id)
+    ).all()
+
+
+def institution(caller: Caller, subdomain: str) -> Institution:
+    """The institution for `subdomain`. Raises Forbidden when it is not the caller's to reach,
+    whether or not it exists, so that the answer says nothing about other organizations."""
+    found = db.session.scalar(
+        select(Institution).where(
+            Institution.subdomain == subdomain,
+            Institution.id.in_(reachable_institution_ids(caller)),
+        )
+    )
+    if found is None:
+        raise Forbidden("You do not have access to this institution.")
+    return found
+
+
+def institution_by_id(caller: Caller, institution_id: int) -> Institution:
+    found = _reachable(Institution, institution_id, reachable_institution_ids(caller))
+    if found is None:
+        raise NotFound("Institution not found.")
+    return found
+
+
+def locations(caller: Caller, institution: Institution) -> list[Location]:
+    return db.session.scalars(
+        select(Location)
+        .where(Location.id.in_(reachable_location_ids(caller, institution)))
+        .order_by(Location.id)
+    ).all()
+
+
+def location(caller: Caller, institution: Institution, location_id: int) -> Location:
+    """A reachable location of `institution`. Raises NotFound otherwise."""
+    found = _reachable(Location, location_id, reachable_location_ids(caller, institution))
+    if found is None:
+        raise NotFound("Location not found in this institution.")
+    return found
+
+
+def location_by_id(caller: Caller, location_id: int) -> Location:
+    found = _reachable(Location, location_id, reachable_location_ids(caller))
+    if found is None:
+        raise NotFound("Location not found.")
+    return found
+
+
+def location_of(record) -> Location:
+    """The location of a health record (patient, appointment, provider, ...)."""
+    return db.session.get(Location, record.location_id)
+
+
+def _reachable(model, row_id: int, reachable_ids):
+    if not 0 < row_id <= INT_MAX:
+        return None
+    return db.session.scalar(select(model).where(model.id == row_id, model.id.in_(reachable_ids)))

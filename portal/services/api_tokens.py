@@ -1,0 +1,80 @@
+"""Bearer tokens for the API: exchanged for an API key, signed with SECRET_KEY, short-lived.
+
+A token names its key and is checked against that key on every request, so it dies with
+the key (rotation, expiry) even before its own lifetime ends.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+
+from portal import clock
+from portal.extensions import db
+from portal.models import ApiKey, Mode
+from portal.services import api_keys
+from portal.services.api_access import Caller, InvalidCredentials
+
+LIFETIMES = {Mode.SANDBOX: timedelta(hours=24), Mode.PRODUCTION: timedelta(hours=1)}
+SALT = "api-bearer-token"
+
+
+def authenticate(raw_key: str) -> str:
+    """A new bearer token for `raw_key`.
+
+    Raises InvalidCredentials for a malformed, unknown, expired or rotated-out key.
+    """
+    key = api_keys.find_usable(raw_key.strip())
+    if key is None:
+        raise InvalidCredentials("The API key is not valid.")
+    expires = clock.now() + LIFETIMES[key.mode]
+    return _serializer().dumps(
+        {"k": key.id, "c": _epoch(key.created_at), "e": int(expires.timestamp())}
+    )
+
+
+def caller_for(token: str) -> Caller:
+    """Who is calling with `token`.
+
+    Raises InvalidCredentials when the token is forged or expired, or its key no longer works.
+    """
+    claims = _claims(token)
+    if claims is None or claims["e"] <= clock.now().timestamp():
+        raise InvalidCredentials("The bearer token is not valid or has expired.")
+    key = db.session.get(ApiKey, claims["k"])
+    # The creation time guards against a key id reused after the database was rebuilt.
+    if key is None or _epoch(key.created_at) != claims["c"] or not api_keys.is_usable(key):
+        raise InvalidCredentials("The API key behind this bearer token no longer works.")
+    return Caller(key)
+
+
+def key_id(token: str) -> int | None:
+    """The key id a genuine token names, without touching the database (for rate limits)."""
+    claims = _claims(token)
+    return claims["k"] if claims else None
+
+
+def expires_at(token: str) -> datetime | None:
+    claims = _claims(token)
+    return datetime.fromtimestamp(claims["e"], UTC) if claims else None
+
+
+def _claims(token: str) -> dict | None:
+    try:
+        claims = _serializer().loads(token)
+    except (BadData, UnicodeError, ValueError):
+        return None
+    if not isinstance(claims, dict) or not all(
+        isinstance(claims.get(name), int) and not isinstance(claims.get(name), bool)
+        for name in ("k", "c", "e")
+    ):
+        return None
+    return claims
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+
+
+def _epoch(moment: datetime) -> int:
+    return int(moment.timestamp())

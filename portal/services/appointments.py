@@ -1,0 +1,195 @@
+"""Appointments of a practice location: listed by time window, booked without overlaps,
+confirmed and cancelled through the API."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select
+
+from portal.extensions import db
+from portal.models import Institution, Location
+from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
+from portal.services import NotFound, commit, pagination
+from portal.services.api_access import INT_MAX, Caller, InvalidField, reachable_location_ids
+
+# What a PATCH may do, by the appointment's state; a cancelled appointment is final.
+TRANSITIONS = {
+    "booked": {"confirm": "confirmed", "cancel": "cancelled"},
+    "confirmed": {"unconfirm": "booked", "cancel": "cancelled"},
+    "cancelled": {},
+}
+SORTS = ("start_time", "-start_time", "updated_at", "-updated_at")
+DEFAULT_MINUTES = 30
+NOTE_MAX_LENGTH = 128
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime
+    end: datetime
+    cancelled: bool | None = None
+    patient_ids: list[int] = field(default_factory=list)
+    provider_ids: list[int] = field(default_factory=list)
+    operatory_ids: list[int] = field(default_factory=list)
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Booking:
+    patient_id: int
+    provider_id: int
+    start_time: datetime
+    end_time: datetime | None = None
+    operatory_id: int | None = None
+    appointment_type_id: int | None = None
+    note: str = ""
+
+
+def state(appointment: Appointment) -> str:
+    if appointment.cancelled:
+        return "cancelled"
+    return "confirmed" if appointment.confirmed else "booked"
+
+
+def search(location: Location, filters: Filters, *, sort: str, per_page: int, **cursors):
+    """A page of the location's appointments starting between `start` and `end` (inclusive).
+
+    Raises InvalidField when `end` is before `start`, for an unknown sort or a foreign cursor.
+    """
+    if filters.end < filters.start:
+        raise InvalidField("end", "must not be before start.")
+    query = select(Appointment).where(
+        Appointment.location_id == location.id,
+        Appointment.start_time >= filters.start,
+        Appointment.start_time <= filters.end,
+    )
+    if filters.cancelled is not None:
+        query = query.where(Appointment.cancelled.is_(filters.cancelled))
+    for ids, column in (
+        (filters.patient_ids, Appointment.patient_id),
+        (filters.provider_ids, Appointment.provider_id),
+        (filters.operatory_ids, Appointment.operatory_id),
+    ):
+        if ids:
+            query = query.where(column.in_(ids))
+    if filters.updated_since is not None:
+        query = query.where(Appointment.updated_at >= filters.updated_since)
+    order = pagination.sort_by(sort, Appointment, SORTS)
+    return pagination.paginate(query, order, per_page, **cursors)
+
+
+def get(caller: Caller, institution: Institution, appointment_id: int) -> Appointment:
+    """An appointment at one of the caller's locations in `institution`. Raises NotFound."""
+    found = None
+    if 0 < appointment_id <= INT_MAX:
+        found = db.session.scalar(
+            select(Appointment).where(
+                Appointment.id == appointment_id,
+                Appointment.location_id.in_(reachable_location_ids(caller, institution)),
+            )
+        )
+    if found is None:
+        raise NotFound("Appointment not found.")
+    return found
+
+
+def book(location: Location, booking: Booking) -> Appointment:
+    """Book an appointment at `location`.
+
+    Everything named must belong to the location; the end defaults to the appointment type's
+    length (else 30 minutes). Raises InvalidField naming the field that is wrong, including
+    the start time when the provider or the operatory is already booked then.
+    """
+    patient = _at(location, Patient, booking.patient_id, "appt.patient_id")
+    provider = _at(location, Provider, booking.provider_id, "appt.provider_id", lock=True)
+    operatory = _at(location, Operatory, booking.operatory_id, "appt.operatory_id", lock=True)
+    kind = _at(location, AppointmentType, booking.appointment_type_id, "appt.appointment_type_id")
+    minutes = kind.minutes if kind else DEFAULT_MINUTES
+    end_time = booking.end_time or booking.start_time + timedelta(minutes=minutes)
+    if end_time <= booking.start_time:
+        raise InvalidField("appt.end_time", "must be after appt.start_time.")
+    if len(booking.note) > NOTE_MAX_LENGTH:
+        raise InvalidField("appt.note", f"must be at most {NOTE_MAX_LENGTH} characters.")
+    _refuse_overlap(provider, operatory, booking.start_time, end_time)
+    appointment = Appointment(
+        location_id=location.id,
+        patient_id=patient.id,
+        provider_id=provider.id,
+        operatory_id=operatory.id if operatory else None,
+        appointment_type_id=kind.id if kind else None,
+        start_time=booking.start_time,
+        end_time=end_time,
+        note=booking.note,
+    )
+    db.session.add(appointment)
+    commit()
+    return appointment
+
+
+def _at(location: Location, model, row_id: int | None, name: str, *, lock: bool = False):
+    if row_id is None:
+        return None
+    query = select(model).where(model.id == row_id, model.location_id == location.id)
+    # Locking the provider and operatory rows serialises concurrent bookings for them.
+    found = 0 < row_id <= INT_MAX and db.session.scalar(query.with_for_update() if lock else query)
+    if not found:
+        raise InvalidField(name, f"is not a {model.__name__.lower()} at this location.")
+    return found
+
+
+def _refuse_overlap(provider, operatory, start: datetime, end: datetime) -> None:
+    same_resource = Appointment.provider_id == provider.id
+    if operatory is not None:
+        same_resource = or_(same_resource, Appointment.operatory_id == operatory.id)
+    clash = db.session.scalar(
+        select(Appointment)
+        .where(
+            same_resource,
+            Appointment.cancelled.is_(False),
+            Appointment.start_time < end,
+            Appointment.end_time > start,
+        )
+        .limit(1)
+    )
+    if clash is not None:
+        whose = "provider" if clash.provider_id == provider.id else "operatory"
+        raise InvalidField(
+            "appt.start_time", f"overlaps appointment {clash.id} of the same {whose}."
+        )
+
+
+def update(appointment: Appointment, *, confirmed: bool | None, cancelled: bool | None):
+    """Apply a PATCH: confirm, unconfirm or cancel, each step allowed by TRANSITIONS.
+
+    A value the appointment already has changes nothing. Raises InvalidField when nothing is
+    asked or a step is not allowed (a cancelled appointment is final).
+    """
+    if confirmed is None and cancelled is None:
+        raise InvalidField("appt", "must set confirmed or cancelled.")
+    steps = []
+    if confirmed is not None and confirmed != appointment.confirmed:
+        steps.append(("confirm" if confirmed else "unconfirm", "appt.confirmed"))
+    if cancelled is not None and cancelled != appointment.cancelled:
+        steps.append(("cancel" if cancelled else "reopen", "appt.cancelled"))
+    for step, name in steps:
+        current = state(appointment)
+        if step not in TRANSITIONS[current]:
+            raise InvalidField(name, f"cannot {step} a {current} appointment.")
+        STEPS[step](appointment)
+    commit()
+    return appointment
+
+
+def confirm(appointment: Appointment) -> None:
+    appointment.confirmed = True
+
+
+def unconfirm(appointment: Appointment) -> None:
+    appointment.confirmed = False
+
+
+def cancel(appointment: Appointment) -> None:
+    appointment.cancelled = True
+
+
+STEPS = {"confirm": confirm, "unconfirm": unconfirm, "cancel": cancel}

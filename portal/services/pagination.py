@@ -1,0 +1,135 @@
+"""Cursor pagination: a page continues from the row its cursor names (keyset), so rows
+inserted or removed meanwhile never shift the pages: no duplicates and no gaps.
+
+`start_cursor` asks for the rows after a row (pass the previous page's `end_cursor`),
+`end_cursor` for the rows before one (pass the page's `start_cursor` to go back).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from itsdangerous import BadData, URLSafeSerializer
+from sqlalchemy import and_, not_, or_, select
+
+from portal.extensions import db
+from portal.services.api_access import InvalidField
+
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 5, 1000
+
+
+@dataclass(frozen=True)
+class Sort:
+    """An order for a list: a column (then the id) ascending, or descending for "-name"."""
+
+    name: str
+    column: object
+    id_column: object
+
+    @property
+    def descending(self) -> bool:
+        return self.name.startswith("-")
+
+    def value_of(self, row):
+        return getattr(row, self.column.key)
+
+
+def sort_by(name: str, model, allowed: tuple[str, ...]) -> Sort:
+    """The Sort named by the `sort` parameter. Raises InvalidField for a name not allowed."""
+    if name not in allowed:
+        raise InvalidField("sort", f"must be one of: {', '.join(allowed)}.")
+    return Sort(name, getattr(model, name.lstrip("-")), model.id)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list
+    page_info: dict
+
+
+def paginate(query, sort: Sort, per_page: int, start_cursor=None, end_cursor=None) -> Page:
+    """One page of `query` in `sort` order. Raises InvalidField for a cursor we did not issue
+    for this order, or for both cursors at once."""
+    if start_cursor is not None and end_cursor is not None:
+        raise InvalidField("end_cursor", "cannot be combined with start_cursor.")
+    backward = end_cursor is not None
+    position = None
+    if start_cursor is not None or end_cursor is not None:
+        field = "end_cursor" if backward else "start_cursor"
+        position = _decode(end_cursor if backward else start_cursor, sort, field)
+    page_query = query
+    if position is not None:
+        page_query = query.where(_beyond(sort, position, forward=not backward))
+    rows = db.session.scalars(
+        page_query.order_by(*_order(sort, reverse=backward)).limit(per_page + 1)
+    ).all()
+    more, rows = len(rows) > per_page, list(rows[:per_page])
+    if backward:
+        rows.reverse()
+    # Rows on the cursor's own side exist when the client came from there.
+    other_side = position is not None and _exists(
+        query.where(not_(_beyond(sort, position, forward=not backward)))
+    )
+    has_next, has_previous = (other_side, more) if backward else (more, other_side)
+    return Page(
+        rows,
+        {
+            "has_previous_page": has_previous,
+            "has_next_page": has_next,
+            "start_cursor": _encode(rows[0], sort) if rows else None,
+            "end_cursor": _encode(rows[-1], sort) if rows else None,
+        },
+    )
+
+
+def _order(sort: Sort, *, reverse: bool):
+    descending = sort.descending != reverse
+    columns = [sort.column, sort.id_column]
+    return [c.desc() if descending else c.asc() for c in columns]
+
+
+def _beyond(sort: Sort, position: tuple, *, forward: bool):
+    """Rows strictly after `position` in the list's order (before it when not `forward`)."""
+    value, row_id = position
+    later = forward != sort.descending
+    column, id_column = sort.column, sort.id_column
+    if later:
+        return or_(column > value, and_(column == value, id_column > row_id))
+    return or_(column < value, and_(column == value, id_column < row_id))
+
+
+def _exists(query) -> bool:
+    return bool(db.session.scalar(select(query.exists())))
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="api-cursor")
+
+
+def _encode(row, sort: Sort) -> str:
+    value = sort.value_of(row)
+    if isinstance(value, datetime):
+        value = value.isoformat()
+    return _serializer().dumps([sort.name, value, row.id])
+
+
+def _decode(cursor: str, sort: Sort, field: str) -> tuple:
+    try:
+        name, value, row_id = _serializer().loads(cursor)
+    except (BadData, TypeError, ValueError, UnicodeError):
+        raise InvalidField(field, "is not a cursor this API issued.") from None
+    if name != sort.name or not isinstance(row_id, int):
+        raise InvalidField(field, f"belongs to another sort order than {sort.name}.")
+    return _typed(value, sort, field), row_id
+
+
+def _typed(value, sort: Sort, field: str):
+    python_type = sort.column.type.python_type
+    if python_type is datetime and isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            pass
+    elif python_type is int and isinstance(value, int):
+        return value
+    raise InvalidField(field, "is not a cursor this API issued.")

@@ -1,0 +1,144 @@
+"""Patients of a practice location, as the API lists, finds and creates them."""
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, or_, select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import Institution, Location
+from portal.records import Patient, Provider
+from portal.services import NotFound, commit, pagination
+from portal.services.api_access import INT_MAX, Caller, InvalidField, reachable_location_ids
+
+SORTS = ("id", "-id", "updated_at", "-updated_at")
+OLDEST_AGE_YEARS = 130
+
+
+@dataclass(frozen=True)
+class Filters:
+    name: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+    date_of_birth: date | None = None
+    updated_since: datetime | None = None
+    inactive: bool | None = None
+
+
+@dataclass(frozen=True)
+class NewPatient:
+    first_name: str
+    last_name: str
+    email: str
+    date_of_birth: date
+    phone_number: str
+    gender: str = ""
+
+
+def search(location: Location, filters: Filters, *, sort: str, per_page: int, **cursors):
+    """A page of the location's patients matching every filter given.
+
+    `name` is fuzzy: each word must appear in the first or the last name, in any case.
+    Raises InvalidField for an unknown sort or a foreign cursor.
+    """
+    query = select(Patient).where(Patient.location_id == location.id, *_conditions(filters))
+    order = pagination.sort_by(sort, Patient, SORTS)
+    return pagination.paginate(query, order, per_page, **cursors)
+
+
+def _conditions(filters: Filters) -> list:
+    conditions = []
+    for word in (filters.name or "").split():
+        conditions.append(
+            or_(
+                Patient.first_name.icontains(word, autoescape=True),
+                Patient.last_name.icontains(word, autoescape=True),
+            )
+        )
+    if filters.email is not None:
+        conditions.append(func.lower(Patient.email) == filters.email.strip().lower())
+    if filters.phone_number is not None:
+        conditions.append(Patient.phone_number == digits(filters.phone_number))
+    if filters.date_of_birth is not None:
+        conditions.append(Patient.date_of_birth == filters.date_of_birth)
+    if filters.updated_since is not None:
+        conditions.append(Patient.updated_at >= filters.updated_since)
+    if filters.inactive is not None:
+        conditions.append(Patient.inactive.is_(filters.inactive))
+    return conditions
+
+
+def get(caller: Caller, institution: Institution, patient_id: int) -> Patient:
+    """A patient of one of the caller's locations in `institution`. Raises NotFound."""
+    found = None
+    if 0 < patient_id <= INT_MAX:
+        found = db.session.scalar(
+            select(Patient).where(
+                Patient.id == patient_id,
+                Patient.location_id.in_(reachable_location_ids(caller, institution)),
+            )
+        )
+    if found is None:
+        raise NotFound("Patient not found.")
+    return found
+
+
+def create(
+    location: Location, provider_id: int, new: NewPatient, *, return_existing_if_match: bool
+) -> tuple[Patient, bool]:
+    """Add a patient to `location`, under one of its providers; returns (patient, created).
+
+    With `return_existing_if_match`, a patient of the location with the same first name,
+    last name (in any case) and date of birth is returned instead of a duplicate.
+    Raises InvalidField for a provider of another location or an impossible date of birth.
+    """
+    if not _provider_at(location, provider_id):
+        raise InvalidField("provider.provider_id", "is not a provider at this location.")
+    today = clock.now().date()
+    if new.date_of_birth > today or today.year - new.date_of_birth.year > OLDEST_AGE_YEARS:
+        raise InvalidField("patient.bio.date_of_birth", "must be a past date within 130 years.")
+    if return_existing_if_match and (existing := _match(location, new)):
+        return existing, False
+    patient = Patient(
+        location_id=location.id,
+        provider_id=provider_id,
+        first_name=new.first_name.strip(),
+        last_name=new.last_name.strip(),
+        email=new.email.strip().lower(),
+        phone_number=digits(new.phone_number),
+        date_of_birth=new.date_of_birth,
+        gender=new.gender.lower(),
+    )
+    db.session.add(patient)
+    commit()
+    return patient, True
+
+
+def _provider_at(location: Location, provider_id: int) -> bool:
+    return 0 < provider_id <= INT_MAX and bool(
+        db.session.scalar(
+            select(Provider.id).where(
+                Provider.id == provider_id, Provider.location_id == location.id
+            )
+        )
+    )
+
+
+def _match(location: Location, new: NewPatient) -> Patient | None:
+    return db.session.scalar(
+        select(Patient)
+        .where(
+            Patient.location_id == location.id,
+            func.lower(Patient.first_name) == new.first_name.strip().lower(),
+            func.lower(Patient.last_name) == new.last_name.strip().lower(),
+            Patient.date_of_birth == new.date_of_birth,
+        )
+        .order_by(Patient.id)
+        .limit(1)
+    )
+
+
+def digits(phone_number: str) -> str:
+    return re.sub(r"[^0-9]", "", phone_number)

@@ -1,0 +1,67 @@
+"""Sync status as the API reports it: green while the Synchronizer read (or wrote) recently.
+
+Sandbox institutions have no Synchronizer; they report one simulated, always-green sync so
+that clients can exercise the endpoint.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import InstallMethod, Institution, Location, Mode, Sync
+from portal.services import api_access
+from portal.services.api_access import Caller
+
+
+@dataclass(frozen=True)
+class SyncState:
+    institution_id: int
+    sync_id: int
+    ehr: str
+    cloud: bool
+    read_at: datetime | None
+    write_at: datetime | None
+    read_green: bool
+    write_green: bool
+    locations: list[Location]
+
+
+def statuses(caller: Caller, institutions: list[Institution]) -> list[SyncState]:
+    """One entry per Synchronizer of each institution, with the caller's locations on it."""
+    fresh_after = clock.now() - timedelta(minutes=current_app.config["SYNC_STALE_MINUTES"])
+    states = []
+    for institution in institutions:
+        reachable = api_access.locations(caller, institution)
+        if institution.mode == Mode.SANDBOX:
+            states.append(_simulated(institution, reachable))
+            continue
+        for sync in db.session.scalars(
+            select(Sync).where(Sync.institution_id == institution.id).order_by(Sync.id)
+        ):
+            states.append(
+                SyncState(
+                    institution_id=institution.id,
+                    sync_id=sync.id,
+                    ehr=sync.ehr,
+                    cloud=sync.install_method == InstallMethod.CLOUD,
+                    read_at=sync.last_read_at,
+                    write_at=sync.last_write_at,
+                    read_green=_fresh(sync.last_read_at, fresh_after),
+                    write_green=_fresh(sync.last_write_at, fresh_after),
+                    locations=[loc for loc in reachable if loc.sync_id == sync.id],
+                )
+            )
+    return states
+
+
+def _fresh(moment: datetime | None, fresh_after: datetime) -> bool:
+    return moment is not None and moment >= fresh_after
+
+
+def _simulated(institution: Institution, locations: list[Location]) -> SyncState:
+    now = clock.now()
+    return SyncState(institution.id, 0, "Sandbox", True, now, now, True, True, locations)
