@@ -59,6 +59,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(synchronizer.bp)
     register_api(app)
 
 
@@ -68,7 +69,6 @@ def register_api(app: Flask) -> None:
 
     csrf.exempt(api.bp)
     app.register_blueprint(api.bp)
-    app.register_blueprint(synchronizer.bp)
 
 
 def register_admin(app: Flask) -> None:
