@@ -48,3 +48,17 @@ format: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Scale benchmarks (BENCHMARKS.md): generate the dataset and run every scenario on SQLite,
+# then on a throwaway PostgreSQL; print both in one table. BENCH_SCALE=small for a quick run.
+BENCH_SCALE ?= full
+BENCH_RUN = $(BIN)/python -m benchmarks.run --scale $(BENCH_SCALE)
+BENCH_GENERATE = $(BIN)/python -m benchmarks.generate --scale $(BENCH_SCALE)
+
+bench: install
+	@command -v wrk >/dev/null || echo "bench: wrk not found, using the Python load generator"
+	$(BENCH_GENERATE) --database-url sqlite:///$(CURDIR)/.bench/bench-$(BENCH_SCALE).db
+	$(BENCH_RUN) --database-url sqlite:///$(CURDIR)/.bench/bench-$(BENCH_SCALE).db
+	scripts/with-postgres sh -c '$(BENCH_GENERATE) --database-url "$$DATABASE_URL" && \
+		$(BENCH_RUN) --database-url "$$DATABASE_URL"'
+	$(BIN)/python -m benchmarks.report --scale $(BENCH_SCALE)

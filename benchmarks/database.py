@@ -31,6 +31,7 @@ def reset(url: str) -> None:
     """Start from nothing: delete the SQLite file, or drop PostgreSQL's public schema."""
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
+        path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return

@@ -1,4 +1,11 @@
-"""The results table, as aligned text for the terminal and as Markdown for BENCHMARKS.md."""
+"""The results table, as aligned text for the terminal and as Markdown for BENCHMARKS.md.
+`python -m benchmarks.report [--scale small|full] [--markdown]` prints the saved results of
+every database side by side, scenario by scenario."""
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
 
 from benchmarks.harness import Result
 
@@ -70,3 +77,38 @@ def markdown(results: list[Result]) -> str:
 
 def misses(results: list[Result]) -> list[Result]:
     return [r for r in results if r.verdict() == "MISS"]
+
+
+def save(results: list[Result], folder: Path, database: str, scale: str) -> Path:
+    folder.mkdir(exist_ok=True)
+    path = folder / f"results-{database.lower()}-{scale}.json"
+    path.write_text(json.dumps([dataclasses.asdict(r) for r in results], indent=1))
+    return path
+
+
+def load(folder: Path, scale: str) -> list[Result]:
+    """Saved results of every database, each scenario's rows together, in run order."""
+    runs = [
+        [Result(**row) for row in json.loads(path.read_text())]
+        for path in sorted(folder.glob(f"results-*-{scale}.json"), reverse=True)
+    ]
+    order = {r.scenario: i for run in runs for i, r in reversed(list(enumerate(run)))}
+    merged = [r for run in runs for r in run]
+    return sorted(merged, key=lambda r: order[r.scenario])
+
+
+def main(argv: list[str] | None = None) -> None:
+    from benchmarks.database import BENCH_DIR
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scale", default="full")
+    parser.add_argument("--markdown", action="store_true")
+    args = parser.parse_args(argv)
+    results = load(BENCH_DIR, args.scale)
+    print(markdown(results) if args.markdown else text(results))
+    for miss in misses(results):
+        print(f"MISS: {miss.scenario} on {miss.database}: {miss.note}")
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,7 @@
 Every figure in one table comes from the same run on the same data. Page times are medians
 of N requests through the real app (test client, no network); the load scenarios use
 gunicorn with 2 workers on loopback. Results are also written as Markdown to
-`.bench/results-<database>-<scale>.md`.
+`.bench/results-<database>-<scale>.json`.
 """
 
 import argparse
@@ -38,10 +38,8 @@ def main(argv: list[str] | None = None) -> None:
         print(f"  {name}: {time.perf_counter() - started:.0f} s")
     print()
     print(report.text(bench.results))
-    out = database.BENCH_DIR / f"results-{bench.database.lower()}-{args.scale}.md"
-    database.BENCH_DIR.mkdir(exist_ok=True)
-    out.write_text(report.markdown(bench.results) + "\n")
-    print(f"\n(also in {out})")
+    out = report.save(bench.results, database.BENCH_DIR, bench.database, args.scale)
+    print(f"\n(also in {out}; `python -m benchmarks.report` prints every database's together)")
 
 
 if __name__ == "__main__":
