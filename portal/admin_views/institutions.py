@@ -52,6 +52,7 @@ class InstitutionsView(PortalModelView):
     column_list = ["institution.name", "status", "created_at"]
     column_labels = {"institution.name": "Institution", "created_at": "Created"}
     column_searchable_list = ["institution.name"]
+    column_display_actions = False  # the name links to the institution's page
     column_select_related_list = [Enrollment.institution]  # one joined query, not one per row
     column_sortable_list = [("institution.name", "institution.name"), "status", "created_at"]
     column_default_sort = [("created_at", True), ("id", True)]
@@ -104,6 +105,7 @@ class InstitutionsView(PortalModelView):
                 tab_labels=overviews.TAB_LABELS,
                 tab_counts=overviews.tab_counts(current_user.organization, current_mode()),
                 health=sync_health,
+                system_name=catalogue.name_of,
             )
         return super().render(template, **kwargs)
 

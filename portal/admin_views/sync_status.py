@@ -66,6 +66,7 @@ class SyncStatusView(PortalModelView):
     }
     column_formatters = {
         "ehr": _system,
+        "status": lambda v, c, row, n: row.status.value.replace("_", " "),
         "read": health_cell("last_read_at"),
         "write": health_cell("last_write_at"),
     }
