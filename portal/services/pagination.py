@@ -120,16 +120,16 @@ def _decode(cursor: str, sort: Sort, field: str) -> tuple:
         raise InvalidField(field, "is not a cursor this API issued.") from None
     if name != sort.name or not isinstance(row_id, int):
         raise InvalidField(field, f"belongs to another sort order than {sort.name}.")
-    return _typed(value, sort, field), row_id
+    return _typed(value, field), row_id
 
 
-def _typed(value, sort: Sort, field: str):
-    python_type = sort.column.type.python_type
-    if python_type is datetime and isinstance(value, str):
+def _typed(value, field: str):
+    # The cursor is signed, so its value is one we wrote: an id, or a timestamp as ISO text.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str):
         try:
             return datetime.fromisoformat(value)
         except ValueError:
             pass
-    elif python_type is int and isinstance(value, int):
-        return value
     raise InvalidField(field, "is not a cursor this API issued.")
