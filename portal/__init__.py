@@ -54,11 +54,12 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Public pages, sign-in and sign-up.
-    from portal import auth, invitations, public, synchronizer
+    from portal import auth, invitations, practice, public, synchronizer
 
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(invitations.bp)
+    app.register_blueprint(practice.bp)
     app.register_blueprint(synchronizer.bp)
     register_api(app)
 

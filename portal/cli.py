@@ -3,7 +3,7 @@
 import click
 from flask import Flask, current_app
 
-from portal.services import PortalError, accounts, demo, outbox
+from portal.services import PortalError, accounts, consent, demo, outbox
 from portal.simulator import synchronizer_group
 
 
@@ -11,6 +11,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(create_staff)
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
+    app.cli.add_command(requests_group)
     app.cli.add_command(synchronizer_group)
 
 
@@ -74,3 +75,15 @@ def outbox_send() -> None:
     """Send every email that is due (run from cron; safe to run concurrently)."""
     sent = outbox.send_due()
     click.echo(f"{sent} email(s) sent.")
+
+
+@click.group("requests")
+def requests_group() -> None:
+    """Practice access requests."""
+
+
+@requests_group.command("expire")
+def requests_expire() -> None:
+    """Expire access requests older than 30 days (run daily from cron)."""
+    expired = consent.expire_due()
+    click.echo(f"{expired} access request(s) expired.")

@@ -7,7 +7,7 @@ from datetime import timedelta
 from flask import current_app, has_request_context, url_for
 
 from portal.models import Institution, User
-from portal.services import outbox
+from portal.services import members, outbox
 
 
 def link(endpoint: str, **values) -> str:
@@ -104,3 +104,55 @@ def install_window_confirmed(user: User, sync) -> None:
 def sync_installed(user: User, sync) -> None:
     _sync_message("sync_installed", "Sync installed", user, sync)
 
+
+def practice_login(institution: Institution, raw_token: str) -> None:
+    outbox.enqueue(
+        "practice_login",
+        to=institution.email,
+        subject=f"Sign in to manage the apps connected to {institution.name}",
+        institution=institution,
+        login_url=link("practice.sign_in", token=raw_token),
+    )
+
+
+def access_requested(request, enrollment, raw_token: str) -> None:
+    """To the practice: which developer asks for which locations, and where to decide."""
+    institution = enrollment.institution
+    outbox.enqueue(
+        "access_requested",
+        to=institution.email,
+        subject=f"{enrollment.organization.name} asks to connect to {institution.name}",
+        organization=enrollment.organization,
+        institution=institution,
+        developer=enrollment.organization,
+        locations=[g.location for g in enrollment.grants if g.status.value == "requested"],
+        decide_url=link("practice.access_request", token=raw_token),
+        expires_at=request.expires_at,
+    )
+
+
+def access_decided(enrollment, *, granted: bool) -> None:
+    _to_admins(
+        "access_decided",
+        enrollment,
+        f"{enrollment.institution.name} {'granted' if granted else 'denied'} your access request",
+        granted=granted,
+    )
+
+
+def access_revoked(enrollment) -> None:
+    _to_admins("access_revoked", enrollment, f"{enrollment.institution.name} revoked your access")
+
+
+def _to_admins(template: str, enrollment, subject: str, **context) -> None:
+    for admin in members.admins(enrollment.organization):
+        outbox.enqueue(
+            template,
+            to=admin.email,
+            subject=subject,
+            organization=enrollment.organization,
+            user=admin,
+            enrollment=enrollment,
+            institution_url=link("portal_institutions.institution", enrollment_id=enrollment.id),
+            **context,
+        )

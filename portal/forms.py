@@ -66,3 +66,7 @@ class UpgradeForm(FlaskForm):
 
 class ReasonForm(FlaskForm):
     reason = TextAreaField("Reason (sent to the organization)", [DataRequired(), Length(max=2000)])
+
+
+class PracticeLoginForm(FlaskForm):
+    email = EmailField("Your practice's email address", [DataRequired(), Email(), Length(max=254)])

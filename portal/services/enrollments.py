@@ -35,6 +35,12 @@ TRANSITIONS: dict[str, tuple[frozenset[EnrollmentStatus], EnrollmentStatus]] = {
     "go_live": (frozenset({S.INSTALLING, S.NEEDS_LOCATIONS}), S.LIVE),
     "fail": (frozenset({S.INSTALLING, S.NEEDS_LOCATIONS, S.LIVE}), S.FAILED),
     "retry": (frozenset({S.FAILED}), S.INSTALLING),
+    # Using a practice's existing Synchronizer: the practice consents (see consent.py).
+    "request_access": (frozenset({S.NEEDS_SYNC, S.FAILED, S.DEACTIVATED}), S.AWAITING_CONSENT),
+    "consent": (frozenset({S.AWAITING_CONSENT}), S.LIVE),
+    "refuse_consent": (frozenset({S.AWAITING_CONSENT}), S.FAILED),
+    "cancel_request": (frozenset({S.AWAITING_CONSENT}), S.DEACTIVATED),
+    "deactivate": (frozenset(set(S) - {S.DEACTIVATED}), S.DEACTIVATED),
 }
 
 LABELS = {
@@ -56,6 +62,11 @@ VERBS = {
     "go_live": "go live",
     "fail": "mark it failed",
     "retry": "retry",
+    "request_access": "request access",
+    "consent": "record the practice's consent",
+    "refuse_consent": "record a refused consent",
+    "cancel_request": "cancel the access request",
+    "deactivate": "deactivate it",
 }
 
 
@@ -115,6 +126,26 @@ def fail(enrollment: Enrollment, *, reason: str, actor=None) -> None:
 
 def retry(enrollment: Enrollment, *, actor=None) -> None:
     _move(enrollment, "retry", actor=actor)
+
+
+def request_access(enrollment: Enrollment, *, actor=None) -> None:
+    _move(enrollment, "request_access", actor=actor)
+
+
+def consent(enrollment: Enrollment, *, actor=None) -> None:
+    _move(enrollment, "consent", actor=actor)
+
+
+def refuse_consent(enrollment: Enrollment, *, reason: str = "consent refused", actor=None) -> None:
+    _move(enrollment, "refuse_consent", actor=actor, reason=reason)
+
+
+def cancel_request(enrollment: Enrollment, *, actor=None) -> None:
+    _move(enrollment, "cancel_request", actor=actor)
+
+
+def deactivate(enrollment: Enrollment, *, reason: str = "", actor=None) -> None:
+    _move(enrollment, "deactivate", actor=actor, reason=reason)
 
 
 def start(organization: Organization, institution: Institution, mode: Mode) -> Enrollment:

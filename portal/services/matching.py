@@ -6,7 +6,10 @@ Institutions store these keys at creation (indexed columns), so a later lookup f
 
 import re
 
-from portal.models import Institution
+from sqlalchemy import or_, select
+
+from portal.extensions import db
+from portal.models import Enrollment, Institution, Mode, Sync, SyncStatus
 
 LEGAL_SUFFIXES = {"llc", "pllc", "inc", "pc", "pa", "ltd", "co", "corp", "the"}
 STREET_WORDS = {
@@ -53,3 +56,39 @@ def fill_keys(institution: Institution) -> None:
     institution.name_key = name_key(institution.name)
     institution.street_key = street_key(institution.street_address)
     institution.phone_digits = phone_digits(institution.phone_number)
+
+
+def find_match(organization, *, name: str, street_address: str, zip_code: str, phone: str):
+    """A production institution that is live with the Synchronizer and that `organization` is
+    not enrolled in, matching by phone digits, or by normalised name or street plus ZIP.
+
+    Three indexed lookups, never a scan. Returns the oldest such institution, or None.
+    """
+    keys = [
+        ("phone", phone_digits(phone), None),
+        ("name", name_key(name), zip_code),
+        ("street", street_key(street_address), zip_code),
+    ]
+    clauses = []
+    for kind, key, zip_ in keys:
+        if not key or (kind != "phone" and not zip_) or (kind == "phone" and len(key) < 10):
+            continue
+        column = {
+            "phone": Institution.phone_digits,
+            "name": Institution.name_key,
+            "street": Institution.street_key,
+        }[kind]
+        clauses.append((column == key) & (Institution.zip_code == zip_) if zip_ else column == key)
+    if not clauses:
+        return None
+    enrolled = select(Enrollment.institution_id).where(
+        Enrollment.organization_id == organization.id
+    )
+    live = select(Sync.institution_id).where(Sync.status == SyncStatus.ACTIVE)
+    return db.session.scalar(
+        select(Institution)
+        .where(or_(*clauses), Institution.mode == Mode.PRODUCTION)
+        .where(Institution.id.in_(live), Institution.id.not_in(enrolled))
+        .order_by(Institution.id)
+        .limit(1)
+    )

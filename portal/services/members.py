@@ -64,3 +64,11 @@ def _keep_an_admin(member: User, verb: str) -> None:
     )
     if admins <= 1:
         raise Conflict(f"You cannot {verb} the last admin. Make someone else an admin first.")
+
+
+def admins(organization: Organization) -> list[User]:
+    return db.session.scalars(
+        select(User)
+        .where(User.organization_id == organization.id, User.is_admin.is_(True))
+        .order_by(User.id)
+    ).all()

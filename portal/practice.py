@@ -1,0 +1,101 @@
+"""`/practice`: a practice contact signs in by emailed link and manages the apps (developer
+organizations) that use its Synchronizer: grant, deny, revoke."""
+
+from datetime import datetime
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+
+from portal import clock
+from portal.extensions import db
+from portal.forms import PracticeLoginForm
+from portal.models import Institution
+from portal.services import PortalError, consent, practice_sessions
+from portal.services.practice_sessions import SESSION_LIFETIME
+
+bp = Blueprint("practice", __name__, url_prefix="/practice")
+
+
+def signed_in_institution() -> Institution | None:
+    state = session.get("practice")
+    if not state:
+        return None
+    if clock.now() - datetime.fromisoformat(state["since"]) > SESSION_LIFETIME:
+        session.pop("practice", None)
+        return None
+    return db.session.get(Institution, state["institution_id"])
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index():
+    institution = signed_in_institution()
+    if institution is not None:
+        return render_template(
+            "practice/apps.html", institution=institution, apps=consent.apps_for(institution)
+        )
+    form = PracticeLoginForm()
+    if form.validate_on_submit():
+        practice_sessions.send_links(form.email.data)
+        flash("If a practice uses that address, a sign-in link is on its way.", "info")
+        return redirect(url_for(".index"))
+    return render_template("practice/login.html", form=form)
+
+
+@bp.route("/sign-in/<token>", methods=["GET", "POST"])
+def sign_in(token: str):
+    try:
+        institution = practice_sessions.check_link(token)
+    except practice_sessions.LinkNoLongerValid:
+        return render_template("auth/link_invalid.html"), 404
+    # CSRFProtect has checked the token of every POST by the time we get here.
+    if request.method == "POST":
+        institution = practice_sessions.use_link(token)
+        session.clear()
+        session["practice"] = {"institution_id": institution.id, "since": clock.now().isoformat()}
+        return redirect(url_for(".index"))
+    return render_template("practice/sign_in.html", institution=institution)
+
+
+@bp.route("/requests/<token>", methods=["GET", "POST"])
+def access_request(token: str):
+    """The page an access-request email links to. GET and HEAD only show; POST decides."""
+    try:
+        request_ = consent.find_by_link(token)
+    except consent.LinkNoLongerValid:
+        return render_template("practice/request_closed.html"), 404
+    if request.method == "POST":
+        decision = request.form.get("decision")
+        if decision not in ("grant", "deny"):
+            abort(400)
+        try:
+            consent.decide_by_link(token, grant=decision == "grant")
+        except PortalError:
+            return render_template("practice/request_closed.html"), 409
+        return render_template(
+            "practice/decided.html", request=request_, granted=decision == "grant"
+        )
+    return render_template("practice/request.html", request=request_, token=token)
+
+
+@bp.route("/apps/<int:app_id>/<any(grant, deny, revoke):verb>", methods=["POST"])
+def app_action(app_id: int, verb: str):
+    """A signed-in practice decides a pending request or revokes a live app."""
+    institution = signed_in_institution()
+    if institution is None:
+        return redirect(url_for(".index"))
+    try:
+        if verb == "revoke":
+            enrollment = consent.revoke(institution, app_id)
+            flash(f"{enrollment.organization.name} no longer has access.", "success")
+        else:
+            consent.decide(institution, app_id, grant=verb == "grant")
+            flash("Your decision is recorded; the developer is told by email.", "success")
+    except PortalError as error:
+        flash(str(error), "danger")
+    return redirect(url_for(".index"))
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    session.pop("practice", None)
+    flash("You are signed out.", "info")
+    return redirect(url_for(".index"))

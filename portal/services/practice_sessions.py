@@ -1,0 +1,76 @@
+"""Practice contacts sign in with a one-time link sent to the institution's email address.
+
+They have no password: the link proves they read the practice's mailbox. It works once,
+for 30 minutes, and only through a POST (mail scanners follow links with GET).
+"""
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from portal import clock, email
+from portal.extensions import db
+from portal.models import Institution, Mode, OneTimeToken, TokenPurpose
+from portal.services import PortalError, audit, commit, secrets
+
+LINK_LIFETIME = timedelta(minutes=30)
+SESSION_LIFETIME = timedelta(hours=12)
+
+
+class LinkNoLongerValid(PortalError):
+    status_code = 404
+
+    def __init__(self):
+        super().__init__("This sign-in link is no longer valid. Ask for a new one.")
+
+
+def send_links(address: str) -> None:
+    """Email a sign-in link for each production institution using `address`; silent otherwise."""
+    address = address.strip().lower()
+    institutions = db.session.scalars(
+        select(Institution)
+        .where(func.lower(Institution.email) == address, Institution.mode == Mode.PRODUCTION)
+        .order_by(Institution.name)
+    ).all()
+    for institution in institutions:
+        raw = secrets.token()
+        db.session.add(
+            OneTimeToken(
+                purpose=TokenPurpose.PRACTICE_LOGIN,
+                digest=secrets.digest(raw),
+                institution_id=institution.id,
+                expires_at=clock.now() + LINK_LIFETIME,
+            )
+        )
+        audit.record("practice.login_link_sent", actor=None, target=institution, email=address)
+        email.practice_login(institution, raw)
+    commit()
+
+
+def check_link(raw: str) -> Institution:
+    """The institution an unused, unexpired link signs in to. Raises LinkNoLongerValid."""
+    token = _token(raw)
+    return db.session.get(Institution, token.institution_id)
+
+
+def use_link(raw: str) -> Institution:
+    """Spend the link (once) and return its institution."""
+    token = _token(raw)
+    token.used_at = clock.now()
+    institution = db.session.get(Institution, token.institution_id)
+    audit.record("practice.signed_in", actor=None, target=institution)
+    commit()
+    return institution
+
+
+def _token(raw: str) -> OneTimeToken:
+    token = db.session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.digest == secrets.digest(raw),
+            OneTimeToken.purpose == TokenPurpose.PRACTICE_LOGIN,
+            OneTimeToken.used_at.is_(None),
+        )
+    )
+    if token is None or token.expires_at <= clock.now():
+        raise LinkNoLongerValid()
+    return token

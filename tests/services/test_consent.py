@@ -1,0 +1,147 @@
+"""Practice consent: requests, links that only a POST can use, expiry, resend, cancel, revoke."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import (
+    AccessRequest,
+    EnrollmentStatus,
+    GrantStatus,
+    Location,
+    RequestStatus,
+    SyncStatus,
+)
+from portal.services import Conflict, RateLimited, consent
+from tests.onboarding import enrollment_in, sync_in, upgraded
+
+
+@pytest.fixture
+def practice():
+    owner = upgraded("Alpha Apps", "a@alpha.example")
+    enrollment = enrollment_in(owner, EnrollmentStatus.LIVE, "Shared Smiles")
+    enrollment.institution.email = "desk@shared.example"
+    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
+    for i in (1, 2):
+        db.session.add(
+            Location(institution=enrollment.institution, foreign_id=str(i), name=f"Office {i}")
+        )
+    db.session.commit()
+    return enrollment.institution
+
+
+@pytest.fixture
+def bravo():
+    return upgraded("Bravo Apps", "b@bravo.example")
+
+
+def link(mailbox) -> str:
+    return mailbox.bodies_to("desk@shared.example")[-1].split("/practice/requests/")[1].split()[0]
+
+
+def test_a_request_asks_for_every_location_and_emails_the_practice(practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT
+    assert [g.status for g in enrollment.grants] == [GrantStatus.REQUESTED] * 2
+    body = mailbox.bodies_to("desk@shared.example")[0]
+    assert "Bravo Apps" in body and "Office 1" in body and "Office 2" in body
+
+
+def test_granting_by_link_makes_the_enrollment_live_with_active_grants(practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    raw = link(mailbox)
+    assert consent.find_by_link(raw).status is RequestStatus.PENDING  # looking changes nothing
+    consent.decide_by_link(raw, grant=True)
+    assert enrollment.status is EnrollmentStatus.LIVE
+    assert all(g.status is GrantStatus.ACTIVE and g.activated_at for g in enrollment.grants)
+    assert "granted" in mailbox.bodies_to("b@bravo.example")[0]
+    with pytest.raises(consent.LinkNoLongerValid):
+        consent.decide_by_link(raw, grant=False)
+
+
+def test_denying_fails_the_enrollment_with_the_practices_reason(practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    consent.decide_by_link(link(mailbox), grant=False)
+    assert enrollment.status is EnrollmentStatus.FAILED
+    assert enrollment.status_reason == "access denied by the practice"
+    assert all(
+        g.status is GrantStatus.DEACTIVATED and g.activated_at is None for g in enrollment.grants
+    )
+
+
+def test_requests_expire_after_thirty_days(app, practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    raw = link(mailbox)
+    with clock.travel(timedelta(days=31)):
+        result = app.test_cli_runner().invoke(args=["requests", "expire"])
+        assert "1 access request(s) expired" in result.output
+        with pytest.raises(consent.LinkNoLongerValid):
+            consent.decide_by_link(raw, grant=True)
+    db.session.refresh(enrollment)
+    assert (enrollment.status, enrollment.status_reason) == (
+        EnrollmentStatus.FAILED,
+        "consent expired",
+    )
+
+
+def test_expiry_is_also_checked_when_the_link_is_read(practice, bravo, mailbox):
+    consent.request_access(bravo, practice)
+    with clock.travel(timedelta(days=30, seconds=1)), pytest.raises(consent.LinkNoLongerValid):
+        consent.find_by_link(link(mailbox))
+    assert db.session.scalar(select(AccessRequest.status)) is RequestStatus.EXPIRED
+
+
+def test_resend_replaces_the_link_and_is_rate_limited(practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    old = link(mailbox)
+    with pytest.raises(RateLimited):
+        consent.resend(bravo, enrollment)
+    with clock.travel(timedelta(minutes=11)):
+        consent.resend(bravo, enrollment)
+    new = link(mailbox)
+    assert new != old
+    with pytest.raises(consent.LinkNoLongerValid):
+        consent.find_by_link(old)
+    consent.decide_by_link(new, grant=True)
+    assert enrollment.status is EnrollmentStatus.LIVE
+
+
+def test_a_cancelled_request_link_changes_nothing(practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    raw = link(mailbox)
+    consent.cancel(bravo, enrollment)
+    assert enrollment.status is EnrollmentStatus.DEACTIVATED
+    with pytest.raises(consent.LinkNoLongerValid):
+        consent.decide_by_link(raw, grant=True)
+    assert enrollment.status is EnrollmentStatus.DEACTIVATED
+    with pytest.raises(Conflict):
+        consent.cancel(bravo, enrollment)
+
+
+def test_a_link_for_one_request_cannot_decide_another(practice, bravo, mailbox):
+    charlie = upgraded("Charlie Apps", "c@charlie.example")
+    first = consent.request_access(bravo, practice)
+    bravo_link = link(mailbox)
+    second = consent.request_access(charlie, practice)
+    consent.decide_by_link(bravo_link, grant=True)
+    assert first.status is EnrollmentStatus.LIVE
+    assert second.status is EnrollmentStatus.AWAITING_CONSENT
+
+
+def test_revoking_stops_the_grants_and_emails_the_developer(practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    consent.decide_by_link(link(mailbox), grant=True)
+    consent.revoke(practice, enrollment.id)
+    assert enrollment.status is EnrollmentStatus.DEACTIVATED
+    assert all(g.status is GrantStatus.DEACTIVATED and g.deactivated_at for g in enrollment.grants)
+    assert any("revoked" in body for body in mailbox.bodies_to("b@bravo.example"))
+
+
+def test_the_apps_list_shows_pending_and_live_developers(practice, bravo, mailbox):
+    consent.request_access(bravo, practice)
+    apps = {app.organization: app for app in consent.apps_for(practice)}
+    assert apps["Bravo Apps"].request_id is not None
+    assert apps["Alpha Apps"].request_id is None
