@@ -4,7 +4,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
-from portal.admin_views import ops, portal_home, portal_lists
+from portal.admin_views import ops, portal_home, portal_lists, quickstart
 from portal.admin_views.base import current_mode
 
 
@@ -19,6 +19,7 @@ def init_admin(app: Flask) -> tuple[Admin, Admin]:
         theme=Bootstrap4Theme(base_template="portal/master.html", fluid=True),
     )
     portal_lists.register(portal)
+    portal.add_view(quickstart.QuickstartView("Quickstart", url="quickstart"))
     console = Admin(
         app,
         name="SyncPortal Ops",

@@ -1,0 +1,148 @@
+"""No input reaches a 5xx or an HTML page under /api: unknown paths, wrong methods, huge
+bodies, bad UTF-8, wrong types and fuzzed JSON all get a JSON envelope."""
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.services import patients
+
+
+def _is_envelope(response) -> bool:
+    body = response.get_json(silent=True)
+    return (
+        response.mimetype == "application/json"
+        and isinstance(body, dict)
+        and {"code", "description", "error", "data"} <= set(body)
+    )
+
+
+def test_an_unknown_path_gets_a_json_404(api):
+    response = api.get("/no-such-thing")
+    assert response.status_code == 404 and _is_envelope(response)
+
+
+def test_a_wrong_method_gets_a_json_405(api):
+    response = api.client.delete("/api/patients", headers=api._headers(None))
+    assert response.status_code == 405 and _is_envelope(response)
+
+
+def test_a_huge_body_gets_a_json_413(api, sandbox, app):
+    huge = b"{" + b" " * app.config["MAX_CONTENT_LENGTH"] + b"}"
+    for path in ("/api/patients", "/api/authenticates"):
+        response = api.client.post(
+            path,
+            query_string=sandbox.at_location,
+            data=huge,
+            content_type="application/json",
+            headers=api._headers(None),
+        )
+        assert response.status_code == 413 and _is_envelope(response), path
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"\xff\xfe\xfa not utf-8", b'{"appt": ', b"[1, 2]", b"null", b'"text"', b""],
+)
+def test_a_body_that_is_not_a_json_object_gets_400(api, sandbox, data):
+    response = api.client.post(
+        "/api/appointments",
+        query_string=sandbox.at_location,
+        data=data,
+        content_type="application/json",
+        headers=api._headers(None),
+    )
+    assert response.status_code == 400 and _is_envelope(response)
+    assert response.get_json()["error"] == ["body must be a JSON object."]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"name": "a\x00b"},
+        {"location_id": "1" * 40},
+        {"location_id": "²"},
+        {"per_page": "٣"},
+        {"updated_since": "0001-01-01T00:00:00+14:00"},
+        {"updated_since": "9999-12-31T23:59:59-10:00"},
+        {"sort": "-updated_at", "start_cursor": "W10"},
+    ],
+)
+def test_odd_query_values_get_400(api, sandbox, query):
+    response = api.get("/patients", **(sandbox.at_location | query))
+    assert response.status_code == 400 and _is_envelope(response)
+
+
+def test_an_unexpected_error_gets_a_json_500(api, sandbox, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(patients, "search", broken)
+    response = api.get("/patients", **sandbox.at_location)
+
+    assert response.status_code == 500 and _is_envelope(response)
+    assert "boom" not in response.get_data(as_text=True)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+appointment_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "appt": st.dictionaries(
+            st.sampled_from(
+                ["patient_id", "provider_id", "start_time", "end_time", "operatory_id", "note"]
+                + ["confirmed", "cancelled", "appointment_type_id"]
+            ),
+            json_values,
+        )
+    },
+)
+patient_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "provider": st.dictionaries(st.just("provider_id"), json_values),
+        "patient": st.dictionaries(
+            st.sampled_from(["first_name", "last_name", "email", "bio"]), json_values
+        ),
+        "return_existing_if_match": json_values,
+    },
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    path=st.sampled_from(["/patients", "/appointments", "/appointments/1"]),
+    body=json_values | appointment_like | patient_like,
+)
+def test_fuzzed_json_bodies_never_get_a_server_error(api, sandbox, path, body):
+    method = api.client.patch if path == "/appointments/1" else api.client.post
+    response = method(
+        f"/api{path}",
+        query_string=sandbox.at_location,
+        data=json.dumps(body),
+        content_type="application/json",
+        headers=api._headers(None),
+    )
+    assert response.status_code < 500
+    assert _is_envelope(response)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(data=st.binary(max_size=200))
+def test_fuzzed_bytes_never_get_a_server_error(api, sandbox, data):
+    response = api.client.post(
+        "/api/patients",
+        query_string=sandbox.at_location,
+        data=data,
+        content_type="application/json",
+        headers=api._headers(None),
+    )
+    assert response.status_code == 400 and _is_envelope(response)
