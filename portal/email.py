@@ -156,3 +156,20 @@ def _to_admins(template: str, enrollment, subject: str, **context) -> None:
             institution_url=link("portal_institutions.institution", enrollment_id=enrollment.id),
             **context,
         )
+
+
+def activation_decided(activation, requester: User | None) -> None:
+    if requester is None:
+        return
+    outbox.enqueue(
+        "activation_decided",
+        to=requester.email,
+        subject=f"Additional locations {activation.status.value}: "
+        f"{activation.enrollment.institution.name}",
+        organization=activation.organization,
+        user=requester,
+        activation=activation,
+        institution_url=link(
+            "portal_institutions.institution", enrollment_id=activation.enrollment_id
+        ),
+    )
