@@ -10,9 +10,7 @@ from portal.services import InvalidTransition, enrollments
 from tests.onboarding import enrollment_in, upgraded
 
 CASES = [
-    (operation, status)
-    for operation in enrollments.TRANSITIONS
-    for status in EnrollmentStatus
+    (operation, status) for operation in enrollments.TRANSITIONS for status in EnrollmentStatus
 ]
 EXTRA = {"fail": {"reason": "disk full"}}
 

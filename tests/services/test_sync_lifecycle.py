@@ -22,7 +22,9 @@ EXTRA = {"fail": {"reason": "disk full"}, "reject_credentials": {"reason": "wron
 
 def _call(operation, sync, user):
     move = getattr(syncs, operation)
-    return move(sync) if operation == "report" else move(sync, actor=user, **EXTRA.get(operation, {}))
+    return (
+        move(sync) if operation == "report" else move(sync, actor=user, **EXTRA.get(operation, {}))
+    )
 
 
 @pytest.mark.parametrize(

@@ -38,12 +38,12 @@ def _create(client, **changes):
     return client.post(f"{LIST}add/", data={"csrf_token": token, **FORM, **changes})
 
 
-def test_a_created_institution_is_normalised_and_waits_in_to_do_with_create_sync(
-    client, developer
-):
+def test_a_created_institution_is_normalised_and_waits_in_to_do_with_create_sync(client, developer):
     response = _create(client)
     assert response.status_code == 302 and "tab=todo" in response.headers["Location"]
-    institution = db.session.scalars(select(Institution).where(Institution.mode == Mode.PRODUCTION)).one()
+    institution = db.session.scalars(
+        select(Institution).where(Institution.mode == Mode.PRODUCTION)
+    ).one()
     assert institution.subdomain == "hudson-family-dental"
     assert institution.phone_digits == "5185550199" and institution.street_key == "12 river rd"
     assert institution.name_key == "hudson family dental"
@@ -141,16 +141,25 @@ def test_each_row_offers_its_one_next_action(client, mixed):
     sync_in(mixed["Fir Family Dental"], "dentrix", SyncStatus.FAILED)
     sync_in(mixed["Birch Smiles"], "denticon", SyncStatus.NEEDS_CREDENTIALS)
     page = client.get(f"{LIST}?tab=all").get_data(as_text=True)
-    actions = re.findall(r'data-testid="next-action">\s*(?:<form[^>]*>\s*<input[^>]*>\s*)?<(?:a|button)[^>]*>([^<]+)<', page)
-    assert {"Create sync", "Provide credentials", "Select locations", "Retry", "Sync status"} <= set(
-        actions
+    actions = re.findall(
+        r'data-testid="next-action">\s*(?:<form[^>]*>\s*<input[^>]*>\s*)?<(?:a|button)[^>]*>([^<]+)<',
+        page,
     )
+    assert {
+        "Create sync",
+        "Provide credentials",
+        "Select locations",
+        "Retry",
+        "Sync status",
+    } <= set(actions)
     assert 'method="post"' in page  # the self-installer Retry is a POST with a CSRF token
 
 
 def test_the_page_costs_the_same_queries_for_5_rows_or_25(client, developer):
     def queries_for(rows: int) -> int:
-        for i in range(rows - len(_names(client.get(f"{LIST}?page_size=50").get_data(as_text=True)))):
+        for i in range(
+            rows - len(_names(client.get(f"{LIST}?page_size=50").get_data(as_text=True)))
+        ):
             enrollment = enrollment_in(developer, EnrollmentStatus.INSTALLING, f"Practice {i:03d}")
             sync_in(enrollment, "dentrix", SyncStatus.INSTALLING)
         statements = []
