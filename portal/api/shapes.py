@@ -50,9 +50,7 @@ def location_basic(row: Location) -> dict:
 
 
 def location(row: Location) -> dict:
-    last_sync = row.institution.syncs and max(
-        (s.last_read_at for s in row.institution.syncs if s.last_read_at), default=None
-    )
+    reads = [sync.last_read_at for sync in row.institution.syncs if sync.last_read_at]
     return location_basic(row) | {
         "institution_id": row.institution_id,
         "country_code": "US",
@@ -61,7 +59,7 @@ def location(row: Location) -> dict:
         "foreign_id": row.foreign_id,
         "foreign_id_type": _foreign_id_type(row),
         "tz": row.tz,
-        "last_sync_time": timestamp(last_sync or None),
+        "last_sync_time": timestamp(max(reads, default=None)),
     }
 
 

@@ -4,7 +4,7 @@ A token names its key and is checked against that key on every request, so it di
 the key (rotation, expiry) even before its own lifetime ends.
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
@@ -52,11 +52,6 @@ def key_id(token: str) -> int | None:
     """The key id a genuine token names, without touching the database (for rate limits)."""
     claims = _claims(token)
     return claims["k"] if claims else None
-
-
-def expires_at(token: str) -> datetime | None:
-    claims = _claims(token)
-    return datetime.fromtimestamp(claims["e"], UTC) if claims else None
 
 
 def _claims(token: str) -> dict | None:
