@@ -6,11 +6,13 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal.admin_views.access import AccessActions
 from portal.admin_views.base import PortalModelView, current_mode
 from portal.models import Enrollment, EnrollmentStatus, Location
 from portal.onboarding_forms import InstitutionForm, SyncForm
 from portal.services import (
     PortalError,
+    activations,
     catalogue,
     enrollments,
     installs,
@@ -44,7 +46,7 @@ def _badge(view, context, row, name):
     )
 
 
-class InstitutionsView(PortalModelView):
+class InstitutionsView(AccessActions, PortalModelView):
     """The organization's enrollments in the current mode."""
 
     mode_scoped = True
@@ -112,6 +114,8 @@ class InstitutionsView(PortalModelView):
     @expose("/add/", methods=["GET", "POST"])
     def create_institution(self):
         form = InstitutionForm()
+        if form.validate_on_submit() and (match := self.match_for(form)) is not None:
+            return self.render_match(form, match)
         if form.validate_on_submit():
             try:
                 enrollment = institutions.create(
@@ -142,6 +146,7 @@ class InstitutionsView(PortalModelView):
             badges=BADGES,
             product_key=syncs.product_key,
             extension_token=syncs.extension_token,
+            can_activate_more=bool(activations.available_locations(enrollment)),
         )
 
     @expose("/<int:enrollment_id>/syncs/new/", methods=["GET", "POST"])

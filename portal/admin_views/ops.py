@@ -2,6 +2,7 @@
 
 from flask_admin import Admin, expose
 
+from portal.admin_views import ops_requests
 from portal.admin_views.base import OpsIndexBase, OpsModelView
 from portal.admin_views.ops_syncs import OpsSyncsView
 from portal.admin_views.ops_upgrades import UpgradeRequestsView
@@ -62,11 +63,6 @@ class InstitutionsView(StaffView):
     column_filters = ["mode", "state"]
 
 
-class EnrollmentsView(StaffView):
-    column_list = ["organization", "institution", "mode", "status", "status_reason", "created_at"]
-    column_filters = ["status", "mode"]
-
-
 class StatusQueueView(StaffView):
     column_filters = ["status"]
 
@@ -105,10 +101,10 @@ def register(admin: Admin) -> None:
         (OrganizationsView, Organization, "Organizations"),
         (UsersView, User, "Users"),
         (InstitutionsView, Institution, "Institutions"),
-        (EnrollmentsView, Enrollment, "Enrollments"),
+        (ops_requests.EnrollmentsView, Enrollment, "Enrollments"),
         (OpsSyncsView, Sync, "Syncs"),
         (UpgradeRequestsView, UpgradeRequest, "Upgrade requests"),
-        (StatusQueueView, ActivationRequest, "Activation requests"),
+        (ops_requests.ActivationRequestsView, ActivationRequest, "Activation requests"),
         (StatusQueueView, AccessRequest, "Access requests"),
         (StatusQueueView, ImportBatch, "Imports"),
         (OutboxView, OutboundEmail, "Outbound email"),

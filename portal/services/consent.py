@@ -96,6 +96,18 @@ def request_access(actor: User, institution: Institution) -> Enrollment:
     return enrollment
 
 
+def request_again(actor: User, enrollment: Enrollment) -> Enrollment:
+    """After a denial, an expiry or a cancellation: ask the practice once more."""
+    _require_own(actor, enrollment)
+    return request_access(actor, enrollment.institution)
+
+
+def dismiss_match(actor: User, institution: Institution) -> None:
+    """The developer says the practice they are creating is not this match (audited)."""
+    audit.record("institution.match_dismissed", actor=actor, target=institution)
+    commit()
+
+
 def find_by_link(raw: str) -> AccessRequest:
     """The pending request a link points to (expiring it if its time is up)."""
     request = db.session.scalar(

@@ -1,0 +1,116 @@
+"""The institution page's access actions: match on create, request access, resend or cancel
+a request, activate more locations, deactivate. Mixed into the Institutions view."""
+
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+
+from portal.admin_views.base import attempt, current_mode
+from portal.models import Mode
+from portal.onboarding_forms import InstitutionForm
+from portal.services import activations, catalogue, consent, deactivations, matching
+
+
+class AccessActions:
+    def match_for(self, form: InstitutionForm):
+        """A live practice this new institution seems to be, unless the developer said no."""
+        if current_mode() is not Mode.PRODUCTION:
+            return None
+        details = form.details()
+        found = matching.find_match(
+            current_user.organization,
+            name=details.name,
+            street_address=details.street_address,
+            zip_code=details.zip_code,
+            phone=details.phone_number,
+        )
+        if found is not None and request.form.get("different_practice"):
+            consent.dismiss_match(_me(), found)
+            return None
+        return found
+
+    def render_match(self, form: InstitutionForm, match):
+        systems = sorted(
+            {catalogue.name_of(s.ehr) for s in match.syncs if s.status.value == "active"}
+        )
+        return self.render(
+            "portal/institutions/match.html", form=form, match=match, systems=systems
+        )
+
+    @expose("/access/request", methods=["POST"])
+    def request_access(self):
+        form = InstitutionForm()
+        match = self.match_for(form) if form.validate_on_submit() else None
+        if match is None:
+            flash(
+                "No live practice matches these details any more; create the institution.",
+                "warning",
+            )
+            return redirect(url_for(".create_institution"))
+        enrollment = []
+        if attempt(
+            lambda: enrollment.append(consent.request_access(_me(), match)),
+            success=f"Access requested: {match.name} has been emailed to consent.",
+        ):
+            return redirect(url_for(".institution", enrollment_id=enrollment[0].id))
+        return redirect(url_for(".index_view"))
+
+    @expose("/<int:enrollment_id>/access/<any(resend, cancel, again):verb>", methods=["POST"])
+    def access_action(self, enrollment_id: int, verb: str):
+        enrollment = self._enrollment(enrollment_id)
+        calls = {
+            "resend": (consent.resend, "The practice was emailed a new link."),
+            "cancel": (consent.cancel, "Access request cancelled."),
+            "again": (consent.request_again, "Access requested again; the practice was emailed."),
+        }
+        call, done = calls[verb]
+        attempt(call, _me(), enrollment, success=done)
+        return redirect(url_for(".institution", enrollment_id=enrollment.id))
+
+    @expose("/<int:enrollment_id>/activate/", methods=["GET", "POST"])
+    def activate_locations(self, enrollment_id: int):
+        enrollment = self._enrollment(enrollment_id)
+        if request.method == "POST" and attempt(
+            activations.request,
+            _me(),
+            enrollment,
+            _ids(),
+            success=(
+                "Requested. Our team activates the locations shortly; we email you when done."
+            ),
+        ):
+            return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        return self.render(
+            "portal/institutions/activate.html",
+            enrollment=enrollment,
+            locations=activations.available_locations(enrollment),
+        )
+
+    @expose("/<int:enrollment_id>/deactivate/", methods=["GET", "POST"])
+    def deactivate(self, enrollment_id: int):
+        enrollment = self._enrollment(enrollment_id)
+        if request.method == "POST":
+            whole = request.form.get("scope") != "some"
+            stopped = []
+            if attempt(
+                lambda: stopped.extend(
+                    deactivations.deactivate(_me(), enrollment, None if whole else _ids())
+                )
+            ):
+                flash(
+                    f"Deactivated: {', '.join(stopped) or enrollment.institution.name}.", "success"
+                )
+                return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        return self.render(
+            "portal/institutions/deactivate.html",
+            enrollment=enrollment,
+            active=deactivations.active_locations(enrollment),
+        )
+
+
+def _ids() -> list[int]:
+    return [int(i) for i in request.form.getlist("location_id") if i.isdigit()]
+
+
+def _me():
+    return current_user._get_current_object()

@@ -1,0 +1,231 @@
+"""The consent and access pages: developer side (/portal), practice side (/practice), ops."""
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import (
+    AccessRequest,
+    AuditEvent,
+    Enrollment,
+    EnrollmentStatus,
+    GrantStatus,
+    Location,
+    RequestStatus,
+    SyncStatus,
+)
+from portal.services import accounts, activations, consent, deactivations
+from tests.conftest import PASSWORD, csrf_token, login
+from tests.onboarding import ADDRESS, enrollment_in, sync_in, upgraded
+
+
+@pytest.fixture
+def practice():
+    owner = upgraded("Alpha Apps", "a@alpha.example")
+    enrollment = enrollment_in(owner, EnrollmentStatus.LIVE, "Shared Smiles")
+    enrollment.institution.email = "desk@shared.example"
+    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
+    for i in (1, 2):
+        db.session.add(
+            Location(institution=enrollment.institution, foreign_id=str(i), name=f"Office {i}")
+        )
+    db.session.commit()
+    return enrollment.institution
+
+
+@pytest.fixture
+def bravo(client):
+    user = upgraded("Bravo Apps", "b@bravo.example")
+    login(client, "b@bravo.example")
+    client.post(
+        "/portal/mode", data={"csrf_token": csrf_token(client, "/portal/"), "mode": "production"}
+    )
+    return user
+
+
+def create_form(client, **extra):
+    data = {"name": "Shared Smiles", **ADDRESS, "email": "", "website": "", "contact_name": ""}
+    data.update(csrf_token=csrf_token(client, "/portal/portal_institutions/add/"), **extra)
+    return data
+
+
+def test_creating_a_live_practice_shows_the_match_and_requests_access(
+    client, practice, bravo, mailbox
+):
+    page = client.post("/portal/portal_institutions/add/", data=create_form(client))
+    text = page.get_data(as_text=True)
+    assert "already run the Synchronizer" in text and "Dentrix" in text and "Albany" in text
+    assert "Alpha Apps" not in text  # nothing about other organizations
+    response = client.post("/portal/portal_institutions/access/request", data=create_form(client))
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.organization_id == bravo.organization_id,
+            Enrollment.institution_id == practice.id,
+        )
+    )
+    assert response.status_code == 302 and enrollment.status is EnrollmentStatus.AWAITING_CONSENT
+    assert mailbox.bodies_to("desk@shared.example")
+
+
+def test_a_different_practice_is_created_and_the_choice_is_audited(client, practice, bravo):
+    client.post(
+        "/portal/portal_institutions/add/", data=create_form(client, different_practice="1")
+    )
+    assert db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "institution.match_dismissed")
+    )
+    mine = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.organization_id == bravo.organization_id,
+            Enrollment.institution_id != practice.id,
+        )
+    ).all()
+    assert [e.status for e in mine if e.mode.value == "production"] == [EnrollmentStatus.NEEDS_SYNC]
+
+
+def test_get_and_head_on_the_consent_link_change_nothing_and_post_grants(
+    client, practice, bravo, mailbox
+):
+    enrollment = consent.request_access(bravo, practice)
+    path = (
+        "/practice/requests/"
+        + mailbox.bodies_to("desk@shared.example")[0].split("/practice/requests/")[1].split()[0]
+    )
+    other = client.application.test_client()
+    page = other.get(path)
+    other.head(path)
+    assert page.status_code == 200 and "Bravo Apps asks to connect" in page.get_data(as_text=True)
+    assert db.session.scalar(select(AccessRequest.status)) is RequestStatus.PENDING
+    token = csrf_token(other, path)
+    decided = other.post(path, data={"csrf_token": token, "decision": "grant"})
+    assert decided.status_code == 200 and "Access granted" in decided.get_data(as_text=True)
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.LIVE
+    assert other.post(path, data={"csrf_token": token, "decision": "deny"}).status_code == 404
+
+
+def test_the_practice_signs_in_by_email_and_revokes_an_app(client, practice, mailbox):
+    other = client.application.test_client()
+    other.post(
+        "/practice/",
+        data={"csrf_token": csrf_token(other, "/practice/"), "email": "DESK@shared.example"},
+    )
+    link = (
+        "/practice/sign-in/"
+        + mailbox.bodies_to("desk@shared.example")[0].split("/practice/sign-in/")[1].split()[0]
+    )
+    assert "Continue" in other.get(link).get_data(as_text=True)
+    assert "Apps connected" not in other.get("/practice/").get_data(
+        as_text=True
+    )  # GET signed nothing in
+    other.post(link, data={"csrf_token": csrf_token(other, link)})
+    apps = other.get("/practice/").get_data(as_text=True)
+    assert "Apps connected to Shared Smiles" in apps and "Alpha Apps" in apps
+    assert other.get(link).status_code == 404  # single use
+    alpha = db.session.scalar(select(Enrollment).where(Enrollment.institution_id == practice.id))
+    other.post(
+        f"/practice/apps/{alpha.id}/revoke", data={"csrf_token": csrf_token(other, "/practice/")}
+    )
+    db.session.refresh(alpha)
+    assert (
+        alpha.status is EnrollmentStatus.DEACTIVATED
+        and alpha.status_reason == "access revoked by the practice"
+    )
+
+
+def test_a_practice_cannot_act_on_another_practices_apps(client, practice, bravo, mailbox):
+    enrollment_elsewhere = enrollment_in(bravo, EnrollmentStatus.LIVE, "Elsewhere Dental")
+    other = client.application.test_client()
+    other.post(
+        "/practice/",
+        data={"csrf_token": csrf_token(other, "/practice/"), "email": "desk@shared.example"},
+    )
+    link = (
+        "/practice/sign-in/"
+        + mailbox.bodies_to("desk@shared.example")[0].split("/practice/sign-in/")[1].split()[0]
+    )
+    other.post(link, data={"csrf_token": csrf_token(other, link)})
+    response = other.post(
+        f"/practice/apps/{enrollment_elsewhere.id}/revoke",
+        data={"csrf_token": csrf_token(other, "/practice/")},
+        follow_redirects=True,
+    )
+    assert "No such app" in response.get_data(as_text=True)
+    db.session.refresh(enrollment_elsewhere)
+    assert enrollment_elsewhere.status is EnrollmentStatus.LIVE
+
+
+def test_developers_resend_and_cancel_from_the_institution_page(client, practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    page = f"/portal/portal_institutions/{enrollment.id}/"
+    assert "Waiting for Shared Smiles to consent" in client.get(page).get_data(as_text=True)
+    resend = client.post(
+        f"{page}access/resend", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True
+    )
+    assert "emailed moments ago" in resend.get_data(
+        as_text=True
+    )  # rate-limited right after sending
+    client.post(f"{page}access/cancel", data={"csrf_token": csrf_token(client, page)})
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.DEACTIVATED
+
+
+def test_activate_and_deactivate_pages_go_through_services_and_confirmations(
+    client, practice, bravo, mailbox
+):
+    enrollment = consent.request_access(bravo, practice)
+    consent.decide(practice, db.session.scalar(select(AccessRequest.id)), grant=True)
+    page = f"/portal/portal_institutions/{enrollment.id}/"
+    office1 = practice.locations[0]
+    confirm = client.get(f"{page}deactivate/").get_data(as_text=True)
+    assert "Office 1" in confirm and "billing for them stops now" in confirm
+    client.post(
+        f"{page}deactivate/",
+        data={"csrf_token": csrf_token(client, page), "scope": "some", "location_id": office1.id},
+    )
+    db.session.refresh(enrollment)
+    grants = {g.location.name: g.status for g in enrollment.grants}
+    assert (
+        grants["Office 1"] is GrantStatus.DEACTIVATED and enrollment.status is EnrollmentStatus.LIVE
+    )
+    assert "Activate additional locations" in client.get(page).get_data(as_text=True)
+    client.post(
+        f"{page}activate/", data={"csrf_token": csrf_token(client, page), "location_id": office1.id}
+    )
+    assert [loc.name for loc in activations.available_locations(enrollment)] == []
+
+
+def test_staff_fulfil_activation_requests_and_deactivate_in_bulk(client, practice, bravo, mailbox):
+    enrollment = consent.request_access(bravo, practice)
+    consent.decide(practice, db.session.scalar(select(AccessRequest.id)), grant=True)
+    deactivations.deactivate(bravo, enrollment, [practice.locations[0].id])
+    activation = activations.request(bravo, enrollment, [practice.locations[0].id])
+    accounts.create_staff("s@ops.example", PASSWORD)
+    login(client, "s@ops.example")
+    queue = "/ops/ops_activation_requests/"
+    client.post(
+        f"{queue}action/",
+        data={
+            "csrf_token": csrf_token(client, queue),
+            "action": "fulfil",
+            "rowid": [activation.id],
+        },
+    )
+    db.session.refresh(activation)
+    assert activation.status is RequestStatus.APPROVED
+    listing = "/ops/ops_enrollments/"
+    to_confirm = client.post(
+        f"{listing}action/",
+        data={
+            "csrf_token": csrf_token(client, listing),
+            "action": "deactivate",
+            "rowid": [enrollment.id],
+        },
+    )
+    confirm_page = to_confirm.headers["Location"]
+    assert "Shared Smiles" in client.get(confirm_page).get_data(as_text=True)
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.LIVE  # nothing happens before the confirmation
+    client.post(confirm_page, data={"csrf_token": csrf_token(client, confirm_page)})
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.DEACTIVATED
