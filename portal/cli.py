@@ -1,9 +1,11 @@
 """`flask` commands. Each parses its arguments, calls one service, and reports."""
 
+import os
+
 import click
 from flask import Flask, current_app
 
-from portal.services import PortalError, accounts, consent, demo, outbox
+from portal.services import PortalError, accounts, consent, csv_import, demo, outbox
 from portal.simulator import synchronizer_group
 
 
@@ -12,6 +14,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(requests_group)
+    app.cli.add_command(import_institutions)
     app.cli.add_command(synchronizer_group)
 
 
@@ -87,3 +90,28 @@ def requests_expire() -> None:
     """Expire access requests older than 30 days (run daily from cron)."""
     expired = consent.expire_due()
     click.echo(f"{expired} access request(s) expired.")
+
+
+@click.command("import-institutions")
+@click.option("--org", "slug", required=True, help="The organization's slug.")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--apply", "do_apply", is_flag=True, help="Import; without it, only preview.")
+def import_institutions(slug: str, path: str, do_apply: bool) -> None:
+    """Preview (and with --apply, import) a bulk-onboarding CSV for an organization."""
+    organization = accounts.find_organization(slug)
+    if organization is None:
+        raise click.ClickException(f"No organization with slug {slug!r}.")
+    with open(path, "rb") as handle:
+        content = handle.read()
+    try:
+        batch = csv_import.upload(None, organization, os.path.basename(path), content)
+        plan = csv_import.preview(batch)
+        for kind, count in plan.counts.items():
+            click.echo(f"{count:>6}  {kind}")
+        for error in plan.errors[:50]:
+            click.echo(f"  {error}")
+        if do_apply:
+            summary = csv_import.apply(None, batch)
+            click.echo(f"Imported batch {batch.id}: {len(summary['sync_ids'])} sync(s) created.")
+    except PortalError as error:
+        raise click.ClickException(str(error)) from error

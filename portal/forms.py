@@ -1,6 +1,7 @@
 """Input shapes only: required fields, formats and lengths. Rules live in services."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
@@ -70,3 +71,10 @@ class ReasonForm(FlaskForm):
 
 class PracticeLoginForm(FlaskForm):
     email = EmailField("Your practice's email address", [DataRequired(), Email(), Length(max=254)])
+
+
+class UploadCsvForm(FlaskForm):
+    file = FileField(
+        "CSV file",
+        [FileRequired("Choose a CSV file."), FileAllowed(["csv"], "Upload a .csv file.")],
+    )

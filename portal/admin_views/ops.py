@@ -4,6 +4,7 @@ from flask_admin import Admin, expose
 
 from portal.admin_views import ops_requests
 from portal.admin_views.base import OpsIndexBase, OpsModelView
+from portal.admin_views.imports import OpsImportsView
 from portal.admin_views.ops_syncs import OpsSyncsView
 from portal.admin_views.ops_upgrades import UpgradeRequestsView
 from portal.admin_views.usage import UsageExportView
@@ -113,3 +114,4 @@ def register(admin: Admin) -> None:
     for view, model, name in views:
         admin.add_view(view(model, name, endpoint=f"ops_{model.__tablename__}"))
     admin.add_view(UsageExportView("Usage export", endpoint="ops_usage"))
+    admin.add_view(OpsImportsView("Import CSV", url="import", endpoint="ops_import"))

@@ -4,6 +4,7 @@ from flask_admin import Admin
 
 from portal.admin_views.api_keys import ApiKeyView
 from portal.admin_views.base import PortalModelView
+from portal.admin_views.imports import PortalImportsView
 from portal.admin_views.institutions import InstitutionsView
 from portal.admin_views.sync_setup import SyncSetupView
 from portal.admin_views.sync_status import SyncStatusView
@@ -24,6 +25,7 @@ def register(admin: Admin) -> None:
     admin.add_view(InstitutionsView(Enrollment, "Institutions", endpoint="portal_institutions"))
     admin.add_view(SyncStatusView(Sync, "Sync status", endpoint="portal_syncs"))
     admin.add_view(SyncSetupView(name="Sync setup", url="syncs", endpoint="portal_sync_setup"))
+    admin.add_view(PortalImportsView("Upload CSV", url="imports", endpoint="portal_imports"))
     admin.add_view(ApiKeyView("API Key", endpoint="portal_api_key"))
     admin.add_view(UsersView(User, "Users", endpoint="portal_users"))
     admin.add_view(UsageView("Usage", endpoint="portal_usage"))

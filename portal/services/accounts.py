@@ -193,5 +193,9 @@ def add_member(organization: Organization, email_address: str, name: str, passwo
     return user
 
 
+def find_organization(slug: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.slug == slug))
+
+
 def count_users() -> int:
     return db.session.scalar(select(func.count(User.id)))

@@ -61,12 +61,18 @@ def request_access(actor: User, institution: Institution) -> Enrollment:
 
     The enrollment waits in `awaiting_consent`, asking for every location of the practice.
     """
+    enrollment = add_request(actor, actor.organization, institution)
+    commit()
+    return enrollment
+
+
+def add_request(actor: User, organization: Organization, institution: Institution) -> Enrollment:
+    """`request_access` without the commit, for the CSV import's single transaction."""
     if not institution.email:
         raise PortalError(
             f"{institution.name} has no email address on file to ask for consent. "
             "Contact support and we will reach the practice."
         )
-    organization = actor.organization
     enrollment = db.session.scalar(
         select(Enrollment).where(
             Enrollment.organization_id == organization.id,
@@ -91,8 +97,13 @@ def request_access(actor: User, institution: Institution) -> Enrollment:
     )
     db.session.add(request)
     _send(request, enrollment)
-    audit.record("access.requested", actor=actor, target=request, institution=institution.name)
-    commit()
+    audit.record(
+        "access.requested",
+        actor=actor,
+        organization=organization,
+        target=request,
+        institution=institution.name,
+    )
     return enrollment
 
 

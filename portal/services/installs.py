@@ -70,6 +70,13 @@ def create_sync(enrollment: Enrollment, *, ehr: str, server_name: str, actor: Us
     server). The sandbox allows one complimentary Open Dental sync. Raises PortalError or
     Conflict with the reason.
     """
+    sync = add_sync(enrollment, ehr=ehr, server_name=server_name, actor=actor)
+    commit()
+    return sync
+
+
+def add_sync(enrollment: Enrollment, *, ehr: str, server_name: str, actor: User) -> Sync:
+    """`create_sync` without the commit, for the CSV import's single transaction."""
     system = catalogue.get(ehr)
     if system is None:
         raise PortalError("Choose the practice's health record system.")
@@ -90,8 +97,14 @@ def create_sync(enrollment: Enrollment, *, ehr: str, server_name: str, actor: Us
     db.session.add(sync)
     db.session.flush()
     _start_enrollment(enrollment, system.install, actor)
-    audit.record("sync.created", actor=actor, target=sync, ehr=ehr, server_name=server_name)
-    commit()
+    audit.record(
+        "sync.created",
+        actor=actor,
+        organization=enrollment.organization,
+        target=sync,
+        ehr=ehr,
+        server_name=server_name,
+    )
     return sync
 
 

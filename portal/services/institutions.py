@@ -110,6 +110,14 @@ def create(details: Details, *, actor: User, mode: Mode) -> Enrollment:
     New institutions are production practices: in test mode the sandbox institution is the
     only one. Raises Forbidden in test mode and InvalidDetails for bad input.
     """
+    enrollment = add(details, organization=actor.organization, actor=actor, mode=mode)
+    commit()
+    return enrollment
+
+
+def add(details: Details, *, organization, actor: User, mode: Mode, subdomain: str = ""):
+    """`create` without the commit, for callers that create many in one transaction (the CSV
+    import, which also chooses the subdomains in bulk)."""
     if mode is not Mode.PRODUCTION:
         raise Forbidden(
             "Test mode has one institution, your sandbox. Switch to production mode "
@@ -118,18 +126,18 @@ def create(details: Details, *, actor: User, mode: Mode) -> Enrollment:
     details = clean(details)
     institution = Institution(
         **{f.name: getattr(details, f.name) for f in fields(details)},
-        subdomain=unique_slug(Institution.subdomain, details.name),
+        subdomain=subdomain or unique_slug(Institution.subdomain, details.name),
         mode=mode,
     )
     matching.fill_keys(institution)
-    enrollment = enrollments.start(actor.organization, institution, mode)
+    enrollment = enrollments.start(organization, institution, mode)
     db.session.flush()
     audit.record(
         "institution.created",
         actor=actor,
+        organization=organization,
         target=institution,
         name=institution.name,
         subdomain=institution.subdomain,
     )
-    commit()
     return enrollment

@@ -1,0 +1,138 @@
+"""Upload CSV: the sample, the upload, the dry-run preview, apply, and the files it offers
+(errors, product keys). The same pages serve staff importing on an organization's behalf."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from portal.admin_views import csv_exports
+from portal.admin_views.base import OpsAccess, PortalAccess
+from portal.extensions import db
+from portal.forms import UploadCsvForm
+from portal.models import ImportBatch, Organization
+from portal.services import Conflict, PortalError, csv_import, import_files
+
+PREVIEW_ROWS = 500
+
+
+class ImportPages:
+    """The upload flow; subclasses say whose organization a batch belongs to."""
+
+    def organization(self) -> Organization | None:  # pragma: no cover - overridden
+        """Whose batch an upload makes; None means the user must choose first (ops)."""
+        raise NotImplementedError
+
+    def batch(self, batch_id: int) -> ImportBatch:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    @expose("/", methods=["GET", "POST"])
+    def index(self):
+        form = UploadCsvForm()
+        organization = self.organization()
+        if organization is None:
+            return self.render("ops/import_choose.html", organizations=self.choices())
+        if form.validate_on_submit():
+            upload = form.file.data
+            try:
+                batch = csv_import.upload(_me(), organization, upload.filename, upload.read())
+            except PortalError as error:
+                form.file.errors = [*form.file.errors, str(error)]
+            else:
+                return redirect(url_for(".preview", batch_id=batch.id))
+        return self.render("portal/imports/upload.html", form=form, organization=organization)
+
+    @expose("/sample.csv")
+    def sample(self):
+        return csv_exports.response(import_files.sample_rows(), "syncportal-sample.csv")
+
+    @expose("/<int:batch_id>/")
+    def preview(self, batch_id: int):
+        batch = self.batch(batch_id)
+        plan = csv_import.preview(batch)
+        return self.render(
+            "portal/imports/preview.html",
+            batch=batch,
+            plan=plan,
+            rows=plan.rows[:PREVIEW_ROWS],
+            first_errors=plan.errors[:20],
+        )
+
+    @expose("/<int:batch_id>/errors.csv")
+    def errors(self, batch_id: int):
+        plan = csv_import.preview(self.batch(batch_id))
+        rows = [["line", "column", "message"]] + [
+            [e.line, e.column, e.message] for e in plan.errors
+        ]
+        return csv_exports.response(iter(rows), f"import-{batch_id}-errors.csv")
+
+    @expose("/<int:batch_id>/apply", methods=["POST"])
+    def apply(self, batch_id: int):
+        batch = self.batch(batch_id)
+        try:
+            csv_import.apply(_me(), batch)
+        except Conflict as error:
+            return render_template(
+                "errors/error.html", code=409, title="Already imported", message=str(error)
+            ), 409
+        except PortalError as error:
+            flash(str(error), "danger")
+            return redirect(url_for(".preview", batch_id=batch.id))
+        flash("Imported. Hand each practice's IT the product key of its sync.", "success")
+        return redirect(url_for(".result", batch_id=batch.id))
+
+    @expose("/<int:batch_id>/result")
+    def result(self, batch_id: int):
+        batch = self.batch(batch_id)
+        return self.render(
+            "portal/imports/result.html", batch=batch, syncs=import_files.created_syncs(batch)
+        )
+
+    @expose("/<int:batch_id>/product-keys.csv")
+    def product_keys(self, batch_id: int):
+        rows = import_files.product_key_rows(self.batch(batch_id))
+        return csv_exports.response(rows, f"import-{batch_id}-product-keys.csv")
+
+
+class PortalImportsView(ImportPages, PortalAccess, BaseView):
+    def is_visible(self) -> bool:
+        return False  # reached from the Institutions page
+
+    def organization(self) -> Organization:
+        return current_user.organization
+
+    def batch(self, batch_id: int) -> ImportBatch:
+        try:
+            return csv_import.get_for(current_user.organization, batch_id)
+        except PortalError:
+            abort(404)
+
+
+class OpsImportsView(ImportPages, OpsAccess, BaseView):
+    """Staff import on behalf of the organization chosen by `?org=<slug>`."""
+
+    def organization(self) -> Organization | None:
+        slug = request.values.get("org")
+        if not slug:
+            return None
+        organization = db.session.scalar(select(Organization).where(Organization.slug == slug))
+        if organization is None:
+            abort(404)
+        return organization
+
+    def choices(self) -> list[Organization]:
+        return db.session.scalars(
+            select(Organization)
+            .where(Organization.production_enabled.is_(True))
+            .order_by(Organization.name)
+        ).all()
+
+    def batch(self, batch_id: int) -> ImportBatch:
+        batch = db.session.get(ImportBatch, batch_id)
+        if batch is None:
+            abort(404)
+        return batch
+
+
+def _me():
+    return current_user._get_current_object()

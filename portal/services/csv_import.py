@@ -1,0 +1,297 @@
+"""Bulk onboarding from a CSV: upload, a dry-run preview row by row, then apply in one
+transaction or not at all.
+
+Rows whose institution fields are identical are one institution with one sync per row. A
+row is planned as a new institution, an additional sync, a match (request access instead
+of installing), already onboarded (nothing new), or an error naming its line and column.
+Apply plans again from the stored file, so the preview can never be stale.
+"""
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from portal import clock
+from portal.extensions import db
+from portal.models import (
+    Enrollment,
+    ImportBatch,
+    ImportStatus,
+    Institution,
+    Mode,
+    Organization,
+    User,
+)
+from portal.services import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PortalError,
+    audit,
+    commit,
+    consent,
+    installs,
+    institutions,
+    matching,
+)
+from portal.services.csv_files import (
+    CellError,
+    FileRejected,  # noqa: F401 - entry points catch it from here
+    Limits,
+    read,
+)
+from portal.services.import_rows import check_row, group_key
+
+COLUMNS = [
+    "institution_name",
+    "street_address",
+    "street_address_2",
+    "city",
+    "state",
+    "zip_code",
+    "phone_number",
+    "email",
+    "website",
+    "contact_name",
+    "is_group",
+    "ehr",
+    "server_name",
+]
+REQUIRED = {
+    "institution_name",
+    "street_address",
+    "city",
+    "state",
+    "zip_code",
+    "phone_number",
+    "ehr",
+}
+FIRST_ERRORS = 20
+
+
+class Kind(StrEnum):
+    NEW = "new institution"
+    ADDITIONAL_SYNC = "additional sync"
+    MATCH = "match: request access"
+    EXISTING = "already onboarded"
+    ERROR = "error"
+
+
+@dataclass
+class Planned:
+    line: int
+    kind: Kind
+    name: str
+    ehr: str = ""
+    server_name: str = ""
+    errors: list[CellError] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Group:
+    details: institutions.Details
+    rows: list[tuple[Planned, str, str]] = field(default_factory=list)  # (row, ehr, server)
+    enrollment: Enrollment | None = None
+    match: Institution | None = None
+
+
+@dataclass
+class Plan:
+    rows: list[Planned]
+    groups: list[Group]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(row.kind for row in self.rows)
+        return {kind.value: counted.get(kind, 0) for kind in Kind}
+
+    @property
+    def errors(self) -> list[CellError]:
+        return [error for row in self.rows for error in row.errors]
+
+    @property
+    def nothing_new(self) -> bool:
+        return all(row.kind is Kind.EXISTING for row in self.rows)
+
+
+def limits() -> Limits:
+    config = current_app.config
+    return Limits(config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"], config["IMPORT_MAX_FIELD"])
+
+
+def upload(actor: User, organization: Organization, filename: str, content: bytes) -> ImportBatch:
+    """Keep the file server-side as a batch of `organization`, after checking it reads.
+
+    Raises FileRejected (nothing is stored) for a file that cannot be read at all.
+    """
+    _may_import(actor, organization)
+    plan(organization, content)  # a whole-file problem raises here, before anything is written
+    batch = ImportBatch(
+        organization_id=organization.id,
+        user_id=actor.id if actor else None,
+        filename=(filename or "upload.csv")[:255],
+        content=content,
+        content_sha256=hashlib.sha256(content).hexdigest(),
+    )
+    db.session.add(batch)
+    db.session.flush()
+    audit.record(
+        "import.uploaded",
+        actor=actor,
+        organization=organization,
+        target=batch,
+        filename=batch.filename,
+        size=len(content),
+    )
+    commit()
+    return batch
+
+
+def get_for(organization: Organization, batch_id: int) -> ImportBatch:
+    """A batch of `organization` (another organization's id is simply not found)."""
+    batch = db.session.scalar(
+        select(ImportBatch).where(
+            ImportBatch.id == batch_id, ImportBatch.organization_id == organization.id
+        )
+    )
+    if batch is None:
+        raise NotFound("No such import.")
+    return batch
+
+
+def preview(batch: ImportBatch) -> Plan:
+    return plan(db.session.get(Organization, batch.organization_id), batch.content)
+
+
+def plan(organization: Organization, content: bytes) -> Plan:
+    """Classify every row against the database as it is now. Raises FileRejected."""
+    rows = read(content, COLUMNS, REQUIRED, limits())
+    planned, groups = [], {}
+    seen_syncs: dict[tuple, int] = {}
+    for row in rows:
+        checked = check_row(row)
+        if checked.errors:
+            planned.append(
+                Planned(
+                    row.line,
+                    Kind.ERROR,
+                    row.values.get("institution_name", ""),
+                    errors=checked.errors,
+                )
+            )
+            continue
+        key = group_key(checked.details)
+        sync_key = (key, checked.ehr, checked.server_name.lower())
+        if sync_key in seen_syncs:
+            error = CellError(
+                row.line, "server_name", f"the same sync as line {seen_syncs[sync_key]}."
+            )
+            planned.append(Planned(row.line, Kind.ERROR, checked.details.name, errors=[error]))
+            continue
+        seen_syncs[sync_key] = row.line
+        group = groups.setdefault(key, Group(checked.details))
+        item = Planned(row.line, Kind.NEW, checked.details.name, checked.ehr, checked.server_name)
+        group.rows.append((item, checked.ehr, checked.server_name))
+        planned.append(item)
+    _classify(organization, list(groups.values()))
+    return Plan(planned, list(groups.values()))
+
+
+def apply(actor: User, batch: ImportBatch) -> dict:
+    """Apply a previewed batch in one transaction: everything or nothing.
+
+    Raises Conflict if the batch was applied already, PortalError if any row has an error.
+    """
+    organization = db.session.get(Organization, batch.organization_id)
+    _may_import(actor, organization)
+    if batch.status is not ImportStatus.PREVIEWED:
+        raise Conflict("This file was already imported.")
+    result = plan(organization, batch.content)
+    if result.errors:
+        raise PortalError(f"{len(result.errors)} row error(s): fix the file and upload it again.")
+    claimed = db.session.execute(
+        update(ImportBatch)
+        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.PREVIEWED)
+        .values(status=ImportStatus.APPLIED, applied_at=clock.now())
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise Conflict("This file was already imported.")
+    sync_ids = [sid for group in result.groups for sid in _apply_group(actor, organization, group)]
+    summary = {"counts": result.counts, "sync_ids": sync_ids}
+    db.session.execute(
+        update(ImportBatch).where(ImportBatch.id == batch.id).values(summary=summary)
+    )
+    audit.record(
+        "import.applied", actor=actor, organization=organization, target=batch, **result.counts
+    )
+    commit()
+    db.session.refresh(batch)
+    return summary
+
+
+def _apply_group(actor: User, organization: Organization, group: Group) -> list[int]:
+    todo = [row for row in group.rows if row[0].kind is not Kind.EXISTING]
+    if not todo:
+        return []
+    if group.match is not None:
+        consent.add_request(actor, organization, group.match)
+        return []
+    enrollment = group.enrollment or institutions.add(
+        group.details, organization=organization, actor=actor, mode=Mode.PRODUCTION
+    )
+    return [
+        installs.add_sync(enrollment, ehr=ehr, server_name=server, actor=actor).id
+        for _, ehr, server in todo
+    ]
+
+
+def _classify(organization: Organization, groups: list[Group]) -> None:
+    """Mark each group's rows: existing enrollment, match, or new (one query per group)."""
+    for group in groups:
+        group.enrollment = _own_enrollment(organization, group.details)
+        if group.enrollment is None:
+            group.match = matching.find_match(
+                organization,
+                name=group.details.name,
+                street_address=group.details.street_address,
+                zip_code=group.details.zip_code,
+                phone=group.details.phone_number,
+            )
+        institution = group.enrollment.institution if group.enrollment else None
+        existing = {
+            (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
+        }
+        for index, (item, ehr, server) in enumerate(group.rows):
+            if group.match is not None:
+                item.kind = Kind.MATCH
+                item.note = f"{group.match.name} is live already: access will be requested."
+            elif (ehr, server.lower()) in existing:
+                item.kind = Kind.EXISTING
+            elif institution is not None or index > 0:
+                item.kind = Kind.ADDITIONAL_SYNC
+
+
+def _own_enrollment(organization: Organization, details) -> Enrollment | None:
+    return db.session.scalar(
+        select(Enrollment)
+        .join(Institution, Institution.id == Enrollment.institution_id)
+        .where(Enrollment.organization_id == organization.id, Enrollment.mode == Mode.PRODUCTION)
+        .where(Institution.name_key == matching.name_key(details.name))
+        .where(Institution.street_key == matching.street_key(details.street_address))
+        .where(Institution.zip_code == details.zip_code)
+        .limit(1)
+    )
+
+
+def _may_import(actor: User | None, organization: Organization) -> None:
+    # actor None is the operator at the command line (`flask import-institutions`).
+    if actor is not None and not (actor.is_staff or actor.organization_id == organization.id):
+        raise NotFound("No such organization.")
+    if not organization.production_enabled:
+        raise Forbidden("Bulk onboarding opens once your organization is upgraded to production.")

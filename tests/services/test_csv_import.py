@@ -1,0 +1,185 @@
+"""Bulk onboarding: preview, one-transaction apply, matches, limits and hostile files."""
+
+import csv
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import func, select
+
+from portal.admin_views.csv_exports import cell
+from portal.extensions import db
+from portal.models import (
+    AccessRequest,
+    EnrollmentStatus,
+    ImportBatch,
+    Institution,
+    Location,
+    Sync,
+    SyncStatus,
+)
+from portal.services import Conflict, PortalError, csv_import, import_files
+from portal.services.csv_import import COLUMNS, Kind
+from tests.onboarding import enrollment_in, sync_in, upgraded
+
+
+def row(name="Hudson Dental", ehr="dentrix", server="FRONT", **fields):
+    values = {
+        "institution_name": name,
+        "street_address": "12 River Road",
+        "city": "Albany",
+        "state": "NY",
+        "zip_code": "12207",
+        "phone_number": "(518) 555-0199",
+        "ehr": ehr,
+        "server_name": server,
+        **fields,
+    }
+    return [values.get(column, "") for column in COLUMNS]
+
+
+def to_csv(rows, bom=False) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerows(rows)
+    return ("\ufeff" if bom else "").encode() + buffer.getvalue().encode()
+
+
+def count(model) -> int:
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+@pytest.fixture
+def dev():
+    return upgraded("Alpha Apps", "a@alpha.example")
+
+
+def test_identical_institution_rows_make_one_institution_with_a_sync_each(dev):
+    batch = csv_import.upload(
+        dev, dev.organization, "f.csv", to_csv([row(server="FRONT"), row(server="BACK")])
+    )
+    kinds = [r.kind for r in csv_import.preview(batch).rows]
+    assert kinds == [Kind.NEW, Kind.ADDITIONAL_SYNC]
+    summary = csv_import.apply(dev, batch)
+    institution = db.session.scalar(select(Institution).where(Institution.name == "Hudson Dental"))
+    assert [s.server_name for s in institution.syncs] == ["FRONT", "BACK"]
+    assert len(summary["sync_ids"]) == 2
+    keys = list(import_files.product_key_rows(batch))
+    assert keys[0][-1] == "product_key" and all(len(line[-1]) == 29 for line in keys[1:])
+
+
+def test_a_thousand_rows_with_line_502_invalid_write_nothing(dev):
+    rows = [row(name=f"Practice {i}", phone_number=f"(518) 555-{i:04d}") for i in range(1000)]
+    rows[500][rows[0].index("12207")] = "ABCDE"
+    batch = csv_import.upload(dev, dev.organization, "big.csv", to_csv(rows))
+    plan = csv_import.preview(batch)
+    assert [str(e) for e in plan.errors] == [
+        "line 502, column zip_code: Use a 5-digit ZIP code (or ZIP+4, 12345-6789)."
+    ]
+    before = (count(Institution), count(Sync))
+    with pytest.raises(PortalError, match="1 row error"):
+        csv_import.apply(dev, batch)
+    assert (count(Institution), count(Sync)) == before
+
+
+def test_bom_and_no_bom_files_preview_identically(dev):
+    def kinds(content):
+        return [(r.line, r.kind, r.name) for r in csv_import.plan(dev.organization, content).rows]
+
+    rows = [row(), row(name="Other Dental", ehr="athena", server="")]
+    assert kinds(to_csv(rows, bom=True)) == kinds(to_csv(rows))
+
+
+def test_latin1_gets_the_encoding_error_and_nothing_is_stored(dev):
+    content = to_csv([row(name="Clínica Dental")]).decode().encode("latin-1")
+    with pytest.raises(csv_import.FileRejected, match="not UTF-8"):
+        csv_import.upload(dev, dev.organization, "latin.csv", content)
+    assert count(ImportBatch) == 0
+
+
+def test_formulas_round_trip_export_import_export_unchanged(app, dev):
+    from portal.services import accounts
+    from tests.conftest import PASSWORD, login
+
+    hostile = {"contact_name": '=HYPERLINK("http://evil.example")', "name": "@Dental Care"}
+    exported_cells = [cell(hostile["name"]), cell(hostile["contact_name"])]
+    content = to_csv([row(name=exported_cells[0], contact_name=exported_cells[1])])
+    batch = csv_import.upload(dev, dev.organization, "f.csv", content)
+    csv_import.apply(dev, batch)
+    stored = db.session.scalar(select(Institution).where(Institution.name == "@Dental Care"))
+    assert stored.contact_name == hostile["contact_name"]  # stored as text
+    accounts.create_staff("s@ops.example", PASSWORD)
+    client = app.test_client()
+    login(client, "s@ops.example")
+    exported = client.get("/ops/ops_institutions/export/csv/?search=Dental").get_data(as_text=True)
+    assert exported_cells[0] in exported
+
+
+def test_a_matched_row_becomes_an_access_request(dev, mailbox):
+    owner = upgraded("Owner Apps", "o@owner.example")
+    live = enrollment_in(owner, EnrollmentStatus.LIVE, "Hudson Dental")
+    live.institution.email = "desk@hudson.example"
+    live.institution.locations.append(Location(foreign_id="1", name="Main"))
+    sync_in(live, "dentrix", SyncStatus.ACTIVE)
+    batch = csv_import.upload(
+        dev, dev.organization, "f.csv", to_csv([row(name="Hudson Dental PLLC")])
+    )
+    assert [r.kind for r in csv_import.preview(batch).rows] == [Kind.MATCH]
+    csv_import.apply(dev, batch)
+    assert count(AccessRequest) == 1 and count(Institution) == 3  # two sandboxes, one practice
+    assert mailbox.bodies_to("desk@hudson.example")
+
+
+def test_applying_twice_is_refused_and_reuploading_previews_nothing_new(dev):
+    content = to_csv([row()])
+    batch = csv_import.upload(dev, dev.organization, "f.csv", content)
+    csv_import.apply(dev, batch)
+    with pytest.raises(Conflict):
+        csv_import.apply(dev, batch)
+    again = csv_import.upload(dev, dev.organization, "f.csv", content)
+    assert csv_import.preview(again).nothing_new
+    csv_import.apply(dev, again)
+    assert count(Sync) == 1
+
+
+def test_duplicate_syncs_and_bad_cells_are_row_errors(dev):
+    rows = [
+        row(),
+        row(),
+        row(ehr="nope"),
+        row(is_group="maybe"),
+        row(server="", ehr="eaglesoft"),
+        row(email="x@y.example\r\nBcc: z@w.example"),
+    ]
+    plan = csv_import.plan(dev.organization, to_csv(rows))
+    messages = [str(e) for e in plan.errors]
+    assert "line 3, column server_name: the same sync as line 2." in messages
+    assert any(m.startswith("line 4, column ehr: unknown system 'nope'") for m in messages)
+    assert "line 5, column is_group: use yes or no." in messages
+    assert "line 6, column server_name: Eaglesoft (18+) needs the server name." in messages
+    assert any(m.startswith("line 7, column email") for m in messages)
+
+
+def test_organizations_in_test_mode_cannot_import():
+    sandboxed = upgraded("Sandboxed", "s@sandboxed.example")
+    sandboxed.organization.production_enabled = False
+    with pytest.raises(PortalError, match="upgraded"):
+        csv_import.upload(sandboxed, sandboxed.organization, "f.csv", to_csv([row()]))
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(content=st.binary(max_size=600))
+def test_any_bytes_give_a_preview_or_a_clear_rejection_and_a_rejection_changes_nothing(
+    dev, content
+):
+    before = count(ImportBatch)
+    try:
+        batch = csv_import.upload(dev, dev.organization, "fuzz.csv", to_csv([]) + content)
+    except csv_import.FileRejected as rejection:
+        assert str(rejection) and count(ImportBatch) == before
+    else:
+        assert csv_import.preview(batch).rows

@@ -1,0 +1,92 @@
+import io
+
+import pytest
+
+from portal.services import accounts, csv_import
+from tests.conftest import PASSWORD, csrf_token, login
+from tests.onboarding import upgraded
+from tests.services.test_csv_import import row, to_csv
+
+
+@pytest.fixture
+def dev(client):
+    user = upgraded("Alpha Apps", "a@alpha.example")
+    login(client, "a@alpha.example")
+    return user
+
+
+def upload(client, content: bytes, path="/portal/imports/", **extra):
+    data = {
+        "csrf_token": csrf_token(client, path + ("?org=" + extra["org"] if extra else "")),
+        "file": (io.BytesIO(content), "practices.csv"),
+        **extra,
+    }
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def test_the_sample_has_the_columns_and_a_practice_with_two_syncs(client, dev):
+    sample = client.get("/portal/imports/sample.csv").get_data(as_text=True).splitlines()
+    assert sample[0] == ",".join(csv_import.COLUMNS)
+    assert sum("Hudson Family Dental" in line for line in sample) == 2
+
+
+def test_upload_preview_apply_and_product_keys(client, dev):
+    response = upload(client, to_csv([row(server="FRONT"), row(server="BACK")]))
+    preview = response.headers["Location"]
+    page = client.get(preview).get_data(as_text=True)
+    assert "new institution" in page and "additional sync" in page
+    applied = client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
+    assert applied.status_code == 302
+    keys = client.get(f"{preview}product-keys.csv").get_data(as_text=True).splitlines()
+    assert len(keys) == 3 and "FRONT" in keys[1]
+    again = client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
+    assert again.status_code == 409
+
+
+def test_a_bad_file_is_explained_on_the_upload_page(client, dev):
+    response = upload(client, "institution_name\nJosé\n".encode("latin-1"))
+    assert response.status_code == 200 and "not UTF-8" in response.get_data(as_text=True)
+
+
+def test_errors_are_listed_and_offered_as_csv(client, dev):
+    preview = upload(client, to_csv([row(), row(state="ZZ")])).headers["Location"]
+    page = client.get(preview).get_data(as_text=True)
+    assert "line 3, column state" in page and "nothing will be imported" in page
+    errors = client.get(f"{preview}errors.csv").get_data(as_text=True).splitlines()
+    assert errors[0] == "line,column,message" and errors[1].startswith("3,state,")
+
+
+def test_another_organizations_batch_is_not_found(client, dev):
+    other = upgraded("Bravo Apps", "b@bravo.example")
+    theirs = csv_import.upload(other, other.organization, "x.csv", to_csv([row()]))
+    assert client.get(f"/portal/imports/{theirs.id}/").status_code == 404
+    assert client.get(f"/portal/imports/{theirs.id}/product-keys.csv").status_code == 404
+    token = csrf_token(client, "/portal/imports/")
+    assert (
+        client.post(f"/portal/imports/{theirs.id}/apply", data={"csrf_token": token}).status_code
+        == 404
+    )
+
+
+def test_staff_import_on_behalf_of_an_organization(client, dev):
+    accounts.create_staff("s@ops.example", PASSWORD)
+    login(client, "s@ops.example")
+    assert "Alpha Apps" in client.get("/ops/import/").get_data(as_text=True)
+    response = upload(client, to_csv([row()]), path="/ops/import/", org=dev.organization.slug)
+    preview = response.headers["Location"]
+    client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
+    assert "Hudson Dental" in client.get(f"{preview}result").get_data(as_text=True)
+
+
+def test_the_cli_previews_and_applies(app, dev, tmp_path):
+    path = tmp_path / "p.csv"
+    path.write_bytes(to_csv([row(), row(server="BACK")]))
+    runner = app.test_cli_runner()
+    preview = runner.invoke(args=["import-institutions", "--org", dev.organization.slug, str(path)])
+    assert "1  new institution" in preview.output and "1  additional sync" in preview.output
+    applied = runner.invoke(
+        args=["import-institutions", "--org", dev.organization.slug, str(path), "--apply"]
+    )
+    assert "0 sync(s) created" not in applied.output and applied.exit_code == 0, applied.output
+    bad = runner.invoke(args=["import-institutions", "--org", "nope", str(path)])
+    assert bad.exit_code == 1 and "No organization" in bad.output
