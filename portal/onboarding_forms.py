@@ -22,7 +22,7 @@ class InstitutionForm(FlaskForm):
     city = StringField("City", [DataRequired(), Length(max=100)])
     state = SelectField(
         "State",
-        choices=[("", "Choose...")] + [(s, s) for s in sorted(institutions.US_STATES)],
+        choices={"": "Choose...", **{s: s for s in sorted(institutions.US_STATES)}},
     )
     zip_code = StringField("ZIP code", [DataRequired(), Length(max=10)])
     phone_number = StringField("Phone", [DataRequired(), Length(max=30)])
@@ -38,7 +38,9 @@ class InstitutionForm(FlaskForm):
 
 
 class SyncForm(FlaskForm):
-    ehr = SelectField("Health record system", choices=[("", "Choose...")] + catalogue.choices())
+    ehr = SelectField(
+        "Health record system", choices={"": "Choose...", **dict(catalogue.choices())}
+    )
     server_name = StringField(
         "Server name (on-prem systems: one sync per server)", [Length(max=120)]
     )
@@ -54,7 +56,7 @@ class WindowsForm(FlaskForm):
     window_1 = DateTimeLocalField("First choice", [DataRequired()], format="%Y-%m-%dT%H:%M")
     window_2 = DateTimeLocalField("Second choice", [Optional()], format="%Y-%m-%dT%H:%M")
     window_3 = DateTimeLocalField("Third choice", [Optional()], format="%Y-%m-%dT%H:%M")
-    timezone = SelectField("Practice time zone", choices=list(installs.TIMEZONES.items()))
+    timezone = SelectField("Practice time zone", choices=dict(installs.TIMEZONES))
 
     def starts(self):
         return [self.window_1.data, self.window_2.data, self.window_3.data]
