@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from portal.models import Mode
-from portal.services import NotFound, accounts, api_keys
+from portal.services import NotFound, accounts, api_keys, audit, commit
 from portal.services.dashboards import sandbox_summary
 
 PASSWORD = "syncportal-demo"
@@ -45,7 +45,18 @@ def load() -> tuple[list[Login], SandboxAccess]:
         welcome=False,
     )
     accounts.add_member(admin.organization, LOGINS[1].email, "Max Member", PASSWORD)
-    accounts.create_staff(LOGINS[2].email, PASSWORD, name="Olive Ops")
+    staff = accounts.create_staff(LOGINS[2].email, PASSWORD, name="Olive Ops")
+    # The demo organization starts upgraded, so a newcomer can try production onboarding
+    # at once (the Upgrade page and its ops approval are shown with a new sign-up).
+    admin.organization.production_enabled = True
+    audit.record(
+        "upgrade.approved",
+        actor=staff,
+        organization=admin.organization,
+        target=admin.organization,
+        reason="demo data",
+    )
+    commit()
     key = api_keys.create(admin.organization, Mode.SANDBOX, actor=admin)
     return LOGINS, _access(admin, key.raw)
 
