@@ -59,6 +59,9 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10)
     LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
     LOGIN_LOCKOUT_SECONDS = _int("LOGIN_LOCKOUT_SECONDS", 300)
+    # Argon2id cost; the defaults are argon2-cffi's (about 50 ms and 64 MiB per hash).
+    PASSWORD_HASH_TIME_COST = _int("PASSWORD_HASH_TIME_COST", 3)
+    PASSWORD_HASH_MEMORY_KIB = _int("PASSWORD_HASH_MEMORY_KIB", 65536)
     PASSWORD_RESET_TTL_MINUTES = _int("PASSWORD_RESET_TTL_MINUTES", 60)
     INVITATION_TTL_DAYS = _int("INVITATION_TTL_DAYS", 7)
     SYNC_STALE_MINUTES = _int("SYNC_STALE_MINUTES", 30)
@@ -86,6 +89,9 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_PORT = 1  # nothing listens there unless a test starts an SMTP server
     MAIL_SUPPRESS_SEND = False  # tests talk to a real SMTP server (aiosmtpd)
+    # Cheap hashes keep hundreds of sign-ups per run fast; the algorithm stays the same.
+    PASSWORD_HASH_TIME_COST = 1
+    PASSWORD_HASH_MEMORY_KIB = 1024
     MAIL_TIMEOUT_SECONDS = 2
     RATELIMIT_ENABLED = True
 

@@ -5,6 +5,7 @@ kills every copy of every older session cookie.
 """
 
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -18,9 +19,22 @@ from portal.services import Conflict, PortalError, audit, commit, secrets, throt
 from portal.services.naming import unique_slug
 from portal.services.sandbox import create_demo_practice
 
-hasher = PasswordHasher()
-# Verified against when the email is unknown, so a miss costs as much time as a hit.
-_DUMMY_HASH = hasher.hash("not-a-real-password")
+
+@cache
+def _hasher(time_cost: int, memory_kib: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
+def hasher() -> PasswordHasher:
+    """Argon2id with the configured cost (the library's defaults unless tests lower them)."""
+    config = current_app.config
+    return _hasher(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"])
+
+
+@cache
+def _dummy_hash(time_cost: int, memory_kib: int) -> str:
+    # Verified against when the email is unknown, so a miss costs as much time as a hit.
+    return _hasher(time_cost, memory_kib).hash("not-a-real-password")
 
 
 class InvalidCredentials(PortalError):
@@ -39,7 +53,7 @@ def find_user_by_email(address: str) -> User | None:
 
 
 def hash_password(password: str) -> str:
-    return hasher.hash(password)
+    return hasher().hash(password)
 
 
 def signup(
@@ -82,7 +96,7 @@ def authenticate(email_address: str, password: str, *, address: str | None) -> U
         commit()
         raise InvalidCredentials()
     throttling.clear(keys)
-    if hasher.check_needs_rehash(user.password_hash):
+    if hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = clock.now()
     audit.record("user.login", actor=user)
@@ -92,7 +106,9 @@ def authenticate(email_address: str, password: str, *, address: str | None) -> U
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        config = current_app.config
+        dummy = _dummy_hash(config["PASSWORD_HASH_TIME_COST"], config["PASSWORD_HASH_MEMORY_KIB"])
+        return hasher().verify(password_hash or dummy, password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
 
