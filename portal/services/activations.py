@@ -3,7 +3,7 @@ locations; staff fulfil or reject the request; the developer is emailed either w
 
 from sqlalchemy import select
 
-from portal import clock, email
+from portal import email
 from portal.extensions import db
 from portal.models import (
     ActivationRequest,
@@ -14,7 +14,14 @@ from portal.models import (
     RequestStatus,
     User,
 )
-from portal.services import Forbidden, InvalidTransition, PortalError, audit, commit, enrollments
+from portal.services import (
+    InvalidTransition,
+    PortalError,
+    audit,
+    commit,
+    enrollments,
+    staff_decisions,
+)
 
 R = RequestStatus
 
@@ -71,25 +78,13 @@ def fulfil(staff: User, requests: list[ActivationRequest]) -> int:
 
 
 def reject(staff: User, requests: list[ActivationRequest], *, reason: str) -> int:
-    if not reason.strip():
-        raise PortalError("Give a reason for the rejection; the developer reads it.")
-    decided = _decide(staff, requests, R.REJECTED, reason=reason.strip())
+    reason = staff_decisions.require_reason(reason, "the developer")
+    decided = _decide(staff, requests, R.REJECTED, reason=reason)
     commit()
     return len(decided)
 
 
 def _decide(staff: User, requests: list[ActivationRequest], status: RequestStatus, *, reason: str):
-    if not staff.is_staff:
-        raise Forbidden("Only staff fulfil activation requests.")
-    decided = [r for r in requests if r.status is R.PENDING]
-    for activation in decided:
-        activation.status, activation.reason, activation.decided_at = status, reason, clock.now()
-        audit.record(
-            f"activation.{status.value}",
-            actor=staff,
-            organization=activation.organization,
-            target=activation,
-            reason=reason,
-        )
-        email.activation_decided(activation, db.session.get(User, activation.requested_by_id or 0))
-    return decided
+    return staff_decisions.decide(
+        staff, requests, status, reason=reason, kind="activation", notify=email.activation_decided
+    )

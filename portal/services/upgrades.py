@@ -2,10 +2,10 @@
 
 from sqlalchemy import select
 
-from portal import clock, email
+from portal import email
 from portal.extensions import db
 from portal.models import Organization, RequestStatus, UpgradeRequest, User
-from portal.services import Conflict, Forbidden, PortalError, audit, commit
+from portal.services import Conflict, audit, commit, staff_decisions
 from portal.services.members import require_admin
 
 
@@ -53,25 +53,13 @@ def approve(staff: User, requests: list[UpgradeRequest]) -> int:
 
 def reject(staff: User, requests: list[UpgradeRequest], *, reason: str) -> int:
     """Reject pending requests with a reason the admin reads in the email."""
-    if not reason.strip():
-        raise PortalError("Give a reason for the rejection; the organization reads it.")
-    decided = _decide(staff, requests, RequestStatus.REJECTED, reason=reason.strip())
+    reason = staff_decisions.require_reason(reason, "the organization")
+    decided = _decide(staff, requests, RequestStatus.REJECTED, reason=reason)
     commit()
     return len(decided)
 
 
-def _decide(staff, requests, status, *, reason):
-    if not staff.is_staff:
-        raise Forbidden("Only staff decide upgrade requests.")
-    decided = [r for r in requests if r.status == RequestStatus.PENDING]
-    for upgrade in decided:
-        upgrade.status, upgrade.reason, upgrade.decided_at = status, reason, clock.now()
-        audit.record(
-            f"upgrade.{status.value}",
-            actor=staff,
-            organization=upgrade.organization,
-            target=upgrade,
-            reason=reason,
-        )
-        email.upgrade_decided(upgrade, db.session.get(User, upgrade.requested_by_id or 0))
-    return decided
+def _decide(staff: User, requests: list[UpgradeRequest], status: RequestStatus, *, reason: str):
+    return staff_decisions.decide(
+        staff, requests, status, reason=reason, kind="upgrade", notify=email.upgrade_decided
+    )
