@@ -2,7 +2,7 @@
 a chosen state, made through the services where a service exists."""
 
 from portal.extensions import db
-from portal.models import Enrollment, EnrollmentStatus, Mode, Sync, SyncStatus
+from portal.models import Enrollment, EnrollmentStatus, Location, Mode, Sync, SyncStatus
 from portal.services import catalogue, commit, institutions, syncs
 from tests.conftest import signup
 
@@ -52,3 +52,18 @@ def sync_in(enrollment: Enrollment, ehr: str, status: SyncStatus, server: str = 
     db.session.add(sync)
     commit()
     return sync
+
+
+def live_practice(email: str = "desk@shared.example", offices: int = 2):
+    """A practice live with Alpha Apps' Synchronizer, with `offices` locations: the one other
+    developers match and ask the practice for."""
+    owner = upgraded("Alpha Apps", "a@alpha.example")
+    enrollment = enrollment_in(owner, EnrollmentStatus.LIVE, "Shared Smiles")
+    enrollment.institution.email = email
+    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
+    for i in range(1, offices + 1):
+        db.session.add(
+            Location(institution=enrollment.institution, foreign_id=str(i), name=f"Office {i}")
+        )
+    db.session.commit()
+    return enrollment.institution

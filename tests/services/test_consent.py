@@ -11,26 +11,15 @@ from portal.models import (
     AccessRequest,
     EnrollmentStatus,
     GrantStatus,
-    Location,
     RequestStatus,
-    SyncStatus,
 )
 from portal.services import Conflict, RateLimited, consent
-from tests.onboarding import enrollment_in, sync_in, upgraded
+from tests.onboarding import live_practice, upgraded
 
 
 @pytest.fixture
 def practice():
-    owner = upgraded("Alpha Apps", "a@alpha.example")
-    enrollment = enrollment_in(owner, EnrollmentStatus.LIVE, "Shared Smiles")
-    enrollment.institution.email = "desk@shared.example"
-    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
-    for i in (1, 2):
-        db.session.add(
-            Location(institution=enrollment.institution, foreign_id=str(i), name=f"Office {i}")
-        )
-    db.session.commit()
-    return enrollment.institution
+    return live_practice()
 
 
 @pytest.fixture

@@ -10,27 +10,16 @@ from portal.models import (
     Enrollment,
     EnrollmentStatus,
     GrantStatus,
-    Location,
     RequestStatus,
-    SyncStatus,
 )
 from portal.services import accounts, activations, consent, deactivations
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.onboarding import ADDRESS, enrollment_in, sync_in, upgraded
+from tests.onboarding import ADDRESS, enrollment_in, live_practice, upgraded
 
 
 @pytest.fixture
 def practice():
-    owner = upgraded("Alpha Apps", "a@alpha.example")
-    enrollment = enrollment_in(owner, EnrollmentStatus.LIVE, "Shared Smiles")
-    enrollment.institution.email = "desk@shared.example"
-    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
-    for i in (1, 2):
-        db.session.add(
-            Location(institution=enrollment.institution, foreign_id=str(i), name=f"Office {i}")
-        )
-    db.session.commit()
-    return enrollment.institution
+    return live_practice()
 
 
 @pytest.fixture
