@@ -10,53 +10,15 @@ from portal.models import ImportBatch, Sync
 from portal.services import catalogue, syncs
 from portal.services.csv_import import COLUMNS
 
+HUDSON = ["Hudson Family Dental", "12 River Road", "Suite 200", "Albany", "NY", "12207",
+          "(518) 555-0199", "frontdesk@hudsondental.example", "https://hudsondental.example",
+          "Ann Rivera", "no", "dentrix"]  # fmt: skip
 SAMPLE = [
-    [
-        "Hudson Family Dental",
-        "12 River Road",
-        "Suite 200",
-        "Albany",
-        "NY",
-        "12207",
-        "(518) 555-0199",
-        "frontdesk@hudsondental.example",
-        "https://hudsondental.example",
-        "Ann Rivera",
-        "no",
-        "dentrix",
-        "FRONTDESK",
-    ],
-    [
-        "Hudson Family Dental",
-        "12 River Road",
-        "Suite 200",
-        "Albany",
-        "NY",
-        "12207",
-        "(518) 555-0199",
-        "frontdesk@hudsondental.example",
-        "https://hudsondental.example",
-        "Ann Rivera",
-        "no",
-        "dentrix",
-        "IMAGING",
-    ],
-    [
-        "Bright Kids Orthodontics",
-        "400 Broadway",
-        "",
-        "Troy",
-        "NY",
-        "12180",
-        "(518) 555-0142",
-        "office@brightkids.example",
-        "brightkids.example",
-        "Sam Lee",
-        "no",
-        "athena",
-        "",
-    ],
-]
+    [*HUDSON, "FRONTDESK"],
+    [*HUDSON, "IMAGING"],  # same practice, second server: a second sync
+    ["Bright Kids Orthodontics", "400 Broadway", "", "Troy", "NY", "12180", "(518) 555-0142",
+     "office@brightkids.example", "brightkids.example", "Sam Lee", "no", "athena", ""],
+]  # fmt: skip
 
 
 def sample_rows() -> Iterator[list[str]]:
