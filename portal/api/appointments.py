@@ -60,7 +60,7 @@ def book_appointment():
         appointment_type_id=appt.integer("appointment_type_id"),
         note=appt.text("note", max_length=appointments.NOTE_MAX_LENGTH) or "",
     )
-    row = appointments.book(location, booking)
+    row = appointments.book(location, booking, caller=g.caller)
     return envelope.success({"appt": shapes.appointment(row, location)}, 201, "Appointment booked")
 
 
@@ -70,6 +70,6 @@ def update_appointment(appointment_id: int):
     row = appointments.get(g.caller, _institution(), appointment_id)
     appt = params.body().section("appt")
     confirmed, cancelled = appt.boolean("confirmed"), appt.boolean("cancelled")
-    row = appointments.update(row, confirmed=confirmed, cancelled=cancelled)
+    row = appointments.update(row, confirmed=confirmed, cancelled=cancelled, caller=g.caller)
     place = api_access.location_of(row)
     return envelope.success({"appt": shapes.appointment(row, place)}, 200, "Appointment updated")

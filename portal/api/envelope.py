@@ -31,6 +31,11 @@ def page(result: Page, shape) -> tuple:
     return success([shape(item) for item in result.items], page_info=result.page_info)
 
 
+def shaped_page(result: Page, data: list) -> tuple:
+    """A page whose items the caller has shaped already (all at once, e.g. `shapes.patients`)."""
+    return success(data, page_info=result.page_info)
+
+
 def failure(status: int, *errors: str, headers: dict | None = None):
     """An error envelope; `data` is always null so that a refusal carries no data."""
     body = {

@@ -4,14 +4,19 @@ from flask import g
 
 from portal.api import bp, envelope, limits, params, shapes
 from portal.services import api_access, patients
+from portal.services.api_access import InvalidField
 
 GENDERS = ("Male", "Female", "Other")
 
 
 def _location():
-    institution = api_access.institution(g.caller, params.text("subdomain", required=True))
-    location_id = params.integer("location_id", required=True)
-    return api_access.location(g.caller, institution, location_id)
+    subdomain = params.text("subdomain", required=True)
+    try:
+        location_id = params.integer("location_id", required=True)
+    except InvalidField:
+        api_access.institution(g.caller, subdomain)  # a foreign subdomain is refused first
+        raise
+    return api_access.place(g.caller, subdomain, location_id)
 
 
 @bp.get("/patients")
@@ -33,7 +38,7 @@ def list_patients():
         per_page=params.per_page(),
         **params.cursors(),
     )
-    return envelope.page(result, lambda patient: shapes.patient(patient, location))
+    return envelope.shaped_page(result, shapes.patients(result.items, location))
 
 
 @bp.get("/patients/<int:patient_id>")
@@ -61,7 +66,9 @@ def create_patient():
         gender=bio.choice("gender", GENDERS) or "",
     )
     match = body.boolean("return_existing_if_match") or False
-    row, created = patients.create(location, provider_id, new, return_existing_if_match=match)
+    row, created = patients.create(
+        location, provider_id, new, return_existing_if_match=match, caller=g.caller
+    )
     data = {"user": shapes.patient(row, location)}
     if created:
         return envelope.success(data, 201, "Patient created")

@@ -11,7 +11,9 @@ from portal.services.sync_status import SyncState
 def timestamp(moment: datetime | None) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    if moment.tzinfo is not UTC:  # our columns read back in UTC already: skip the convert
+        moment = moment.astimezone(UTC)
+    return moment.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def _foreign_id_type(location_or_institution) -> str:
@@ -106,9 +108,35 @@ def _person(row, institution_id: int, foreign_id_type: str) -> dict:
 
 
 def patient(row: Patient, place: Location) -> dict:
-    return _person(row, place.institution_id, _foreign_id_type(place)) | {
+    return _patient(row, place.institution_id, _foreign_id_type(place))
+
+
+def patients(rows: list, place: Location) -> list[dict]:
+    """`patient` for a page of one location's patients (ORM objects or plain rows with the
+    same names), with the location's part worked out once rather than per row."""
+    institution_id, foreign_id_type = place.institution_id, _foreign_id_type(place)
+    return [_patient(row, institution_id, foreign_id_type) for row in rows]
+
+
+def _patient(row, institution_id: int, foreign_id_type: str) -> dict:
+    # `_person` and the patient's own fields in one literal: this runs for every listed row.
+    first_name, last_name, born = row.first_name, row.last_name, row.date_of_birth
+    return {
+        "id": row.id,
+        "email": row.email or None,
+        "first_name": first_name,
+        "middle_name": None,
+        "last_name": last_name,
+        "name": f"{first_name} {last_name}",
+        "created_at": timestamp(row.created_at),
+        "updated_at": timestamp(row.updated_at),
+        "institution_id": institution_id,
+        "foreign_id": row.foreign_id or None,
+        "foreign_id_type": foreign_id_type,
+        "inactive": row.inactive,
+        "last_sync_time": None,
         "bio": {
-            "date_of_birth": row.date_of_birth.isoformat() if row.date_of_birth else None,
+            "date_of_birth": born.isoformat() if born else None,
             "phone_number": row.phone_number,
             "gender": row.gender.capitalize(),
         },

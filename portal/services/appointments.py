@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
-from portal.services import NotFound, commit, pagination
+from portal.services import NotFound, api_access, commit, pagination
 from portal.services.api_access import INT_MAX, Caller, InvalidField, reachable_location_ids
 
 # What a PATCH may do, by the appointment's state; a cancelled appointment is final.
@@ -93,7 +93,7 @@ def get(caller: Caller, institution: Institution, appointment_id: int) -> Appoin
     return found
 
 
-def book(location: Location, booking: Booking) -> Appointment:
+def book(location: Location, booking: Booking, *, caller: Caller) -> Appointment:
     """Book an appointment at `location`.
 
     Everything named must belong to the location; the end defaults to the appointment type's
@@ -122,6 +122,8 @@ def book(location: Location, booking: Booking) -> Appointment:
         note=booking.note,
     )
     db.session.add(appointment)
+    db.session.flush()  # the audit row names the new id
+    api_access.audit(caller, "appointment.booked", appointment, location_id=location.id)
     commit()
     return appointment
 
@@ -158,10 +160,13 @@ def _refuse_overlap(provider, operatory, start: datetime, end: datetime) -> None
         )
 
 
-def update(appointment: Appointment, *, confirmed: bool | None, cancelled: bool | None):
+def update(
+    appointment: Appointment, *, confirmed: bool | None, cancelled: bool | None, caller: Caller
+):
     """Apply a PATCH: confirm, unconfirm or cancel, each step allowed by TRANSITIONS.
 
-    A value the appointment already has changes nothing. Raises InvalidField when nothing is
+    A value the appointment already has changes nothing; a change writes an audit row for the
+    caller's key. Raises InvalidField when nothing is
     asked or a step is not allowed (a cancelled appointment is final).
     """
     if confirmed is None and cancelled is None:
@@ -176,6 +181,10 @@ def update(appointment: Appointment, *, confirmed: bool | None, cancelled: bool 
         if step not in TRANSITIONS[current]:
             raise InvalidField(name, f"cannot {step} a {current} appointment.")
         STEPS[step](appointment)
+    if steps:
+        api_access.audit(
+            caller, "appointment.updated", appointment, steps=[step for step, _ in steps]
+        )
     commit()
     return appointment
 

@@ -10,10 +10,26 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import Patient, Provider
-from portal.services import NotFound, commit, pagination
+from portal.services import NotFound, api_access, commit, pagination
 from portal.services.api_access import INT_MAX, Caller, InvalidField, reachable_location_ids
 
 SORTS = ("id", "-id", "updated_at", "-updated_at")
+# What a listed patient is read as: plain rows of these columns, named as the attributes.
+LISTED = (
+    Patient.id,
+    Patient.location_id,
+    Patient.provider_id,
+    Patient.first_name,
+    Patient.last_name,
+    Patient.email,
+    Patient.phone_number,
+    Patient.date_of_birth,
+    Patient.gender,
+    Patient.inactive,
+    Patient.foreign_id,
+    Patient.created_at,
+    Patient.updated_at,
+)
 OLDEST_AGE_YEARS = 130
 
 
@@ -38,14 +54,14 @@ class NewPatient:
 
 
 def search(location: Location, filters: Filters, *, sort: str, per_page: int, **cursors):
-    """A page of the location's patients matching every filter given.
+    """A page of the location's patients matching every filter given, as plain rows.
 
     `name` is fuzzy: each word must appear in the first or the last name, in any case.
     Raises InvalidField for an unknown sort or a foreign cursor.
     """
-    query = select(Patient).where(Patient.location_id == location.id, *_conditions(filters))
+    query = select(*LISTED).where(Patient.location_id == location.id, *_conditions(filters))
     order = pagination.sort_by(sort, Patient, SORTS)
-    return pagination.paginate(query, order, per_page, **cursors)
+    return pagination.paginate(query, order, per_page, plain=True, **cursors)
 
 
 def _conditions(filters: Filters) -> list:
@@ -86,12 +102,18 @@ def get(caller: Caller, institution: Institution, patient_id: int) -> Patient:
 
 
 def create(
-    location: Location, provider_id: int, new: NewPatient, *, return_existing_if_match: bool
+    location: Location,
+    provider_id: int,
+    new: NewPatient,
+    *,
+    return_existing_if_match: bool,
+    caller: Caller,
 ) -> tuple[Patient, bool]:
     """Add a patient to `location`, under one of its providers; returns (patient, created).
 
     With `return_existing_if_match`, a patient of the location with the same first name,
     last name (in any case) and date of birth is returned instead of a duplicate.
+    Writes an audit row for the caller's key when a patient is added.
     Raises InvalidField for a provider of another location or an impossible date of birth.
     """
     if not _provider_at(location, provider_id):
@@ -112,6 +134,8 @@ def create(
         gender=new.gender.lower(),
     )
     db.session.add(patient)
+    db.session.flush()  # the audit row names the new id
+    api_access.audit(caller, "patient.created", patient, location_id=location.id)
     commit()
     return patient, True
 

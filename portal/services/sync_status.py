@@ -1,20 +1,21 @@
-"""Sync status as the API reports it: green while the Synchronizer read (or wrote) recently.
+"""Sync status as the API reports it: green while the Synchronizer read (or wrote) recently
+(the rule of `sync_health`; pending, before the first report, shows as red).
 
 Sandbox institutions have no Synchronizer; they report one simulated, always-green sync so
 that clients can exercise the endpoint.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from flask import current_app
 from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import InstallMethod, Institution, Location, Mode, Sync
-from portal.services import api_access
+from portal.services import api_access, sync_health
 from portal.services.api_access import Caller
+from portal.services.sync_health import Health
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class SyncState:
 
 def statuses(caller: Caller, institutions: list[Institution]) -> list[SyncState]:
     """One entry per Synchronizer of each institution, with the caller's locations on it."""
-    fresh_after = clock.now() - timedelta(minutes=current_app.config["SYNC_STALE_MINUTES"])
+    now = clock.now()
     states = []
     for institution in institutions:
         reachable = api_access.locations(caller, institution)
@@ -50,16 +51,12 @@ def statuses(caller: Caller, institutions: list[Institution]) -> list[SyncState]
                     cloud=sync.install_method == InstallMethod.CLOUD,
                     read_at=sync.last_read_at,
                     write_at=sync.last_write_at,
-                    read_green=_fresh(sync.last_read_at, fresh_after),
-                    write_green=_fresh(sync.last_write_at, fresh_after),
+                    read_green=sync_health.of(sync.last_read_at, now) == Health.GREEN,
+                    write_green=sync_health.of(sync.last_write_at, now) == Health.GREEN,
                     locations=[loc for loc in reachable if loc.sync_id == sync.id],
                 )
             )
     return states
-
-
-def _fresh(moment: datetime | None, fresh_after: datetime) -> bool:
-    return moment is not None and moment >= fresh_after
 
 
 def _simulated(institution: Institution, locations: list[Location]) -> SyncState:
