@@ -13,7 +13,7 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_login import current_user
 
-from portal.admin_views import csv_exports
+from portal.admin_views import csv_exports, filters
 from portal.extensions import db
 from portal.models import Mode
 from portal.services import Forbidden, NotFound, PortalError, tenancy
@@ -141,6 +141,19 @@ class _BaseModelView(ModelView):
                 yield [csv_exports.cell(self.get_export_value(row, name)) for name, _ in columns]
 
         return csv_exports.response(rows(), self.get_export_name(export_type="csv"))
+
+    def get_filters(self):
+        return filters.harden(super().get_filters())
+
+    def get_invalid_value_msg(self, value, filter):
+        return filters.invalid_value_message(self, value, filter)
+
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        # Garbage in the query string is ignored rather than sent to the database.
+        args.search = filters.clean_text(args.search) if args.search else args.search
+        args.page = args.page if 0 <= args.page < filters.MAX_PAGE else 0
+        return args
 
     def _handle_view(self, name, **kwargs):
         # A disabled row view is a page that does not exist, not a redirect to the list.

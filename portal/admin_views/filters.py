@@ -1,0 +1,91 @@
+"""List filters that never turn a bad query string into a server error.
+
+Flask-Admin's enum filters look members up by *name* while their dropdowns send the stored
+*value*, and a filter's `validate` only catches ValueError: `?flt0_status_equals=cloud`, a
+NUL byte or a number too large for the database became a 500. Each filter is hardened once,
+when its view is built: enum filters accept a value or a name, and anything a filter cannot
+use is ignored with a message naming what it accepts.
+"""
+
+import enum
+import math
+
+from flask_admin.contrib.sqla.filters import FilterEmpty, FilterInList
+
+MAX_VALUE = 500
+MAX_PAGE = 100_000
+# Integers must fit the database's INTEGER columns (PostgreSQL refuses larger literals).
+INT_RANGE = range(-(2**31), 2**31)
+REFUSED = (ValueError, LookupError, TypeError, ArithmeticError)
+
+
+def harden(filters: list | None) -> list | None:
+    for flt in filters or []:
+        _accept_enum_values(flt)
+        _guard_validate(flt)
+    return filters
+
+
+def invalid_value_message(view, value: str, flt) -> str:
+    shown = clean_text(value)[:40] or "(empty)"
+    message = f'Ignored the filter {flt.name} {flt.operation()}: "{shown}" is not a value it takes.'
+    options = flt.get_options(view) if hasattr(flt, "get_options") else None
+    if options:
+        message += " Choose one of: " + ", ".join(str(v) for v, _ in options) + "."
+    return message
+
+
+def clean_text(value: str) -> str:
+    """A search or filter text the database accepts: no NUL bytes, at most MAX_VALUE long."""
+    return value.replace("\x00", "")[:MAX_VALUE]
+
+
+def _guard_validate(flt) -> None:
+    original = flt.validate
+
+    def validate(value) -> bool:
+        if not isinstance(value, str) or "\x00" in value or len(value) > MAX_VALUE:
+            return False
+        try:
+            return bool(original(value)) and _storable(flt.clean(value))
+        except REFUSED:
+            return False
+
+    flt.validate = validate
+
+
+def _storable(value) -> bool:
+    if isinstance(value, list | tuple):
+        return all(_storable(v) for v in value)
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, int):
+        return value in INT_RANGE
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return True
+
+
+def _accept_enum_values(flt) -> None:
+    if not hasattr(flt, "enum_class") or isinstance(flt, FilterEmpty):
+        return
+    original = flt.clean
+
+    def clean(value):
+        members = flt.enum_class
+        if members is None:
+            return original(value)
+        if isinstance(flt, FilterInList):
+            return [_member(members, v) for v in FilterInList.clean(flt, value)]
+        return _member(members, value)
+
+    flt.clean = clean
+
+
+def _member(members: type[enum.Enum], text):
+    if isinstance(text, members):
+        return text
+    try:
+        return members(text)
+    except ValueError:
+        return members[text]
