@@ -4,6 +4,7 @@ from flask_admin import Admin, expose
 
 from portal.admin_views import ops_requests
 from portal.admin_views.base import OpsIndexBase, OpsModelView
+from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.imports import OpsImportsView
 from portal.admin_views.ops_syncs import OpsSyncsView
 from portal.admin_views.ops_upgrades import UpgradeRequestsView
@@ -21,7 +22,7 @@ from portal.models import (
     UpgradeRequest,
     User,
 )
-from portal.services import dashboards
+from portal.services import dashboards, outbox
 
 SECRET_COLUMNS = [
     "password_hash",
@@ -68,7 +69,7 @@ class StatusQueueView(StaffView):
     column_filters = ["status"]
 
 
-class OutboxView(StaffView):
+class OutboxView(BulkActionsMixin, StaffView):
     column_list = [
         "created_at",
         "recipient",
@@ -81,6 +82,17 @@ class OutboxView(StaffView):
     ]
     column_filters = ["status", "template"]
     column_searchable_list = ["recipient"]
+    bulk_actions = {
+        "resend": BulkAction(
+            "Resend",
+            outbox.resend,
+            "Failed emails, and emails stuck in sending, go back in the queue and are sent "
+            "now. A stuck email may already have reached its recipient, who then gets it "
+            "twice. Emails sent or still pending are skipped.",
+            done="{n} email(s) queued again and sent where the mail server took them.",
+            confirm=False,
+        ),
+    }
 
 
 class AuditView(StaffView):
@@ -106,7 +118,7 @@ def register(admin: Admin) -> None:
         (OpsSyncsView, Sync, "Syncs"),
         (UpgradeRequestsView, UpgradeRequest, "Upgrade requests"),
         (ops_requests.ActivationRequestsView, ActivationRequest, "Activation requests"),
-        (StatusQueueView, AccessRequest, "Access requests"),
+        (ops_requests.AccessRequestsView, AccessRequest, "Access requests"),
         (StatusQueueView, ImportBatch, "Imports"),
         (OutboxView, OutboundEmail, "Outbound email"),
         (AuditView, AuditEvent, "Audit log"),

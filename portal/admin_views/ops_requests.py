@@ -1,29 +1,14 @@
-"""Ops queues for issue-6 work: activation requests (fulfil or reject in bulk) and
-enrollments (deactivate in bulk, after a server-side confirmation page)."""
+"""Ops queues for activation requests (fulfil or reject), enrollments (deactivate) and
+access requests (cancel or expire), each in bulk."""
 
-from flask import flash, redirect, request, url_for
-from flask_admin import expose
-from flask_admin.actions import action
-from flask_login import current_user
-from sqlalchemy import select
+from portal.admin_views.base import OpsModelView
+from portal.admin_views.bulk import BulkAction, BulkActionsMixin
+from portal.services import activations, consent, deactivations
 
-from portal.admin_views.base import OpsModelView, attempt
-from portal.extensions import db
-from portal.forms import ReasonForm
-from portal.models import ActivationRequest, Enrollment
-from portal.services import activations, deactivations
+SKIPPED = "Requests no longer pending are skipped."
 
 
-def _chosen(model, ids) -> list:
-    wanted = [int(i) for i in ids if str(i).isdigit()]
-    return db.session.scalars(select(model).where(model.id.in_(wanted)).order_by(model.id)).all()
-
-
-def _ids_from_query() -> list[str]:
-    return request.args.get("ids", "").split(",")
-
-
-class ActivationRequestsView(OpsModelView):
+class ActivationRequestsView(BulkActionsMixin, OpsModelView):
     column_list = [
         "created_at",
         "organization",
@@ -36,54 +21,68 @@ class ActivationRequestsView(OpsModelView):
     column_labels = {"enrollment.institution": "Institution"}
     column_filters = ["status"]
     column_default_sort = ("created_at", True)
-
-    @action("fulfil", "Fulfil", "Activate the requested locations of the selected requests?")
-    def action_fulfil(self, ids):
-        count = []
-        attempt(lambda: count.append(activations.fulfil(_me(), _chosen(ActivationRequest, ids))))
-        if count:
-            flash(f"{count[0]} request(s) fulfilled; the developers are emailed.", "success")
-
-    @action("reject", "Reject…")
-    def action_reject(self, ids):
-        return redirect(url_for(".reject", ids=",".join(ids)))
-
-    @expose("/reject", methods=["GET", "POST"])
-    def reject(self):
-        chosen = _chosen(ActivationRequest, _ids_from_query())
-        form = ReasonForm()
-        if form.validate_on_submit() and attempt(
+    bulk_actions = {
+        "fulfil": BulkAction(
+            "Fulfil",
+            activations.fulfil,
+            f"The requested locations become active and billable; the developers are emailed. "
+            f"{SKIPPED}",
+            done="{n} request(s) fulfilled; the developers are emailed.",
+            confirm=False,
+        ),
+        "reject": BulkAction(
+            "Reject",
             activations.reject,
-            _me(),
-            chosen,
-            reason=form.reason.data,
-            success=f"{len(chosen)} request(s) rejected; the developers are emailed.",
-        ):
-            return redirect(url_for(".index_view"))
-        return self.render("ops/reject.html", form=form, chosen=chosen, what="activation requests")
+            f"No location is activated; the developers are emailed the reason. {SKIPPED}",
+            done="{n} request(s) rejected; the developers are emailed.",
+            reason=True,
+        ),
+    }
 
 
-class EnrollmentsView(OpsModelView):
+class EnrollmentsView(BulkActionsMixin, OpsModelView):
     column_list = ["organization", "institution", "mode", "status", "status_reason", "created_at"]
     column_filters = ["status", "mode"]
     column_searchable_list = ["institution.name"]
-
-    @action("deactivate", "Deactivate…")
-    def action_deactivate(self, ids):
-        return redirect(url_for(".deactivate", ids=",".join(ids)))
-
-    @expose("/deactivate", methods=["GET", "POST"])
-    def deactivate(self):
-        chosen = _chosen(Enrollment, _ids_from_query())
-        if request.method == "POST" and attempt(
+    bulk_actions = {
+        "deactivate": BulkAction(
+            "Deactivate",
             deactivations.deactivate_many,
-            _me(),
-            chosen,
-            success=f"{len(chosen)} enrollment(s) deactivated; billing for them stopped.",
-        ):
-            return redirect(url_for(".index_view"))
-        return self.render("ops/confirm_deactivate.html", chosen=chosen)
+            "Each organization loses API access to these institutions now, and billing for "
+            "their locations stops. Nothing is deleted. Enrollments already deactivated are "
+            "skipped.",
+            done="{n} enrollment(s) deactivated; billing for them stopped.",
+        ),
+    }
 
 
-def _me():
-    return current_user._get_current_object()
+class AccessRequestsView(BulkActionsMixin, OpsModelView):
+    column_list = [
+        "created_at",
+        "organization",
+        "institution",
+        "status",
+        "last_sent_at",
+        "expires_at",
+        "decided_at",
+    ]
+    column_filters = ["status"]
+    column_default_sort = ("created_at", True)
+    column_exclude_list = column_details_exclude_list = ["token_digest"]
+    column_export_exclude_list = ["token_digest"]
+    bulk_actions = {
+        "cancel": BulkAction(
+            "Cancel",
+            consent.cancel_by_staff,
+            "The practices' links stop working and each developer's request is closed, as if "
+            f"they had cancelled it. {SKIPPED}",
+            done="{n} access request(s) cancelled.",
+        ),
+        "expire": BulkAction(
+            "Expire now",
+            consent.expire_by_staff,
+            "The requests expire now instead of after 30 days: the links stop working and "
+            f'each developer sees the institution failed with "consent expired". {SKIPPED}',
+            done="{n} access request(s) expired.",
+        ),
+    }

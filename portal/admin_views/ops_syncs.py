@@ -7,6 +7,7 @@ from flask_admin.actions import action
 from flask_login import current_user
 
 from portal.admin_views.base import OpsModelView
+from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.sync_status import SECRET_COLUMNS, HealthFilter, health_cell
 from portal.models import Sync
 from portal.services import PortalError, catalogue, install_ops
@@ -20,7 +21,7 @@ BULK_ACTIONS = {
 }
 
 
-class OpsSyncsView(OpsModelView):
+class OpsSyncsView(BulkActionsMixin, OpsModelView):
     column_list = [
         "id",
         "institution",
@@ -56,6 +57,40 @@ class OpsSyncsView(OpsModelView):
     column_exclude_list = SECRET_COLUMNS
     column_details_exclude_list = SECRET_COLUMNS
     column_export_exclude_list = SECRET_COLUMNS
+    # Selected syncs use the richer page below (it picks a window per sync); "all matching"
+    # takes the generic page, for the actions that need no per-sync choice.
+    bulk_actions = {
+        "all_installed": BulkAction(
+            "Mark installed",
+            lambda staff, rows: install_ops.mark_installed([s.id for s in rows], actor=staff),
+            "The syncs become active and their enrollments move on; each organization's "
+            "admins are emailed. All change, or none if one of them cannot.",
+            done="Mark installed: {n} sync(s) updated.",
+            selected=False,
+        ),
+        "all_credentials_rejected": BulkAction(
+            "Mark credentials rejected",
+            lambda staff, rows, reason: install_ops.reject_credentials(
+                [s.id for s in rows], reason=reason, actor=staff
+            ),
+            "The syncs go back to the developers' TO DO list for new credentials; each "
+            "organization's admins are emailed the reason. All change, or none.",
+            done="Mark credentials rejected: {n} sync(s) updated.",
+            reason=True,
+            selected=False,
+        ),
+        "all_failed": BulkAction(
+            "Mark failed",
+            lambda staff, rows, reason: install_ops.mark_failed(
+                [s.id for s in rows], reason=reason, actor=staff
+            ),
+            "The syncs and their enrollments fail with this reason; each organization's "
+            "admins are emailed. All change, or none.",
+            done="Mark failed: {n} sync(s) updated.",
+            reason=True,
+            selected=False,
+        ),
+    }
 
     def _confirm(self, name: str, ids):
         return redirect(url_for(".confirm", action=name, id=list(ids)))

@@ -26,6 +26,7 @@ from portal.models import (
 )
 from portal.services import (
     Conflict,
+    Forbidden,
     NotFound,
     PortalError,
     RateLimited,
@@ -197,6 +198,33 @@ def cancel(actor: User, enrollment: Enrollment) -> None:
     commit()
 
 
+def cancel_by_staff(staff: User, requests: list[AccessRequest]) -> int:
+    """Ops withdraw pending requests (e.g. a practice that asked them to): each link stops
+    working and its enrollment is closed as a developer's cancel would. Requests no longer
+    pending are skipped. Returns how many were cancelled; Forbidden unless staff."""
+    pending = _pending_only(staff, requests)
+    for request in pending:
+        _move(request, "cancel")
+        enrollment = db.session.get(Enrollment, request.enrollment_id)
+        _stop_grants(enrollment)
+        enrollments.cancel_request(enrollment, actor=staff)
+        audit.record(
+            "access.cancelled", actor=staff, organization=enrollment.organization, target=request
+        )
+    commit()
+    return len(pending)
+
+
+def expire_by_staff(staff: User, requests: list[AccessRequest]) -> int:
+    """Ops expire pending requests now rather than at day 30: the enrollment fails with
+    "consent expired", as on expiry. Skips requests no longer pending; Forbidden unless staff."""
+    pending = _pending_only(staff, requests)
+    for request in pending:
+        _expire(request, actor=staff)
+    commit()
+    return len(pending)
+
+
 def expire_due(organization=None) -> int:
     """Expire pending requests older than 30 days (`flask requests expire`, and on read)."""
     query = select(AccessRequest).where(
@@ -300,12 +328,24 @@ def _deny(request: AccessRequest, *, via: str) -> None:
 def _expire_if_due(request: AccessRequest) -> bool:
     if request.status is not R.PENDING or request.expires_at > clock.now():
         return False
+    _expire(request, actor=None)
+    return True
+
+
+def _expire(request: AccessRequest, *, actor: User | None) -> None:
     _move(request, "expire")
     enrollment = db.session.get(Enrollment, request.enrollment_id)
     _stop_grants(enrollment)
     enrollments.refuse_consent(enrollment, reason=EXPIRED)
-    audit.record("access.expired", actor=None, organization=enrollment.organization, target=request)
-    return True
+    audit.record(
+        "access.expired", actor=actor, organization=enrollment.organization, target=request
+    )
+
+
+def _pending_only(staff: User, requests: list[AccessRequest]) -> list[AccessRequest]:
+    if not staff.is_staff:
+        raise Forbidden("Only staff cancel or expire access requests.")
+    return [r for r in requests if r.status is R.PENDING]
 
 
 def _move(request: AccessRequest, operation: str) -> None:

@@ -13,7 +13,8 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.models import EmailStatus, Organization, OutboundEmail
+from portal.models import EmailStatus, Organization, OutboundEmail, User
+from portal.services import Forbidden, audit
 
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
@@ -63,6 +64,28 @@ def retry(email: OutboundEmail) -> None:
     email.status = EmailStatus.PENDING
     email.next_attempt_at = clock.now()
     email.attempts = 0
+
+
+def resend(staff: User, emails: list[OutboundEmail]) -> int:
+    """Ops' *Resend*: failed rows, and rows stuck in `sending` (the sender stopped), go back
+    in the queue with fresh attempts and are delivered now. Sent and pending rows are
+    skipped. Audited; returns how many were queued again. Forbidden unless staff."""
+    if not staff.is_staff:
+        raise Forbidden("Only staff resend email.")
+    chosen = [e for e in emails if e.status is EmailStatus.FAILED or _is_stuck(e)]
+    for email in chosen:
+        retry(email)
+        organization = db.session.get(Organization, email.organization_id or 0)
+        audit.record(
+            "email.resent", actor=staff, organization=organization, target=email, to=email.recipient
+        )
+    db.session.commit()
+    deliver([e.id for e in chosen])
+    return len(chosen)
+
+
+def _is_stuck(email: OutboundEmail) -> bool:
+    return email.status is EmailStatus.SENDING and email.next_attempt_at < clock.now() - STUCK_AFTER
 
 
 def _claim(email_id: int) -> bool:

@@ -1,0 +1,121 @@
+"""Staff bulk work on queues: cancel or expire access requests, resend failed email."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import (
+    AccessRequest,
+    AuditEvent,
+    EmailStatus,
+    Enrollment,
+    EnrollmentStatus,
+    GrantStatus,
+    Institution,
+    OutboundEmail,
+    RequestStatus,
+)
+from portal.services import Forbidden, accounts, consent, outbox
+from tests.conftest import PASSWORD
+from tests.onboarding import live_practice, upgraded
+
+
+@pytest.fixture
+def staff():
+    return accounts.create_staff("olive@ops.example", PASSWORD)
+
+
+def pending_requests(count: int) -> list[AccessRequest]:
+    """`count` organizations each asking the same practice for access."""
+    practice = live_practice()
+    for i in range(count):
+        consent.request_access(upgraded(f"Org {i}", f"dev{i}@org{i}.example"), practice)
+    return list(db.session.scalars(select(AccessRequest).order_by(AccessRequest.id)))
+
+
+def actions(name: str) -> list[AuditEvent]:
+    return list(db.session.scalars(select(AuditEvent).where(AuditEvent.action == name)))
+
+
+def test_staff_cancel_pending_requests_closing_links_enrollments_and_grants(staff, mailbox):
+    first, second = pending_requests(2)
+    assert consent.cancel_by_staff(staff, [first, second]) == 2
+    for request in (first, second):
+        assert request.status is RequestStatus.CANCELLED and request.decided_at
+        enrollment = db.session.get(Enrollment, request.enrollment_id)
+        assert enrollment.status is EnrollmentStatus.DEACTIVATED
+        assert all(g.status is GrantStatus.DEACTIVATED for g in enrollment.grants)
+    assert [e.actor_email for e in actions("access.cancelled")] == ["olive@ops.example"] * 2
+
+
+def test_staff_cancel_skips_requests_already_decided(staff, mailbox):
+    first, second = pending_requests(2)
+    consent.decide(db.session.get(Institution, first.institution_id), first.id, grant=True)
+    assert consent.cancel_by_staff(staff, [first, second]) == 1
+    assert first.status is RequestStatus.APPROVED and second.status is RequestStatus.CANCELLED
+
+
+def test_staff_expire_pending_requests_now_failing_the_enrollment(staff, mailbox):
+    (request,) = pending_requests(1)
+    assert consent.expire_by_staff(staff, [request]) == 1
+    enrollment = db.session.get(Enrollment, request.enrollment_id)
+    assert request.status is RequestStatus.EXPIRED
+    assert enrollment.status is EnrollmentStatus.FAILED
+    assert enrollment.status_reason == consent.EXPIRED
+    assert [e.actor_email for e in actions("access.expired")] == ["olive@ops.example"]
+
+
+def test_only_staff_cancel_or_expire_access_requests(mailbox):
+    (request,) = pending_requests(1)
+    developer = upgraded("Mallory Apps", "m@mallory.example")
+    for bulk in (consent.cancel_by_staff, consent.expire_by_staff):
+        with pytest.raises(Forbidden):
+            bulk(developer, [request])
+    assert request.status is RequestStatus.PENDING
+
+
+def failed_email(to: str) -> OutboundEmail:
+    email = OutboundEmail(
+        template="welcome",
+        recipient=to,
+        subject="Welcome",
+        body_text="hello",
+        status=EmailStatus.FAILED,
+        attempts=5,
+        last_error="ConnectionRefusedError",
+    )
+    db.session.add(email)
+    db.session.commit()
+    return email
+
+
+def test_resend_delivers_failed_and_stuck_email_and_skips_sent_ones(staff, mailbox):
+    failed = failed_email("a@example.com")
+    stuck = failed_email("b@example.com")
+    stuck.status, stuck.next_attempt_at = EmailStatus.SENDING, clock.now() - timedelta(hours=1)
+    sent = failed_email("c@example.com")
+    sent.status = EmailStatus.SENT
+    db.session.commit()
+    assert outbox.resend(staff, [failed, stuck, sent]) == 2
+    db.session.expire_all()
+    assert [e.status for e in (failed, stuck, sent)] == [EmailStatus.SENT] * 3
+    assert sorted(m["To"] for m in mailbox.messages) == ["a@example.com", "b@example.com"]
+    assert len(actions("email.resent")) == 2
+
+
+def test_a_resent_email_whose_server_is_still_down_waits_in_the_queue(staff, mail_settings):
+    email = failed_email("a@example.com")
+    assert outbox.resend(staff, [email]) == 1
+    db.session.refresh(email)
+    assert email.status is EmailStatus.PENDING and email.attempts == 1
+    assert actions("email.resent")  # the decision is recorded even though sending failed
+
+
+def test_only_staff_resend_email(mailbox):
+    email = failed_email("a@example.com")
+    with pytest.raises(Forbidden):
+        outbox.resend(upgraded("Mallory Apps", "m@mallory.example"), [email])
+    assert email.status is EmailStatus.FAILED
