@@ -3,6 +3,7 @@
 from flask import Flask
 
 from portal import config as settings
+from portal import sqlite_pragmas
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -36,6 +37,7 @@ def load_config(app: Flask, config, overrides: dict) -> None:
 def register_extensions(app: Flask) -> None:
     # Database, migrations, sessions, mail, CSRF on every POST, and API rate limits.
     db.init_app(app)
+    sqlite_pragmas.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     from portal import auth
 

@@ -93,9 +93,10 @@ def heartbeat(
         raise PortalError("last_read_at and last_write_at cannot be in the future.")
     sync.last_read_at = _later(sync.last_read_at, last_read_at)
     sync.last_write_at = _later(sync.last_write_at, last_write_at)
-    _upsert_locations(sync, locations)
-    db.session.flush()
-    db.session.expire(sync.institution, ["locations"])
+    if _upsert_locations(sync, locations):
+        # New rows were added by institution id: a loaded collection would not list them.
+        db.session.flush()
+        db.session.expire(sync.institution, ["locations"])
     if sync.status is SyncStatus.INSTALLING:
         syncs.report(sync)
     else:
@@ -121,7 +122,8 @@ def _later(current: datetime | None, reported: datetime | None) -> datetime | No
     return reported if current is None or reported > current else current
 
 
-def _upsert_locations(sync: Sync, reported: list[ReportedLocation]) -> None:
+def _upsert_locations(sync: Sync, reported: list[ReportedLocation]) -> list[str]:
+    """Create or update the reported locations; returns the foreign ids of the new ones."""
     known = {
         location.foreign_id: location
         for location in db.session.scalars(
@@ -148,3 +150,4 @@ def _upsert_locations(sync: Sync, reported: list[ReportedLocation]) -> None:
             target=sync,
             foreign_ids=added,
         )
+    return added

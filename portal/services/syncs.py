@@ -7,13 +7,15 @@ organization that created the sync along, when that enrollment is at the matchin
 
 from secrets import choice
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 
 from portal.extensions import db
 from portal.models import (
     Enrollment,
     EnrollmentStatus,
+    GrantStatus,
     InstallMethod,
+    LocationGrant,
     Organization,
     Sync,
     SyncStatus,
@@ -92,11 +94,13 @@ def _move(sync: Sync, operation: str, *, actor: User | None, reason: str = "") -
 
 def enrollment_of(sync: Sync) -> Enrollment | None:
     """The enrollment of the organization that created the sync."""
-    return db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.organization_id == sync.created_by_org_id,
-            Enrollment.institution_id == sync.institution_id,
-        )
+    return db.session.scalar(_enrollment_query(sync))
+
+
+def _enrollment_query(sync: Sync):
+    return select(Enrollment).where(
+        Enrollment.organization_id == sync.created_by_org_id,
+        Enrollment.institution_id == sync.institution_id,
     )
 
 
@@ -151,9 +155,20 @@ def retry(sync: Sync, *, actor: User | None) -> None:
 def settle(sync: Sync, *, actor: User | None = None) -> None:
     """Let the creating organization's enrollment take the locations an installed sync
     reported (see `enrollments.settle_locations`)."""
-    enrollment = enrollment_of(sync)
-    settling = {EnrollmentStatus.INSTALLING, EnrollmentStatus.LIVE}
-    if enrollment is not None and enrollment.status in settling:
+    # One query finds the enrollment only when settling can change it (installing, or live
+    # without an active grant), so a steady heartbeat reads nothing more.
+    unsettled = or_(
+        Enrollment.status == EnrollmentStatus.INSTALLING,
+        and_(
+            Enrollment.status == EnrollmentStatus.LIVE,
+            ~exists().where(
+                LocationGrant.enrollment_id == Enrollment.id,
+                LocationGrant.status == GrantStatus.ACTIVE,
+            ),
+        ),
+    )
+    enrollment = db.session.scalar(_enrollment_query(sync).where(unsettled))
+    if enrollment is not None:
         enrollments.settle_locations(enrollment, actor=actor)
 
 
