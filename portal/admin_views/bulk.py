@@ -7,6 +7,7 @@ never trusts a count or ids sent by the browser, and it refuses more than `bulk_
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
@@ -63,7 +64,9 @@ class BulkActionsMixin:
     def _on_selected(self, name: str):
         def handle(ids):
             if self.bulk_actions[name].confirm:
-                return redirect(url_for(".bulk_view", action=name, id=list(ids)))
+                # Keep the list's filters so that "Back" and the result return to them.
+                listed = filter_args(dict(parse_qsl(urlsplit(request.form.get("url", "")).query)))
+                return redirect(url_for(".bulk_view", action=name, id=list(ids), **listed))
             self._run(name, self._rows_by_id(ids))
             return None
 
