@@ -133,12 +133,13 @@ class _BaseModelView(ModelView):
             execute=False,
             page_size=0,
         )
-        columns = self._export_columns
+        names = [name for name, _ in self._export_columns]
+        cell = csv_exports.cell
 
         def rows():
-            yield [title for _, title in columns]
-            for row in query.yield_per(EXPORT_BATCH):
-                yield [csv_exports.cell(self.get_export_value(row, name)) for name, _ in columns]
+            yield [title for _, title in self._export_columns]
+            for values in csv_exports.values(self, query, names, EXPORT_BATCH):
+                yield [cell(value) for value in values]
 
         return csv_exports.response(rows(), self.get_export_name(export_type="csv"))
 
