@@ -43,6 +43,15 @@ target_db = current_app.extensions["migrate"].db
 # ... etc.
 
 
+# Indexes that hand-written revisions create on one database only (see 0002); autogenerate
+# must not propose dropping them.
+DATABASE_ONLY_INDEXES = {"ix_institutions_name_trgm"}
+
+
+def include_object(obj, name, type_, reflected, compare_to):
+    return not (type_ == "index" and reflected and name in DATABASE_ONLY_INDEXES)
+
+
 def get_metadata():
     if hasattr(target_db, "metadatas"):
         return target_db.metadatas[None]
@@ -93,6 +102,7 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        conf_args.setdefault("include_object", include_object)
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
