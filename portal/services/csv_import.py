@@ -37,6 +37,7 @@ from portal.services import (
     installs,
     institutions,
     matching,
+    naming,
 )
 from portal.services.csv_files import (
     CellError,
@@ -222,7 +223,14 @@ def apply(actor: User, batch: ImportBatch) -> dict:
     if claimed.rowcount != 1:
         db.session.rollback()
         raise Conflict("This file was already imported.")
-    sync_ids = [sid for group in result.groups for sid in _apply_group(actor, organization, group)]
+    creating = [group for group in result.groups if _creates_institution(group)]
+    names = naming.unique_slugs(Institution.subdomain, [g.details.name for g in creating])
+    subdomains = {id(group): name for group, name in zip(creating, names, strict=True)}
+    sync_ids = [
+        sid
+        for group in result.groups
+        for sid in _apply_group(actor, organization, group, subdomains.get(id(group), ""))
+    ]
     summary = {"counts": result.counts, "sync_ids": sync_ids}
     db.session.execute(
         update(ImportBatch).where(ImportBatch.id == batch.id).values(summary=summary)
@@ -235,7 +243,12 @@ def apply(actor: User, batch: ImportBatch) -> dict:
     return summary
 
 
-def _apply_group(actor: User, organization: Organization, group: Group) -> list[int]:
+def _creates_institution(group: Group) -> bool:
+    todo = any(row[0].kind is not Kind.EXISTING for row in group.rows)
+    return todo and group.match is None and group.enrollment is None
+
+
+def _apply_group(actor: User, organization: Organization, group: Group, subdomain: str):
     todo = [row for row in group.rows if row[0].kind is not Kind.EXISTING]
     if not todo:
         return []
@@ -243,7 +256,11 @@ def _apply_group(actor: User, organization: Organization, group: Group) -> list[
         consent.add_request(actor, organization, group.match)
         return []
     enrollment = group.enrollment or institutions.add(
-        group.details, organization=organization, actor=actor, mode=Mode.PRODUCTION
+        group.details,
+        organization=organization,
+        actor=actor,
+        mode=Mode.PRODUCTION,
+        subdomain=subdomain,
     )
     return [
         installs.add_sync(enrollment, ehr=ehr, server_name=server, actor=actor).id
@@ -252,17 +269,19 @@ def _apply_group(actor: User, organization: Organization, group: Group) -> list[
 
 
 def _classify(organization: Organization, groups: list[Group]) -> None:
-    """Mark each group's rows: existing enrollment, match, or new (one query per group)."""
+    """Mark each group's rows: existing enrollment, match, or new (a few queries in all)."""
+    keys = [_own_key(group.details) for group in groups]
+    owned = matching.own_enrollments(organization, set(keys))
+    for group, key in zip(groups, keys, strict=True):
+        group.enrollment = owned.get(key)
+    unowned = [group for group in groups if group.enrollment is None]
+    practices = [
+        matching.Practice(d.name, d.street_address, d.zip_code, d.phone_number)
+        for d in (group.details for group in unowned)
+    ]
+    for group, match in zip(unowned, matching.find_matches(organization, practices), strict=True):
+        group.match = match
     for group in groups:
-        group.enrollment = _own_enrollment(organization, group.details)
-        if group.enrollment is None:
-            group.match = matching.find_match(
-                organization,
-                name=group.details.name,
-                street_address=group.details.street_address,
-                zip_code=group.details.zip_code,
-                phone=group.details.phone_number,
-            )
         institution = group.enrollment.institution if group.enrollment else None
         existing = {
             (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
@@ -277,16 +296,8 @@ def _classify(organization: Organization, groups: list[Group]) -> None:
                 item.kind = Kind.ADDITIONAL_SYNC
 
 
-def _own_enrollment(organization: Organization, details) -> Enrollment | None:
-    return db.session.scalar(
-        select(Enrollment)
-        .join(Institution, Institution.id == Enrollment.institution_id)
-        .where(Enrollment.organization_id == organization.id, Enrollment.mode == Mode.PRODUCTION)
-        .where(Institution.name_key == matching.name_key(details.name))
-        .where(Institution.street_key == matching.street_key(details.street_address))
-        .where(Institution.zip_code == details.zip_code)
-        .limit(1)
-    )
+def _own_key(details) -> tuple[str, str, str]:
+    return matching.own_key(details.name, details.street_address, details.zip_code)
 
 
 def _may_import(actor: User | None, organization: Organization) -> None:

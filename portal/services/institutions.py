@@ -128,6 +128,7 @@ def add(details: Details, *, organization, actor: User, mode: Mode, subdomain: s
         **{f.name: getattr(details, f.name) for f in fields(details)},
         subdomain=subdomain or unique_slug(Institution.subdomain, details.name),
         mode=mode,
+        syncs=[],  # new, so known empty: adding its first sync need not read them back
     )
     matching.fill_keys(institution)
     enrollment = enrollments.start(organization, institution, mode)
