@@ -6,6 +6,7 @@ lookups, the ids an action receives, and the organization set on save.
 """
 
 from datetime import datetime
+from enum import Enum
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import AdminIndexView
@@ -23,9 +24,14 @@ def _when(view, value: datetime, name: str) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
+def _value(view, value: Enum, name: str) -> str:
+    return str(value.value)
+
+
 def _with_times(formatters: dict) -> dict:
-    # Timestamps are UTC everywhere; show them to the minute, not to the microsecond.
-    return {**formatters, datetime: _when}
+    # Timestamps are UTC everywhere; show them to the minute, not to the microsecond. Enums
+    # show their stored value (`pending`), the same word the filters and confirmations use.
+    return {**formatters, datetime: _when, Enum: _value}
 
 
 EXPORT_BATCH = 1000
