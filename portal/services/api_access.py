@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import aliased
 from sqlalchemy.orm.attributes import set_committed_value
 
 from portal.extensions import db
@@ -160,22 +161,41 @@ def place(caller: Caller, subdomain: str, location_id: int) -> Location:
 @cache
 def _place_query():
     # Built once with parameters: building and hashing this statement per request cost more
-    # than running it.
+    # than running it. Flat joins rather than the nested subqueries of `reachable_*_ids`
+    # (the same rule): PostgreSQL plans it in a fraction of the time.
     organization_id, mode = bindparam("organization_id"), bindparam("mode")
+    granting = aliased(Enrollment)
+    granted = (
+        select(LocationGrant.id)
+        .join(granting, granting.id == LocationGrant.enrollment_id)
+        .where(
+            LocationGrant.location_id == Location.id,
+            LocationGrant.status == GrantStatus.ACTIVE,
+            granting.organization_id == organization_id,
+            granting.mode == mode,
+            granting.status == EnrollmentStatus.LIVE,
+        )
+    )
     return (
         select(Institution, Location)
+        .join(
+            Enrollment,
+            and_(  # at most one: an organization enrolls once in an institution
+                Enrollment.institution_id == Institution.id,
+                Enrollment.organization_id == organization_id,
+                Enrollment.mode == mode,
+                Enrollment.status == EnrollmentStatus.LIVE,
+            ),
+        )
         .outerjoin(
             Location,
             and_(
-                Location.institution_id == Institution.id,
                 Location.id == bindparam("location_id"),
-                Location.id.in_(_location_ids(organization_id, mode)),
+                Location.institution_id == Institution.id,
+                granted.exists(),
             ),
         )
-        .where(
-            Institution.subdomain == bindparam("subdomain"),
-            Institution.id.in_(_institution_ids(organization_id, mode)),
-        )
+        .where(Institution.subdomain == bindparam("subdomain"), Institution.mode == mode)
     )
 
 
