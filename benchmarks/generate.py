@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from benchmarks import audit_rows, database, plan, practices, sandboxes
 from benchmarks.sizes import SCALES, Scale
 from portal import create_app, models, records
+from portal.extensions import db
 
 SEED = 20250131
 
@@ -56,6 +57,9 @@ def migrate(url: str) -> None:
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
+        # Let go of the file: the app opens SQLite in WAL mode, and the loader's switch to
+        # no journal at all needs the only connection.
+        db.engine.dispose()
 
 
 def load_all(conn: Connection, world: plan.Plan, rng: random.Random) -> None:
