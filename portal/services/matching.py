@@ -7,7 +7,7 @@ Institutions store these keys at creation (indexed columns), so a later lookup f
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import or_, select, tuple_
+from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
@@ -116,23 +116,42 @@ def _candidates(organization, keys: set[tuple]) -> dict[tuple, Institution]:
     clauses = []
     if phones:
         clauses.append(Institution.phone_digits.in_(phones))
-    if names:
-        clauses.append(tuple_(Institution.name_key, Institution.zip_code).in_(names))
-    if streets:
-        clauses.append(tuple_(Institution.street_key, Institution.zip_code).in_(streets))
-    enrolled = select(Enrollment.institution_id).where(
-        Enrollment.organization_id == organization.id
+    # Name (street) and ZIP each in a list rather than pairs in a list, which SQLite cannot
+    # look up in the index; the pairs themselves are compared below.
+    for column, pairs in ((Institution.name_key, names), (Institution.street_key, streets)):
+        if pairs:
+            clauses.append(
+                and_(
+                    column.in_({key for key, _ in pairs}),
+                    Institution.zip_code.in_({zip_ for _, zip_ in pairs}),
+                )
+            )
+    # The keys first, then which of those few institutions are live and not enrolled (asked
+    # together, SQLite walks every live institution instead of the keys' indexes).
+    # One query per kind of key, so that each reads its own index (SQLite scans for an OR).
+    found = {
+        row.id: row for c in clauses for row in db.session.scalars(select(Institution).where(c))
+    }
+    rows = [row for row in found.values() if row.mode is Mode.PRODUCTION]
+    ids = [row.id for row in rows]
+    live = set(
+        db.session.scalars(
+            select(Sync.institution_id).where(
+                Sync.institution_id.in_(ids), Sync.status == SyncStatus.ACTIVE
+            )
+        )
     )
-    live = select(Sync.institution_id).where(Sync.status == SyncStatus.ACTIVE)
-    rows = db.session.scalars(
-        select(Institution)
-        .where(or_(*clauses))
-        .where(Institution.mode == Mode.PRODUCTION)
-        .where(Institution.id.in_(live), Institution.id.not_in(enrolled))
-        .order_by(Institution.id)
+    enrolled = set(
+        db.session.scalars(
+            select(Enrollment.institution_id).where(
+                Enrollment.organization_id == organization.id, Enrollment.institution_id.in_(ids)
+            )
+        )
     )
     oldest: dict[tuple, Institution] = {}
-    for row in rows:
+    for row in sorted(rows, key=lambda row: row.id):
+        if row.id not in live or row.id in enrolled:
+            continue
         for key in (
             ("phone", row.phone_digits, None),
             ("name", row.name_key, row.zip_code),
@@ -151,7 +170,7 @@ def own_key(name: str, street_address: str, zip_code: str) -> tuple[str, str, st
 def own_enrollments(organization, keys: set[tuple], chunk: int = 300) -> dict[tuple, Enrollment]:
     """The organization's production enrollment for each `own_key` that has one (the oldest),
     with its institution and syncs, read in one query per `chunk` keys."""
-    keys, owned = list(keys), {}
+    wanted, keys, owned = keys, list(keys), {}
     columns = (Institution.name_key, Institution.street_key, Institution.zip_code)
     for start in range(0, len(keys), chunk):
         rows = db.session.execute(
@@ -160,11 +179,21 @@ def own_enrollments(organization, keys: set[tuple], chunk: int = 300) -> dict[tu
             .where(
                 Enrollment.organization_id == organization.id,
                 Enrollment.mode == Mode.PRODUCTION,
-                tuple_(*columns).in_(keys[start : start + chunk]),
+                Enrollment.institution_id.in_(_by_name(keys[start : start + chunk])),
             )
             .options(selectinload(Enrollment.institution).selectinload(Institution.syncs))
             .order_by(Enrollment.id)
         )
         for enrollment, *key in rows:
-            owned.setdefault(tuple(key), enrollment)
+            if tuple(key) in wanted:
+                owned.setdefault(tuple(key), enrollment)
     return owned
+
+
+def _by_name(keys: list[tuple]):
+    # Institution ids by name and ZIP lists (see `_candidates`), so that the database reads
+    # the name index, not all of a big organization's enrollments.
+    return select(Institution.id).where(
+        Institution.name_key.in_({name for name, _, _ in keys}),
+        Institution.zip_code.in_({zip_ for _, _, zip_ in keys}),
+    )
