@@ -9,7 +9,7 @@ from portal import clock
 from portal.extensions import db
 from portal.forms import PracticeLoginForm
 from portal.models import Institution
-from portal.services import PortalError, consent, practice_sessions
+from portal.services import PortalError, consent, practice_apps, practice_sessions
 from portal.services.practice_sessions import SESSION_LIFETIME
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
@@ -30,7 +30,7 @@ def index():
     institution = signed_in_institution()
     if institution is not None:
         return render_template(
-            "practice/apps.html", institution=institution, apps=consent.apps_for(institution)
+            "practice/apps.html", institution=institution, apps=practice_apps.apps_for(institution)
         )
     form = PracticeLoginForm()
     if form.validate_on_submit():

@@ -5,10 +5,9 @@ cancels it, or 30 days pass. Its link is single-use per decision and only a POST
 (mail scanners follow links with GET and HEAD). Resending replaces the link.
 """
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from portal import clock, email
 from portal.extensions import db
@@ -235,40 +234,6 @@ def expire_due(organization=None) -> int:
     expired = [r for r in db.session.scalars(query).all() if _expire_if_due(r)]
     commit()
     return len(expired)
-
-
-@dataclass(frozen=True)
-class App:
-    """One developer organization as the practice sees it."""
-
-    enrollment_id: int
-    organization: str
-    status: str
-    request_id: int | None
-    active_locations: int
-
-
-def apps_for(institution: Institution) -> list[App]:
-    """Every organization with access to, or asking for, `institution`, in one query."""
-    expire_due_for(institution)
-    active = (
-        select(func.count(LocationGrant.id))
-        .where(LocationGrant.enrollment_id == Enrollment.id)
-        .where(LocationGrant.status == GrantStatus.ACTIVE)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        select(Enrollment.id, Organization.name, Enrollment.status, AccessRequest.id, active)
-        .join(Organization, Organization.id == Enrollment.organization_id)
-        .outerjoin(
-            AccessRequest,
-            (AccessRequest.enrollment_id == Enrollment.id) & (AccessRequest.status == R.PENDING),
-        )
-        .where(Enrollment.institution_id == institution.id)
-        .where(Enrollment.status.in_([S.LIVE, S.AWAITING_CONSENT, S.NEEDS_LOCATIONS]))
-        .order_by(Organization.name)
-    )
-    return [App(*row) for row in rows]
 
 
 def expire_due_for(institution: Institution) -> None:

@@ -13,7 +13,7 @@ from portal.models import (
     GrantStatus,
     RequestStatus,
 )
-from portal.services import Conflict, RateLimited, consent
+from portal.services import Conflict, RateLimited, consent, practice_apps
 from tests.onboarding import live_practice, upgraded
 
 
@@ -131,6 +131,6 @@ def test_revoking_stops_the_grants_and_emails_the_developer(practice, bravo, mai
 
 def test_the_apps_list_shows_pending_and_live_developers(practice, bravo, mailbox):
     consent.request_access(bravo, practice)
-    apps = {app.organization: app for app in consent.apps_for(practice)}
+    apps = {app.organization: app for app in practice_apps.apps_for(practice)}
     assert apps["Bravo Apps"].request_id is not None
     assert apps["Alpha Apps"].request_id is None
