@@ -173,3 +173,12 @@ def activation_decided(activation, requester: User | None) -> None:
             "portal_institutions.institution", enrollment_id=activation.enrollment_id
         ),
     )
+
+
+def access_closed(enrollment, what_happened: str) -> None:
+    _to_admins(
+        "access_closed",
+        enrollment,
+        f"Your access request to {enrollment.institution.name} {what_happened}",
+        what_happened=what_happened,
+    )

@@ -210,6 +210,7 @@ def cancel_by_staff(staff: User, requests: list[AccessRequest]) -> int:
         audit.record(
             "access.cancelled", actor=staff, organization=enrollment.organization, target=request
         )
+        email.access_closed(enrollment, "was cancelled by our team")
     commit()
     return len(pending)
 
@@ -305,6 +306,7 @@ def _expire(request: AccessRequest, *, actor: User | None) -> None:
     audit.record(
         "access.expired", actor=actor, organization=enrollment.organization, target=request
     )
+    email.access_closed(enrollment, "expired before the practice answered")
 
 
 def _pending_only(staff: User, requests: list[AccessRequest]) -> list[AccessRequest]:

@@ -74,6 +74,8 @@ def test_requests_expire_after_thirty_days(app, practice, bravo, mailbox):
         EnrollmentStatus.FAILED,
         "consent expired",
     )
+    notices = mailbox.bodies_to("b@bravo.example")
+    assert any("expired before the practice answered" in body for body in notices)
 
 
 def test_expiry_is_also_checked_when_the_link_is_read(practice, bravo, mailbox):

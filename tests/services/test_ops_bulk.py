@@ -49,6 +49,7 @@ def test_staff_cancel_pending_requests_closing_links_enrollments_and_grants(staf
         assert enrollment.status is EnrollmentStatus.DEACTIVATED
         assert all(g.status is GrantStatus.DEACTIVATED for g in enrollment.grants)
     assert [e.actor_email for e in actions("access.cancelled")] == ["olive@ops.example"] * 2
+    assert "was cancelled by our team" in mailbox.bodies_to("dev0@org0.example")[-1]
 
 
 def test_staff_cancel_skips_requests_already_decided(staff, mailbox):
