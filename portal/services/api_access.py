@@ -229,6 +229,18 @@ def location_by_id(caller: Caller, location_id: int) -> Location:
     return found
 
 
+def get_record(model, caller: Caller, institution: Institution, row_id: int, label: str, *where):
+    """One health record (patient, appointment, provider, ...) of a location the caller
+    reaches in `institution`, narrowed by `where`. Raises NotFound naming `label`."""
+    found = None
+    if 0 < row_id <= INT_MAX:
+        reachable = model.location_id.in_(reachable_location_ids(caller, institution))
+        found = db.session.scalar(select(model).where(model.id == row_id, reachable, *where))
+    if found is None:
+        raise NotFound(f"{label} not found.")
+    return found
+
+
 def location_of(record) -> Location:
     """The location of a health record (patient, appointment, provider, ...)."""
     return db.session.get(Location, record.location_id)

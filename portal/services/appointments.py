@@ -9,8 +9,13 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
-from portal.services import NotFound, api_access, commit, pagination
-from portal.services.api_access import INT_MAX, Caller, InvalidField, reachable_location_ids
+from portal.services import api_access, commit, pagination
+from portal.services.api_access import (
+    INT_MAX,
+    Caller,
+    InvalidField,
+    get_record,
+)
 
 # What a PATCH may do, by the appointment's state; a cancelled appointment is final.
 TRANSITIONS = {
@@ -80,17 +85,7 @@ def search(location: Location, filters: Filters, *, sort: str, per_page: int, **
 
 def get(caller: Caller, institution: Institution, appointment_id: int) -> Appointment:
     """An appointment at one of the caller's locations in `institution`. Raises NotFound."""
-    found = None
-    if 0 < appointment_id <= INT_MAX:
-        found = db.session.scalar(
-            select(Appointment).where(
-                Appointment.id == appointment_id,
-                Appointment.location_id.in_(reachable_location_ids(caller, institution)),
-            )
-        )
-    if found is None:
-        raise NotFound("Appointment not found.")
-    return found
+    return get_record(Appointment, caller, institution, appointment_id, "Appointment")
 
 
 def book(location: Location, booking: Booking, *, caller: Caller) -> Appointment:

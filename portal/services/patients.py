@@ -10,8 +10,13 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import Patient, Provider
-from portal.services import NotFound, api_access, commit, pagination
-from portal.services.api_access import INT_MAX, Caller, InvalidField, reachable_location_ids
+from portal.services import api_access, commit, pagination
+from portal.services.api_access import (
+    INT_MAX,
+    Caller,
+    InvalidField,
+    get_record,
+)
 
 SORTS = ("id", "-id", "updated_at", "-updated_at")
 # What a listed patient is read as: plain rows of these columns, named as the attributes.
@@ -88,17 +93,7 @@ def _conditions(filters: Filters) -> list:
 
 def get(caller: Caller, institution: Institution, patient_id: int) -> Patient:
     """A patient of one of the caller's locations in `institution`. Raises NotFound."""
-    found = None
-    if 0 < patient_id <= INT_MAX:
-        found = db.session.scalar(
-            select(Patient).where(
-                Patient.id == patient_id,
-                Patient.location_id.in_(reachable_location_ids(caller, institution)),
-            )
-        )
-    if found is None:
-        raise NotFound("Patient not found.")
-    return found
+    return get_record(Patient, caller, institution, patient_id, "Patient")
 
 
 def create(

@@ -5,8 +5,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import AppointmentType, Operatory, Provider
-from portal.services import NotFound, pagination
-from portal.services.api_access import INT_MAX, Caller, reachable_location_ids
+from portal.services import pagination
+from portal.services.api_access import Caller, get_record, reachable_location_ids
 
 PROVIDER_SORTS = ("id", "-id", "updated_at", "-updated_at")
 OPERATORY_SORTS = ("id", "-id", "updated_at", "-updated_at")
@@ -57,12 +57,6 @@ def appointment_types(
 
 def get(model, caller: Caller, institution: Institution, row_id: int, location=None):
     """One provider, operatory or appointment type of a reachable location. Raises NotFound."""
-    found = None
-    if 0 < row_id <= INT_MAX:
-        found = db.session.scalar(
-            select(model).where(model.id == row_id, _in_scope(model, caller, institution, location))
-        )
-    if found is None:
-        label = {Provider: "Provider", Operatory: "Operatory"}.get(model, "Appointment type")
-        raise NotFound(f"{label} not found.")
-    return found
+    label = {Provider: "Provider", Operatory: "Operatory"}.get(model, "Appointment type")
+    where = [model.location_id == location.id] if location is not None else []
+    return get_record(model, caller, institution, row_id, label, *where)
