@@ -14,7 +14,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import ApiKey, Mode, Organization, User
-from portal.services import Conflict, Forbidden, NotFound, audit, commit, secrets
+from portal.services import Conflict, Forbidden, audit, commit, secrets, tenancy
 
 PREFIXES = {Mode.SANDBOX: "sp_test_", Mode.PRODUCTION: "sp_live_"}
 RANDOM_LENGTH, CHECKSUM_LENGTH = 30, 6
@@ -144,12 +144,7 @@ def touch(key: ApiKey) -> None:
 
 
 def get_for(organization: Organization, key_id: int) -> ApiKey:
-    key = db.session.scalar(
-        select(ApiKey).where(ApiKey.id == key_id, ApiKey.organization_id == organization.id)
-    )
-    if key is None:
-        raise NotFound("No such key.")
-    return key
+    return tenancy.get_visible(ApiKey, organization, key_id, "No such key.")
 
 
 def _issue(organization: Organization, mode: Mode, actor: User) -> NewKey:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from portal import clock
 from portal.extensions import db
@@ -38,6 +38,7 @@ from portal.services import (
     institutions,
     matching,
     naming,
+    tenancy,
 )
 from portal.services.csv_files import (
     CellError,
@@ -155,14 +156,7 @@ def upload(actor: User, organization: Organization, filename: str, content: byte
 
 def get_for(organization: Organization, batch_id: int) -> ImportBatch:
     """A batch of `organization` (another organization's id is simply not found)."""
-    batch = db.session.scalar(
-        select(ImportBatch).where(
-            ImportBatch.id == batch_id, ImportBatch.organization_id == organization.id
-        )
-    )
-    if batch is None:
-        raise NotFound("No such import.")
-    return batch
+    return tenancy.get_visible(ImportBatch, organization, batch_id, "No such import.")
 
 
 def preview(batch: ImportBatch) -> Plan:

@@ -12,7 +12,15 @@ from sqlalchemy import func, select, update
 from portal import clock, email
 from portal.extensions import db
 from portal.models import AuditEvent, Invitation, InvitationStatus, User
-from portal.services import Conflict, NotFound, PortalError, RateLimited, audit, commit, secrets
+from portal.services import (
+    Conflict,
+    PortalError,
+    RateLimited,
+    audit,
+    commit,
+    secrets,
+    tenancy,
+)
 from portal.services.accounts import find_user_by_email, hash_password, normalise_email
 from portal.services.members import require_admin
 
@@ -36,14 +44,7 @@ def pending_for(organization) -> list[Invitation]:
 
 
 def get_for(organization, invitation_id: int) -> Invitation:
-    invitation = db.session.scalar(
-        select(Invitation).where(
-            Invitation.id == invitation_id, Invitation.organization_id == organization.id
-        )
-    )
-    if invitation is None:
-        raise NotFound("No such invitation.")
-    return invitation
+    return tenancy.get_visible(Invitation, organization, invitation_id, "No such invitation.")
 
 
 def invite(actor: User, address: str, *, is_admin: bool) -> Invitation:

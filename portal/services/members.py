@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Organization, User
-from portal.services import Conflict, Forbidden, NotFound, audit, commit
+from portal.services import Conflict, Forbidden, NotFound, audit, commit, tenancy
 
 
 def require_admin(actor: User) -> None:
@@ -13,12 +13,7 @@ def require_admin(actor: User) -> None:
 
 
 def get_for(organization: Organization, user_id: int) -> User:
-    user = db.session.scalar(
-        select(User).where(User.id == user_id, User.organization_id == organization.id)
-    )
-    if user is None:
-        raise NotFound("No such user.")
-    return user
+    return tenancy.get_visible(User, organization, user_id, "No such user.")
 
 
 def set_admin(actor: User, member: User, *, admin: bool) -> None:

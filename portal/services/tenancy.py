@@ -6,6 +6,7 @@ this table is not visible to organizations at all.
 
 from sqlalchemy import false, select
 
+from portal.extensions import db
 from portal.models import (
     AccessRequest,
     ActivationRequest,
@@ -24,6 +25,7 @@ from portal.models import (
     UpgradeRequest,
     User,
 )
+from portal.services import NotFound
 
 OWNED = (
     AccessRequest,
@@ -59,3 +61,12 @@ def visible(model, organization: Organization, mode: Mode | None = None):
         enrollments = select(Enrollment.id).where(Enrollment.organization_id == organization.id)
         return LocationGrant.enrollment_id.in_(enrollments)
     return false()
+
+
+def get_visible(model, organization: Organization, row_id: int, missing: str):
+    """The row `row_id` of `model` if `organization` may see it. Raises NotFound(`missing`):
+    another organization's id looks exactly like an id that does not exist."""
+    row = db.session.scalar(select(model).where(model.id == row_id, visible(model, organization)))
+    if row is None:
+        raise NotFound(missing)
+    return row
