@@ -189,11 +189,7 @@ def resend(actor: User, enrollment: Enrollment) -> None:
 def cancel(actor: User, enrollment: Enrollment) -> None:
     """Withdraw the organization's pending request; its link stops working."""
     _require_own(actor, enrollment)
-    request = _open_request(enrollment)
-    _move(request, "cancel")
-    _stop_grants(enrollment)
-    enrollments.cancel_request(enrollment, actor=actor)
-    audit.record("access.cancelled", actor=actor, target=request)
+    _cancel(_open_request(enrollment), actor=actor)
     commit()
 
 
@@ -203,13 +199,7 @@ def cancel_by_staff(staff: User, requests: list[AccessRequest]) -> int:
     pending are skipped. Returns how many were cancelled; Forbidden unless staff."""
     pending = _pending_only(staff, requests)
     for request in pending:
-        _move(request, "cancel")
-        enrollment = db.session.get(Enrollment, request.enrollment_id)
-        _stop_grants(enrollment)
-        enrollments.cancel_request(enrollment, actor=staff)
-        audit.record(
-            "access.cancelled", actor=staff, organization=enrollment.organization, target=request
-        )
+        enrollment = _cancel(request, actor=staff)
         email.access_closed(enrollment, "was cancelled by our team")
     commit()
     return len(pending)
@@ -296,6 +286,17 @@ def _expire_if_due(request: AccessRequest) -> bool:
         return False
     _expire(request, actor=None)
     return True
+
+
+def _cancel(request: AccessRequest, *, actor: User) -> Enrollment:
+    _move(request, "cancel")
+    enrollment = db.session.get(Enrollment, request.enrollment_id)
+    _stop_grants(enrollment)
+    enrollments.cancel_request(enrollment, actor=actor)
+    audit.record(
+        "access.cancelled", actor=actor, organization=enrollment.organization, target=request
+    )
+    return enrollment
 
 
 def _expire(request: AccessRequest, *, actor: User | None) -> None:
