@@ -1,0 +1,17 @@
+// Loaded in <head>: the content area stays hidden until the page's scripts have run, so
+// nobody (a fast user, a slow phone, a browser test) clicks a control that is not bound
+// yet ("Add Filter" menus, row checkboxes, select2 widgets that change the layout).
+// `load` fires after every body script; jQuery runs its ready handlers from a timer, so
+// reveal one timer and one frame later. Without JavaScript the class is never set.
+(function () {
+  var root = document.documentElement;
+  root.classList.add("js-pending");
+  window.addEventListener("load", function () {
+    setTimeout(function () {
+      requestAnimationFrame(function () {
+        root.classList.remove("js-pending");
+        root.setAttribute("data-ready", "");
+      });
+    }, 0);
+  });
+})();
