@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from benchmarks.sizes import Scale
 from portal.models import EnrollmentStatus, InstallMethod, SyncStatus
-from portal.services.catalogue import SYSTEMS
+from portal.services.onboarding.catalogue import SYSTEMS
 
 S = EnrollmentStatus
 # Every tab has rows, and most practices are live, as in a mature organization.

@@ -8,8 +8,9 @@ from datetime import timedelta
 
 from benchmarks.plan import Plan
 from portal.models import EnrollmentStatus, GrantStatus, Mode, SyncStatus
-from portal.services import matching, secrets
-from portal.services.catalogue import SYSTEMS
+from portal.services import secrets
+from portal.services.onboarding import matching
+from portal.services.onboarding.catalogue import SYSTEMS
 
 PASSWORD = "bench-password"
 WORDS = [

@@ -4,7 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
 from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
-from portal.services import PortalError, RateLimited, accounts
+from portal.services import PortalError, RateLimited
+from portal.services.accounts import users
 
 bp = Blueprint("auth", __name__)
 
@@ -13,7 +14,7 @@ def init_login(app, login_manager: LoginManager) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Sign in to continue."
-    login_manager.user_loader(accounts.load_session_user)
+    login_manager.user_loader(users.load_session_user)
 
 
 def home_for(user) -> str:
@@ -25,7 +26,7 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = accounts.signup(
+            user = users.signup(
                 organization_name=form.organization_name.data,
                 name=form.name.data,
                 email_address=form.email.data,
@@ -46,7 +47,7 @@ def login():
     status = 200
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(
+            user = users.authenticate(
                 form.email.data, form.password.data, address=request.remote_addr
             )
         except RateLimited as error:
@@ -64,7 +65,7 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    accounts.logout(current_user._get_current_object())
+    users.logout(current_user._get_current_object())
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
@@ -74,7 +75,7 @@ def logout():
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
-        accounts.request_password_reset(form.email.data)
+        users.request_password_reset(form.email.data)
         flash("If an account uses that address, a reset link is on its way.", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot_password.html", form=form)
@@ -82,12 +83,12 @@ def forgot_password():
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
-    if accounts.find_reset_token(token) is None:
+    if users.find_reset_token(token) is None:
         return render_template("auth/link_invalid.html"), 404
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            accounts.reset_password(token, form.password.data)
+            users.reset_password(token, form.password.data)
         except PortalError as error:
             flash(str(error), "danger")
         else:

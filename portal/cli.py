@@ -5,7 +5,11 @@ import os
 import click
 from flask import Flask, current_app
 
-from portal.services import PortalError, accounts, consent, csv_import, demo, outbox
+from portal.services import PortalError, demo
+from portal.services.accounts import users
+from portal.services.delivery import outbox
+from portal.services.imports import csv_import
+from portal.services.onboarding import consent
 from portal.simulator import synchronizer_group
 
 
@@ -25,7 +29,7 @@ def init_app(app: Flask) -> None:
 def create_staff(email: str, name: str, password: str) -> None:
     """Create an ops staff user (signs in to /ops)."""
     try:
-        user = accounts.create_staff(email, password, name=name)
+        user = users.create_staff(email, password, name=name)
     except PortalError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"Staff user {user.email} created.")
@@ -37,7 +41,7 @@ def create_staff(email: str, name: str, password: str) -> None:
 def demo_command(if_empty: bool, new_key: bool) -> None:
     """Load the demo world and print its logins and sandbox API key."""
     access = None
-    if accounts.count_users():
+    if users.count_users():
         if not (if_empty or new_key):
             raise click.ClickException("The database already has users; use an empty database.")
         logins = demo.existing_logins()
@@ -98,7 +102,7 @@ def requests_expire() -> None:
 @click.option("--apply", "do_apply", is_flag=True, help="Import; without it, only preview.")
 def import_institutions(slug: str, path: str, do_apply: bool) -> None:
     """Preview (and with --apply, import) a bulk-onboarding CSV for an organization."""
-    organization = accounts.find_organization(slug)
+    organization = users.find_organization(slug)
     if organization is None:
         raise click.ClickException(f"No organization with slug {slug!r}.")
     with open(path, "rb") as handle:

@@ -7,7 +7,8 @@ from datetime import timedelta
 from flask import current_app, has_request_context, url_for
 
 from portal.models import Institution, User
-from portal.services import members, outbox
+from portal.services.accounts import members
+from portal.services.delivery import outbox
 
 
 def link(endpoint: str, **values) -> str:
@@ -71,7 +72,7 @@ def upgrade_decided(upgrade, requester: User | None) -> None:
 
 
 def _sync_message(template: str, subject: str, user: User, sync, **context) -> None:
-    from portal.services import catalogue, syncs
+    from portal.services.onboarding import catalogue, syncs
 
     enrollment = syncs.enrollment_of(sync)
     outbox.enqueue(

@@ -4,7 +4,8 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import login_user
 
 from portal.forms import AcceptInvitationForm
-from portal.services import PortalError, invitations
+from portal.services import PortalError
+from portal.services.accounts import invitations
 
 bp = Blueprint("invitations", __name__)
 

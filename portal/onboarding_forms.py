@@ -12,7 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.services import catalogue, installs, institutions
+from portal.services.onboarding import catalogue, installs, institutions
 
 
 class InstitutionForm(FlaskForm):

@@ -9,8 +9,10 @@ from portal import clock
 from portal.extensions import db
 from portal.forms import PracticeLoginForm
 from portal.models import Institution
-from portal.services import PortalError, consent, practice_apps, practice_sessions
-from portal.services.practice_sessions import SESSION_LIFETIME
+from portal.services import PortalError
+from portal.services.accounts import practice_sessions
+from portal.services.accounts.practice_sessions import SESSION_LIFETIME
+from portal.services.onboarding import consent, practice_apps
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 

@@ -9,7 +9,8 @@ from datetime import datetime
 from flask import Blueprint, abort, jsonify, request
 
 from portal.extensions import csrf, limiter
-from portal.services import PortalError, agents
+from portal.services import PortalError
+from portal.services.onboarding import agents
 
 MAX_BODY = 64 * 1024
 MAX_LOCATIONS = 500

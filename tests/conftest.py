@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app
 from portal.extensions import db, limiter
-from portal.services import accounts
+from portal.services.accounts import users
 
 PASSWORD = "correct horse battery"
 
@@ -86,7 +86,7 @@ def login(client, email: str, password: str = PASSWORD, address: str = "127.0.0.
 
 
 def signup(org: str, email: str, name: str = "Dev Eloper"):
-    return accounts.signup(
+    return users.signup(
         organization_name=org, name=name, email_address=email, password=PASSWORD, welcome=False
     )
 

@@ -3,7 +3,8 @@ a chosen state, made through the services where a service exists."""
 
 from portal.extensions import db
 from portal.models import Enrollment, EnrollmentStatus, Location, Mode, Sync, SyncStatus
-from portal.services import catalogue, commit, institutions, syncs
+from portal.services import commit
+from portal.services.onboarding import catalogue, institutions, syncs
 from tests.conftest import signup
 
 ADDRESS = {

@@ -16,7 +16,7 @@ def test_demo_loads_a_world_once_and_prints_its_logins(app):
 
 
 def test_demo_prints_a_working_sandbox_key_and_can_rotate_it(app):
-    from portal.services import api_keys
+    from portal.services.accounts import api_keys
 
     runner = app.test_cli_runner()
     first = runner.invoke(args=["demo"]).output

@@ -15,7 +15,7 @@ def bearer_token(bench: Bench, base: str) -> str:
     bearer token over HTTP."""
     import httpx
 
-    from portal.services import api_keys
+    from portal.services.accounts import api_keys
 
     with bench.app.app_context():
         organization = db.session.get(Organization, BIG_ORG)

@@ -12,7 +12,7 @@ COUNT_BUDGET_MS = 50
 
 
 def tab_counts(bench: Bench) -> None:
-    from portal.services import overviews
+    from portal.services.onboarding import overviews
 
     with bench.app.test_request_context("/portal/portal_institutions/"):
         organization = db.session.get(Organization, BIG_ORG)

@@ -1,4 +1,4 @@
-"""CSV import of 10,000 rows through `portal.services.csv_import`, as `flask
+"""CSV import of 10,000 rows through `portal.services.imports.csv_import`, as `flask
 import-institutions` runs it (no user): preview rows/s (the dry-run plan, median of a few),
 then apply rows/s (one transaction, once). Budget 5,000 rows/s each.
 
@@ -16,7 +16,7 @@ from benchmarks.context import Bench
 from benchmarks.harness import median_ms
 from portal.extensions import db
 from portal.models import Organization
-from portal.services import csv_import
+from portal.services.imports import csv_import
 
 IMPORT_BUDGET_ROWS_PER_S = 5_000
 ROWS = 10_000

@@ -8,7 +8,7 @@ from flask_login import current_user
 from portal.admin_views.base import attempt, current_mode
 from portal.models import Mode
 from portal.onboarding_forms import InstitutionForm
-from portal.services import activations, catalogue, consent, deactivations, matching
+from portal.services.onboarding import activations, catalogue, consent, deactivations, matching
 
 
 class AccessActions:

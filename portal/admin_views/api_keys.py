@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.admin_views.base import PortalAccess, attempt, current_mode
 from portal.forms import RotateKeyForm
-from portal.services import api_keys
+from portal.services.accounts import api_keys
 
 
 class ApiKeyView(PortalAccess, BaseView):

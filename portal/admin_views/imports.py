@@ -11,7 +11,8 @@ from portal.admin_views.base import OpsAccess, PortalAccess
 from portal.extensions import db
 from portal.forms import UploadCsvForm
 from portal.models import ImportBatch, Organization
-from portal.services import Conflict, PortalError, csv_import, import_files
+from portal.services import Conflict, PortalError
+from portal.services.imports import csv_import, import_files
 
 PREVIEW_ROWS = 500
 

@@ -10,8 +10,8 @@ from portal.admin_views.access import AccessActions
 from portal.admin_views.base import PortalModelView, current_mode
 from portal.models import Enrollment, EnrollmentStatus, Location
 from portal.onboarding_forms import InstitutionForm, SyncForm
-from portal.services import (
-    PortalError,
+from portal.services import PortalError
+from portal.services.onboarding import (
     activations,
     catalogue,
     enrollments,

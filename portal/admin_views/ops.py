@@ -22,7 +22,8 @@ from portal.models import (
     UpgradeRequest,
     User,
 )
-from portal.services import dashboards, outbox
+from portal.services import dashboards
+from portal.services.delivery import outbox
 
 SECRET_COLUMNS = [
     "password_hash",

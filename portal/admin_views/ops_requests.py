@@ -3,7 +3,7 @@ access requests (cancel or expire), each in bulk."""
 
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
-from portal.services import activations, consent, deactivations
+from portal.services.onboarding import activations, consent, deactivations
 
 SKIPPED = "Requests no longer pending are skipped."
 

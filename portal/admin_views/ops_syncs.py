@@ -10,7 +10,8 @@ from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.sync_status import SECRET_COLUMNS, HealthFilter, health_cell
 from portal.models import Sync
-from portal.services import PortalError, catalogue, install_ops
+from portal.services import PortalError
+from portal.services.onboarding import catalogue, install_ops
 
 # action: (button label, does it need a reason?)
 BULK_ACTIONS = {

@@ -2,7 +2,7 @@
 
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
-from portal.services import upgrades
+from portal.services.accounts import upgrades
 
 
 class UpgradeRequestsView(BulkActionsMixin, OpsModelView):

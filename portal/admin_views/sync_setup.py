@@ -9,7 +9,8 @@ from flask_login import current_user
 from portal.admin_views.base import PortalAccess, current_mode
 from portal.models import Sync
 from portal.onboarding_forms import CredentialsForm, WindowsForm
-from portal.services import PortalError, catalogue, installs, syncs
+from portal.services import PortalError
+from portal.services.onboarding import catalogue, installs, syncs
 
 
 class SyncSetupView(PortalAccess, BaseView):

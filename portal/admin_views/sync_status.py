@@ -7,8 +7,8 @@ from markupsafe import Markup
 
 from portal.admin_views.base import PortalModelView
 from portal.models import Sync
-from portal.services import catalogue, sync_health
-from portal.services.sync_health import Health
+from portal.services.onboarding import catalogue, sync_health
+from portal.services.onboarding.sync_health import Health
 
 HEALTH_BADGES = {Health.GREEN: "success", Health.RED: "danger", Health.PENDING: "secondary"}
 SECRET_COLUMNS = [

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.admin_views.base import PortalAccess, attempt
 from portal.forms import UpgradeForm
-from portal.services import upgrades
+from portal.services.accounts import upgrades
 
 
 class UpgradeView(PortalAccess, BaseView):

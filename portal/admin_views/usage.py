@@ -9,7 +9,7 @@ from flask_login import current_user
 
 from portal import clock
 from portal.admin_views.base import OpsAccess, PortalAccess
-from portal.services import billing
+from portal.services.onboarding import billing
 
 
 def _month_from_query() -> billing.Month:

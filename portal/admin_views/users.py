@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.admin_views.base import PortalModelView, attempt
 from portal.forms import InviteForm
-from portal.services import invitations, members
+from portal.services.accounts import invitations, members
 
 
 class UsersView(PortalModelView):

@@ -13,8 +13,9 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from portal.api import envelope
 from portal.api.limits import bearer_token
 from portal.extensions import db, limiter
-from portal.services import PortalError, RateLimited, api_tokens
-from portal.services.api_access import InvalidCredentials, InvalidField
+from portal.services import PortalError, RateLimited
+from portal.services.accounts import api_tokens
+from portal.services.records.api_access import InvalidCredentials, InvalidField
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 

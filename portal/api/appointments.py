@@ -3,7 +3,7 @@
 from flask import g
 
 from portal.api import bp, envelope, limits, params, shapes
-from portal.services import api_access, appointments
+from portal.services.records import api_access, appointments
 
 
 def _institution():

@@ -3,7 +3,7 @@
 from flask import request
 
 from portal.api import bp, envelope, limits
-from portal.services import api_tokens
+from portal.services.accounts import api_tokens
 
 
 @bp.post("/authenticates")

@@ -3,7 +3,7 @@
 from flask import g
 
 from portal.api import bp, envelope, limits, params, shapes
-from portal.services import api_access, sync_status
+from portal.services.records import api_access, sync_status
 
 
 @bp.get("/institutions")

@@ -6,7 +6,7 @@ from flask import current_app, request
 from flask_limiter.util import get_remote_address
 
 from portal.extensions import limiter
-from portal.services import api_tokens
+from portal.services.accounts import api_tokens
 
 
 def bearer_token() -> str | None:

@@ -2,9 +2,9 @@
 
 from portal.api import VERSIONS, bp
 from portal.api import openapi_schemas as schemas
-from portal.services import appointments, patients, practice_records
-from portal.services.api_access import INT_MAX
 from portal.services.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from portal.services.records import appointments, patients, practice_records
+from portal.services.records.api_access import INT_MAX
 
 ERRORS = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound"}
 ALWAYS = (400, 401, 413, 429, 500)

@@ -2,7 +2,7 @@
 match `portal.api.shapes` field for field."""
 
 from portal.api.envelope import DESCRIPTIONS
-from portal.services.api_access import INT_MAX
+from portal.services.records.api_access import INT_MAX
 
 STR = {"type": "string"}
 N_STR = {"type": "string", "nullable": True}

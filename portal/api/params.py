@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time
 from flask import request
 from werkzeug.exceptions import BadRequest
 
-from portal.services.api_access import INT_MAX, InvalidField
 from portal.services.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from portal.services.records.api_access import INT_MAX, InvalidField
 
 TRUE, FALSE = {"true", "1"}, {"false", "0"}
 MAX_IDS = {"patient_ids[]": 25}

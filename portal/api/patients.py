@@ -3,8 +3,8 @@
 from flask import g
 
 from portal.api import bp, envelope, limits, params, shapes
-from portal.services import api_access, patients
-from portal.services.api_access import InvalidField
+from portal.services.records import api_access, patients
+from portal.services.records.api_access import InvalidField
 
 GENDERS = ("Male", "Female", "Other")
 

@@ -4,7 +4,7 @@ from flask import g
 
 from portal.api import bp, envelope, limits, params, shapes
 from portal.records import AppointmentType, Operatory, Provider
-from portal.services import api_access, practice_records
+from portal.services.records import api_access, practice_records
 
 
 def _institution():

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from portal.models import Institution, Location, Mode
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
-from portal.services.sync_status import SyncState
+from portal.services.records.sync_status import SyncState
 
 
 def timestamp(moment: datetime | None) -> str | None:

@@ -39,7 +39,7 @@ class RateLimited(PortalError):
 
 def commit() -> None:
     """Commit the unit of work, then try to deliver the emails it queued."""
-    from portal.services import outbox
+    from portal.services.delivery import outbox
 
     queued = db.session.info.pop("queued_email_ids", None)
     db.session.commit()

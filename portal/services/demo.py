@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 
 from portal.models import Mode
-from portal.services import NotFound, accounts, api_keys, audit, commit
+from portal.services import NotFound, audit, commit
+from portal.services.accounts import api_keys, users
 from portal.services.dashboards import sandbox_summary
 
 PASSWORD = "syncportal-demo"
@@ -25,7 +26,7 @@ LOGINS = [
 
 def existing_logins() -> list[Login]:
     """The demo logins whose users are in the database."""
-    return [login for login in LOGINS if accounts.find_user_by_email(login.email)]
+    return [login for login in LOGINS if users.find_user_by_email(login.email)]
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,15 @@ class SandboxAccess:
 
 def load() -> tuple[list[Login], SandboxAccess]:
     """An organization with an admin, a member, its sandbox and a sandbox API key; a staff user."""
-    admin = accounts.signup(
+    admin = users.signup(
         organization_name="Acme Dental Apps",
         name="Ada Admin",
         email_address=LOGINS[0].email,
         password=PASSWORD,
         welcome=False,
     )
-    accounts.add_member(admin.organization, LOGINS[1].email, "Max Member", PASSWORD)
-    staff = accounts.create_staff(LOGINS[2].email, PASSWORD, name="Olive Ops")
+    users.add_member(admin.organization, LOGINS[1].email, "Max Member", PASSWORD)
+    staff = users.create_staff(LOGINS[2].email, PASSWORD, name="Olive Ops")
     # The demo organization starts upgraded, so a newcomer can try production onboarding
     # at once (the Upgrade page and its ops approval are shown with a new sign-up).
     admin.organization.production_enabled = True
@@ -63,7 +64,7 @@ def load() -> tuple[list[Login], SandboxAccess]:
 
 def new_sandbox_key() -> SandboxAccess:
     """Rotate the demo organization's sandbox key at once and return the new one."""
-    admin = accounts.find_user_by_email(LOGINS[0].email)
+    admin = users.find_user_by_email(LOGINS[0].email)
     if admin is None:
         raise NotFound("The demo organization is not loaded; run `flask demo` first.")
     current = api_keys.current_key(admin.organization, Mode.SANDBOX)

@@ -13,7 +13,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import and_, not_, or_, select
 
 from portal.extensions import db
-from portal.services.api_access import InvalidField
+from portal.services.records.api_access import InvalidField
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 5, 1000
 

@@ -1,7 +1,7 @@
 import csv
 import io
 
-from portal.services import accounts
+from portal.services.accounts import users
 from tests.conftest import PASSWORD, login, signup
 
 
@@ -13,7 +13,7 @@ def test_exports_neutralise_spreadsheet_formulas(client, org_admin):
     for i, name in enumerate(
         ['=HYPERLINK("http://x")', "+1+1", "-2", "@SUM(A1)", "\tTab", "Plain"]
     ):
-        accounts.add_member(org_admin.organization, f"u{i}@alpha.example", name, PASSWORD)
+        users.add_member(org_admin.organization, f"u{i}@alpha.example", name, PASSWORD)
     login(client, "alice@alpha.example")
     response = client.get("/portal/portal_users/export/csv/")
     assert response.is_streamed and response.mimetype == "text/csv"
@@ -23,11 +23,11 @@ def test_exports_neutralise_spreadsheet_formulas(client, org_admin):
 
 def test_exports_follow_the_current_search_and_filters(client, org_admin):
     signup("Bravo", "bob@bravo.example")
-    accounts.add_member(org_admin.organization, "zed@alpha.example", "Zed", PASSWORD)
+    users.add_member(org_admin.organization, "zed@alpha.example", "Zed", PASSWORD)
     login(client, "alice@alpha.example")
     searched = rows(client.get("/portal/portal_users/export/csv/?search=zed"))
     assert [row[1] for row in searched[1:]] == ["zed@alpha.example"]
-    accounts.create_staff("s@ops.example", PASSWORD)
+    users.create_staff("s@ops.example", PASSWORD)
     login(client, "s@ops.example")
     everyone = rows(client.get("/ops/ops_users/export/csv/"))
     staff_only = rows(client.get("/ops/ops_users/export/csv/?flt0_is_staff_equals=1"))

@@ -8,7 +8,7 @@ import pytest
 from flask import current_app
 
 from portal.models import Mode
-from portal.services import accounts, api_keys
+from portal.services.accounts import api_keys, users
 from tests.conftest import PASSWORD, login
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
@@ -54,7 +54,7 @@ def consoles(app):
     from portal.models import EnrollmentStatus, SyncStatus
 
     sync_in(enrollment_in(user, EnrollmentStatus.INSTALLING), "denticon", SyncStatus.INSTALLING)
-    accounts.create_staff("olive@ops.example", PASSWORD)
+    users.create_staff("olive@ops.example", PASSWORD)
     staff, developer = app.test_client(), app.test_client()
     login(staff, "olive@ops.example")
     login(developer, "alice@alpha.example")

@@ -8,7 +8,7 @@ import pytest
 from portal.extensions import db
 from portal.models import Mode, Organization, User
 from portal.records import Patient, Provider
-from portal.services import api_keys
+from portal.services.accounts import api_keys
 from portal.services.dashboards import sandbox_summary
 from tests.conftest import signup
 

@@ -17,7 +17,7 @@ from portal.models import (
     Mode,
 )
 from portal.records import Patient
-from portal.services import api_keys
+from portal.services.accounts import api_keys
 from tests.api.conftest import Api, bearer_token, first_provider, new_patient_body, patients_at
 
 

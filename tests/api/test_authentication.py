@@ -7,7 +7,7 @@ import pytest
 from portal import clock
 from portal.extensions import db
 from portal.models import Mode
-from portal.services import api_keys
+from portal.services.accounts import api_keys
 from tests.api.conftest import Api, bearer_token
 from tests.conftest import login
 

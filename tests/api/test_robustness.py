@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.services import patients
+from portal.services.records import patients
 
 
 def _is_envelope(response) -> bool:

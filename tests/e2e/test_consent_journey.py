@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Institution, Location
-from portal.services import accounts
+from portal.services.accounts import users
 from tests.conftest import PASSWORD
 from tests.e2e.test_onboarding_journeys import production, shown_text, sign_in, simulate
 from tests.onboarding import upgraded
@@ -37,7 +37,7 @@ def test_a_second_developer_gets_consent_activates_a_location_and_sees_usage(
 ):
     upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     upgraded("Bravo Apps", "bob@bravo.example", "Bob")
-    accounts.create_staff("olive@ops.example", PASSWORD)
+    users.create_staff("olive@ops.example", PASSWORD)
     alice = browser.new_context(base_url=live_server).new_page()
     sign_in(alice, "alice@alpha.example")
     production(alice)

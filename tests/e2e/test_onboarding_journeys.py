@@ -8,7 +8,7 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from portal.services import accounts
+from portal.services.accounts import users
 from tests.conftest import PASSWORD
 from tests.onboarding import institution, upgraded
 
@@ -102,7 +102,7 @@ def test_a_cloud_practice_goes_live_through_credentials_rejection_and_ops_instal
 ):
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     institution(user, "Cloudy Dental")
-    accounts.create_staff("olive@ops.example", PASSWORD)
+    users.create_staff("olive@ops.example", PASSWORD)
     dev = browser.new_context(base_url=live_server).new_page()
     sign_in(dev, "alice@alpha.example")
     production(dev)

@@ -3,7 +3,8 @@ selected row through its confirmation page, then expire all that still match the
 
 from playwright.sync_api import expect
 
-from portal.services import accounts, consent
+from portal.services.accounts import users
+from portal.services.onboarding import consent
 from tests.conftest import PASSWORD
 from tests.e2e.test_onboarding_journeys import sign_in
 from tests.onboarding import live_practice, upgraded
@@ -15,7 +16,7 @@ def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, 
         consent.request_access(upgraded(f"{org} Apps", f"dev@{org.lower()}.example"), practice)
     echo = upgraded("Echo Apps", "dev@echo.example")
     consent.cancel(echo, consent.request_access(echo, practice))
-    accounts.create_staff("olive@ops.example", PASSWORD)
+    users.create_staff("olive@ops.example", PASSWORD)
 
     sign_in(page, "olive@ops.example")
     page.get_by_role("link", name="Access requests").click()

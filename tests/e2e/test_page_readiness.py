@@ -3,13 +3,13 @@ keeps its content hidden until every script is bound, however slowly the scripts
 
 from playwright.sync_api import expect
 
-from portal.services import accounts
+from portal.services.accounts import users
 from tests.conftest import PASSWORD
 from tests.e2e.test_onboarding_journeys import sign_in
 
 
 def test_filter_menu_is_offered_only_once_the_scripts_that_open_it_have_run(page):
-    accounts.create_staff("olive@ops.example", PASSWORD)
+    users.create_staff("olive@ops.example", PASSWORD)
     sign_in(page, "olive@ops.example")
     queue = page.get_by_role("link", name="Access requests").get_attribute("href")
 

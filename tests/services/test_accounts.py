@@ -15,7 +15,9 @@ from portal.models import (
     User,
 )
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
-from portal.services import Conflict, PortalError, accounts, sandbox
+from portal.services import Conflict, PortalError
+from portal.services.accounts import users
+from portal.services.records import sandbox
 from tests.conftest import PASSWORD, signup
 
 
@@ -24,7 +26,7 @@ def count(model, *where):
 
 
 def test_signup_creates_the_organization_its_admin_and_a_seeded_demo_practice():
-    user = accounts.signup(
+    user = users.signup(
         organization_name="Bright Smiles API",
         name="Bo",
         password=PASSWORD,
@@ -82,33 +84,33 @@ def test_signup_refuses_an_email_that_already_has_an_account():
 
 def test_wrong_password_is_refused_with_a_generic_message():
     signup("One", "a@one.example")
-    with pytest.raises(accounts.InvalidCredentials, match="Email or password is incorrect"):
-        accounts.authenticate("a@one.example", "wrong password!", address="10.0.0.1")
-    with pytest.raises(accounts.InvalidCredentials):
-        accounts.authenticate("nobody@one.example", PASSWORD, address="10.0.0.1")
+    with pytest.raises(users.InvalidCredentials, match="Email or password is incorrect"):
+        users.authenticate("a@one.example", "wrong password!", address="10.0.0.1")
+    with pytest.raises(users.InvalidCredentials):
+        users.authenticate("nobody@one.example", PASSWORD, address="10.0.0.1")
 
 
 def test_password_reset_link_works_once_and_ends_existing_sessions(mailbox):
     user = signup("One", "a@one.example")
     version = user.session_version
-    accounts.request_password_reset("a@one.example")
+    users.request_password_reset("a@one.example")
     (body,) = mailbox.bodies_to("a@one.example")
     token = body.split("/reset-password/")[1].split()[0]
-    accounts.reset_password(token, "a brand new password")
-    assert accounts.authenticate("a@one.example", "a brand new password", address=None)
+    users.reset_password(token, "a brand new password")
+    assert users.authenticate("a@one.example", "a brand new password", address=None)
     assert user.session_version == version + 1
     with pytest.raises(PortalError, match="no longer valid"):
-        accounts.reset_password(token, "yet another password")
+        users.reset_password(token, "yet another password")
 
 
 def test_password_reset_link_expires(mailbox):
     signup("One", "a@one.example")
-    accounts.request_password_reset("a@one.example")
+    users.request_password_reset("a@one.example")
     token = mailbox.bodies_to("a@one.example")[0].split("/reset-password/")[1].split()[0]
     with clock.travel(timedelta(minutes=61)), pytest.raises(PortalError, match="no longer valid"):
-        accounts.reset_password(token, "a brand new password")
+        users.reset_password(token, "a brand new password")
 
 
 def test_reset_request_for_an_unknown_email_sends_nothing():
-    accounts.request_password_reset("ghost@nowhere.example")
+    users.request_password_reset("ghost@nowhere.example")
     assert count(OutboundEmail) == 0

@@ -5,16 +5,9 @@ import pytest
 from portal import clock
 from portal.extensions import db
 from portal.models import EnrollmentStatus, GrantStatus, Location, RequestStatus
-from portal.services import (
-    Forbidden,
-    InvalidTransition,
-    PortalError,
-    accounts,
-    activations,
-    billing,
-    deactivations,
-    enrollments,
-)
+from portal.services import Forbidden, InvalidTransition, PortalError
+from portal.services.accounts import users
+from portal.services.onboarding import activations, billing, deactivations, enrollments
 from tests.conftest import PASSWORD
 from tests.onboarding import enrollment_in, upgraded
 
@@ -37,7 +30,7 @@ def live():
 
 @pytest.fixture
 def staff():
-    return accounts.create_staff("s@ops.example", PASSWORD)
+    return users.create_staff("s@ops.example", PASSWORD)
 
 
 def test_additional_locations_become_active_once_staff_fulfil(live, staff, mailbox):

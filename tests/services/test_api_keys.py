@@ -7,7 +7,8 @@ from sqlalchemy import text
 from portal import clock
 from portal.extensions import db
 from portal.models import Mode
-from portal.services import Conflict, Forbidden, api_keys
+from portal.services import Conflict, Forbidden
+from portal.services.accounts import api_keys
 from tests.conftest import signup
 
 

@@ -12,8 +12,9 @@ from portal.models import (
     LocationGrant,
     Mode,
 )
-from portal.services import billing, commit
-from portal.services.billing import Month
+from portal.services import commit
+from portal.services.onboarding import billing
+from portal.services.onboarding.billing import Month
 from tests.conftest import signup
 
 

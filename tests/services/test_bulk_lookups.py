@@ -1,7 +1,8 @@
 """The CSV import's batched lookups give what the one-at-a-time ones give."""
 
 from portal.models import Institution, SyncStatus
-from portal.services import matching, naming
+from portal.services import naming
+from portal.services.onboarding import matching
 from tests.onboarding import institution, sync_in, upgraded
 
 

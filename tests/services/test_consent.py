@@ -13,7 +13,8 @@ from portal.models import (
     GrantStatus,
     RequestStatus,
 )
-from portal.services import Conflict, RateLimited, consent, practice_apps
+from portal.services import Conflict, RateLimited
+from portal.services.onboarding import consent, practice_apps
 from tests.onboarding import live_practice, upgraded
 
 

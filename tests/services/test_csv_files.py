@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.services.csv_files import FileRejected, Limits, read
+from portal.services.imports.csv_files import FileRejected, Limits, read
 
 COLUMNS = ["name", "email", "note"]
 LIMITS = Limits(max_bytes=10_000, max_rows=5, max_field=20)

@@ -19,8 +19,9 @@ from portal.models import (
     Sync,
     SyncStatus,
 )
-from portal.services import Conflict, PortalError, csv_import, import_files
-from portal.services.csv_import import COLUMNS, Kind
+from portal.services import Conflict, PortalError
+from portal.services.imports import csv_import, import_files
+from portal.services.imports.csv_import import COLUMNS, Kind
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
 
@@ -100,7 +101,7 @@ def test_latin1_gets_the_encoding_error_and_nothing_is_stored(dev):
 
 
 def test_formulas_round_trip_export_import_export_unchanged(app, dev):
-    from portal.services import accounts
+    from portal.services.accounts import users
     from tests.conftest import PASSWORD, login
 
     hostile = {"contact_name": '=HYPERLINK("http://evil.example")', "name": "@Dental Care"}
@@ -110,7 +111,7 @@ def test_formulas_round_trip_export_import_export_unchanged(app, dev):
     csv_import.apply(dev, batch)
     stored = db.session.scalar(select(Institution).where(Institution.name == "@Dental Care"))
     assert stored.contact_name == hostile["contact_name"]  # stored as text
-    accounts.create_staff("s@ops.example", PASSWORD)
+    users.create_staff("s@ops.example", PASSWORD)
     client = app.test_client()
     login(client, "s@ops.example")
     exported = client.get("/ops/ops_institutions/export/csv/?search=Dental").get_data(as_text=True)

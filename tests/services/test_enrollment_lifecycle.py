@@ -6,7 +6,8 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, EnrollmentStatus
-from portal.services import InvalidTransition, enrollments
+from portal.services import InvalidTransition
+from portal.services.onboarding import enrollments
 from tests.onboarding import enrollment_in, upgraded
 
 CASES = [

@@ -9,16 +9,9 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import Enrollment, EnrollmentStatus, InstallMethod, Mode, SyncStatus
-from portal.services import (
-    Conflict,
-    InvalidTransition,
-    PortalError,
-    accounts,
-    install_ops,
-    installs,
-    secrets,
-    syncs,
-)
+from portal.services import Conflict, InvalidTransition, PortalError, secrets
+from portal.services.accounts import users
+from portal.services.onboarding import install_ops, installs, syncs
 from tests.conftest import PASSWORD
 from tests.onboarding import institution, upgraded
 
@@ -30,7 +23,7 @@ def user():
 
 @pytest.fixture
 def staff():
-    return accounts.create_staff("olive@ops.example", PASSWORD)
+    return users.create_staff("olive@ops.example", PASSWORD)
 
 
 @pytest.mark.parametrize(

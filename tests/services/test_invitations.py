@@ -7,7 +7,8 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, Invitation, InvitationStatus, User
-from portal.services import Conflict, Forbidden, RateLimited, accounts, invitations
+from portal.services import Conflict, Forbidden, RateLimited
+from portal.services.accounts import invitations, users
 from tests.conftest import PASSWORD, signup
 
 
@@ -76,7 +77,7 @@ def test_inviting_a_member_says_so_and_other_organizations_stay_invisible(org_ad
 
 
 def test_members_cannot_invite(org_admin):
-    member = accounts.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
+    member = users.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
     with pytest.raises(Forbidden):
         invitations.invite(member, "x@alpha.example", is_admin=False)
 

@@ -3,7 +3,9 @@
 import pytest
 
 from portal.models import Location, SyncStatus
-from portal.services import accounts, commit, matching
+from portal.services import commit
+from portal.services.accounts import users
+from portal.services.onboarding import matching
 from tests.onboarding import institution, sync_in, upgraded
 
 
@@ -66,5 +68,5 @@ def test_a_practice_without_an_active_sync_is_not_a_match(bravo):
 def test_a_match_is_hidden_from_an_organization_already_enrolled(live_practice):
     owner_view = upgraded("Owner Two", "o@two.example")
     assert find(owner_view, phone="(518) 555-0100") == live_practice
-    alpha_admin = accounts.find_user_by_email("a@alpha.example")
+    alpha_admin = users.find_user_by_email("a@alpha.example")
     assert find(alpha_admin, phone="(518) 555-0100") is None

@@ -3,13 +3,14 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AuditEvent, RequestStatus, User
-from portal.services import Conflict, Forbidden, PortalError, accounts, members, upgrades
+from portal.services import Conflict, Forbidden, PortalError
+from portal.services.accounts import members, upgrades, users
 from tests.conftest import PASSWORD
 
 
 @pytest.fixture
 def member(org_admin):
-    return accounts.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
+    return users.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
 
 
 def test_the_last_admin_can_be_neither_demoted_nor_deleted(org_admin, member):
@@ -37,7 +38,7 @@ def test_members_cannot_change_roles(org_admin, member):
 
 
 def test_upgrade_approval_opens_production_and_emails_both_addresses(org_admin, mailbox):
-    staff = accounts.create_staff("s@ops.example", PASSWORD)
+    staff = users.create_staff("s@ops.example", PASSWORD)
     upgrade = upgrades.request_upgrade(
         org_admin,
         legal_name="Alpha Apps Inc.",
@@ -56,7 +57,7 @@ def test_upgrade_approval_opens_production_and_emails_both_addresses(org_admin, 
 
 
 def test_upgrade_rejection_needs_a_reason_and_keeps_test_mode(org_admin, mailbox):
-    staff = accounts.create_staff("s@ops.example", PASSWORD)
+    staff = users.create_staff("s@ops.example", PASSWORD)
     upgrade = upgrades.request_upgrade(
         org_admin, legal_name="Alpha", expected_practices=2, billing_email="billing@alpha.example"
     )

@@ -18,14 +18,17 @@ from portal.models import (
     OutboundEmail,
     RequestStatus,
 )
-from portal.services import Forbidden, accounts, consent, outbox
+from portal.services import Forbidden
+from portal.services.accounts import users
+from portal.services.delivery import outbox
+from portal.services.onboarding import consent
 from tests.conftest import PASSWORD
 from tests.onboarding import live_practice, upgraded
 
 
 @pytest.fixture
 def staff():
-    return accounts.create_staff("olive@ops.example", PASSWORD)
+    return users.create_staff("olive@ops.example", PASSWORD)
 
 
 def pending_requests(count: int) -> list[AccessRequest]:

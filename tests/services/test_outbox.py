@@ -5,7 +5,8 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import EmailStatus, OutboundEmail
-from portal.services import accounts, outbox
+from portal.services.accounts import users
+from portal.services.delivery import outbox
 from tests.conftest import PASSWORD
 
 
@@ -13,7 +14,7 @@ def test_signup_succeeds_with_the_mail_server_down_and_the_email_arrives_once_la
     app, start_mailbox
 ):
     # Nothing listens on the mail port while the user signs up.
-    accounts.signup(
+    users.signup(
         organization_name="Down Co", name="D", email_address="d@down.example", password=PASSWORD
     )
     email = db.session.scalars(select(OutboundEmail)).one()
@@ -33,7 +34,7 @@ def test_signup_succeeds_with_the_mail_server_down_and_the_email_arrives_once_la
 
 
 def test_a_row_is_delivered_at_most_once_even_if_two_senders_race(mailbox):
-    accounts.signup(
+    users.signup(
         organization_name="Race", name="R", email_address="r@race.example", password=PASSWORD
     )
     email_id = db.session.scalar(select(OutboundEmail.id))
@@ -44,7 +45,7 @@ def test_a_row_is_delivered_at_most_once_even_if_two_senders_race(mailbox):
 def test_retries_back_off_and_give_up_after_the_last_attempt(app, mail_settings):
     app.config["OUTBOX_MAX_ATTEMPTS"] = 3
     try:
-        accounts.signup(
+        users.signup(
             organization_name="Nope", name="N", email_address="n@nope.example", password=PASSWORD
         )
         email = db.session.scalars(select(OutboundEmail)).one()

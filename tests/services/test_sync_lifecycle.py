@@ -3,7 +3,8 @@
 import pytest
 
 from portal.models import EnrollmentStatus, InstallMethod, SyncStatus
-from portal.services import InvalidTransition, syncs
+from portal.services import InvalidTransition
+from portal.services.onboarding import syncs
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
 SYSTEM_FOR = {

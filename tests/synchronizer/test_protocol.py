@@ -18,7 +18,7 @@ from portal.models import (
     SyncStatus,
     User,
 )
-from portal.services import installs, syncs
+from portal.services.onboarding import installs, syncs
 from tests.onboarding import institution, upgraded
 
 V1 = "/synchronizer/v1"

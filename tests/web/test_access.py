@@ -1,14 +1,14 @@
 import pytest
 
-from portal.services import accounts
+from portal.services.accounts import users
 from tests.conftest import PASSWORD, login, signup
 
 
 @pytest.fixture
 def people():
     admin = signup("Access Co", "admin@access.example")
-    accounts.add_member(admin.organization, "member@access.example", "Mem", PASSWORD)
-    accounts.create_staff("staff@ops.example", PASSWORD)
+    users.add_member(admin.organization, "member@access.example", "Mem", PASSWORD)
+    users.create_staff("staff@ops.example", PASSWORD)
 
 
 @pytest.mark.parametrize(

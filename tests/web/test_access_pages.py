@@ -12,7 +12,8 @@ from portal.models import (
     GrantStatus,
     RequestStatus,
 )
-from portal.services import accounts, activations, consent, deactivations
+from portal.services.accounts import users
+from portal.services.onboarding import activations, consent, deactivations
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import ADDRESS, enrollment_in, live_practice, upgraded
 
@@ -189,7 +190,7 @@ def test_staff_fulfil_activation_requests_and_deactivate_in_bulk(client, practic
     consent.decide(practice, db.session.scalar(select(AccessRequest.id)), grant=True)
     deactivations.deactivate(bravo, enrollment, [practice.locations[0].id])
     activation = activations.request(bravo, enrollment, [practice.locations[0].id])
-    accounts.create_staff("s@ops.example", PASSWORD)
+    users.create_staff("s@ops.example", PASSWORD)
     login(client, "s@ops.example")
     queue = "/ops/ops_activation_requests/"
     client.post(

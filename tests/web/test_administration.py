@@ -5,13 +5,13 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import ApiKey, Invitation, Mode, UpgradeRequest, User
-from portal.services import accounts, api_keys, upgrades
+from portal.services.accounts import api_keys, upgrades, users
 from tests.conftest import PASSWORD, csrf_token, login
 
 
 @pytest.fixture
 def member(org_admin):
-    return accounts.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
+    return users.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
 
 
 def post(client, path, data=None, page="/portal/"):
@@ -122,7 +122,7 @@ def test_staff_approve_and_reject_upgrades_in_bulk(client, org_admin, mailbox):
     second = upgrades.request_upgrade(
         bob, legal_name="Bravo Inc", billing_email="b@bravo.example", expected_practices=3
     )
-    accounts.create_staff("s@ops.example", PASSWORD)
+    users.create_staff("s@ops.example", PASSWORD)
     login(client, "s@ops.example")
     listing = "/ops/ops_upgrade_requests/"
     approved = post(

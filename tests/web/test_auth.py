@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from portal import clock
-from portal.services import accounts
+from portal.services.accounts import users
 from tests.conftest import PASSWORD, csrf_token, login, signup
 
 
@@ -118,5 +118,5 @@ def test_password_reset_through_the_pages(client, mailbox):
 def test_deleted_users_session_ends(app, client):
     user = signup("Gone Co", "g@gone.example")
     login(client, "g@gone.example")
-    accounts.logout(user)  # another device signs out: every session ends
+    users.logout(user)  # another device signs out: every session ends
     assert client.get("/portal/").status_code == 302

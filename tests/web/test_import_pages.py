@@ -2,7 +2,8 @@ import io
 
 import pytest
 
-from portal.services import accounts, csv_import
+from portal.services.accounts import users
+from portal.services.imports import csv_import
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import upgraded
 from tests.services.test_csv_import import row, to_csv
@@ -69,7 +70,7 @@ def test_another_organizations_batch_is_not_found(client, dev):
 
 
 def test_staff_import_on_behalf_of_an_organization(client, dev):
-    accounts.create_staff("s@ops.example", PASSWORD)
+    users.create_staff("s@ops.example", PASSWORD)
     login(client, "s@ops.example")
     assert "Alpha Apps" in client.get("/ops/import/").get_data(as_text=True)
     response = upload(client, to_csv([row()]), path="/ops/import/", org=dev.organization.slug)

@@ -16,7 +16,8 @@ from portal.models import (
     RequestStatus,
     SyncStatus,
 )
-from portal.services import accounts, consent
+from portal.services.accounts import users
+from portal.services.onboarding import consent
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import enrollment_in, live_practice, sync_in, upgraded
 from tests.services.test_ops_bulk import failed_email
@@ -27,7 +28,7 @@ PENDING = "flt0_status_equals=pending"
 
 @pytest.fixture
 def staff(app):
-    accounts.create_staff("olive@ops.example", PASSWORD)
+    users.create_staff("olive@ops.example", PASSWORD)
     client = app.test_client()
     login(client, "olive@ops.example")
     return client

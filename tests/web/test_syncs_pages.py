@@ -10,7 +10,9 @@ from sqlalchemy import func, select
 from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, EnrollmentStatus, GrantStatus, Location, SyncStatus
-from portal.services import accounts, commit, installs, syncs
+from portal.services import commit
+from portal.services.accounts import users
+from portal.services.onboarding import installs, syncs
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import enrollment_in, institution, sync_in, upgraded
 
@@ -99,7 +101,7 @@ def test_selecting_locations_activates_the_chosen_ones_and_goes_live(client, dev
 
 @pytest.fixture
 def staff_client(app):
-    accounts.create_staff("olive@ops.example", PASSWORD)
+    users.create_staff("olive@ops.example", PASSWORD)
     staff = app.test_client()
     login(staff, "olive@ops.example")
     return staff

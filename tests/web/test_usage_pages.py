@@ -1,9 +1,9 @@
-from portal.services import accounts
+from portal.services.accounts import users
 from tests.conftest import PASSWORD, login
 
 
 def test_members_see_usage_and_a_bad_month_is_explained(client, org_admin):
-    accounts.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
+    users.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
     login(client, "m@alpha.example")
     page = client.get("/portal/portal_usage/?month=2026-11").get_data(as_text=True)
     assert "Billable locations now" in page and "November 2026" in page
@@ -12,7 +12,7 @@ def test_members_see_usage_and_a_bad_month_is_explained(client, org_admin):
 
 
 def test_staff_download_the_monthly_usage_csv(client, org_admin):
-    accounts.create_staff("s@ops.example", PASSWORD)
+    users.create_staff("s@ops.example", PASSWORD)
     login(client, "s@ops.example")
     response = client.get("/ops/ops_usage/?download=1&month=2026-11")
     assert response.status_code == 200 and response.mimetype == "text/csv"

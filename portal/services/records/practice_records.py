@@ -6,7 +6,7 @@ from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import AppointmentType, Operatory, Provider
 from portal.services import pagination
-from portal.services.api_access import Caller, get_record, reachable_location_ids
+from portal.services.records.api_access import Caller, get_record, reachable_location_ids
 
 PROVIDER_SORTS = ("id", "-id", "updated_at", "-updated_at")
 OPERATORY_SORTS = ("id", "-id", "updated_at", "-updated_at")

@@ -13,8 +13,8 @@ from sqlalchemy import bindparam, select
 from portal import clock
 from portal.extensions import db
 from portal.models import ApiKey, Mode
-from portal.services import api_keys
-from portal.services.api_access import Caller, InvalidCredentials
+from portal.services.accounts import api_keys
+from portal.services.records.api_access import Caller, InvalidCredentials
 
 LIFETIMES = {Mode.SANDBOX: timedelta(hours=24), Mode.PRODUCTION: timedelta(hours=1)}
 SALT = "api-bearer-token"

@@ -11,7 +11,8 @@ from sqlalchemy import select
 from portal import clock, email
 from portal.extensions import db
 from portal.models import InstallMethod, Sync, SyncStatus, User
-from portal.services import InvalidTransition, NotFound, PortalError, audit, commit, syncs
+from portal.services import InvalidTransition, NotFound, PortalError, audit, commit
+from portal.services.onboarding import syncs
 
 MAX_REASON = 500
 

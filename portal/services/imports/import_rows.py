@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field, fields
 
-from portal.services import catalogue, institutions
-from portal.services.csv_files import CellError, Row
+from portal.services.imports.csv_files import CellError, Row
+from portal.services.onboarding import catalogue, institutions
 
 TRUE, FALSE = {"yes", "y", "true", "1", "x"}, {"", "no", "n", "false", "0"}
 # Details field -> CSV column, where the names differ.

@@ -13,9 +13,10 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import InstallMethod, Institution, Location, Mode, Sync
-from portal.services import api_access, sync_health
-from portal.services.api_access import Caller
-from portal.services.sync_health import Health
+from portal.services.onboarding import sync_health
+from portal.services.onboarding.sync_health import Health
+from portal.services.records import api_access
+from portal.services.records.api_access import Caller
 
 
 @dataclass(frozen=True)

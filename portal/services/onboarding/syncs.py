@@ -21,7 +21,8 @@ from portal.models import (
     SyncStatus,
     User,
 )
-from portal.services import InvalidTransition, audit, enrollments, secrets
+from portal.services import InvalidTransition, audit, secrets
+from portal.services.onboarding import enrollments
 
 S, M = SyncStatus, InstallMethod
 ALL_METHODS = frozenset(InstallMethod)

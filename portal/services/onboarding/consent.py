@@ -31,9 +31,9 @@ from portal.services import (
     RateLimited,
     audit,
     commit,
-    enrollments,
     secrets,
 )
+from portal.services.onboarding import enrollments
 
 R, S = RequestStatus, EnrollmentStatus
 LIFETIME = timedelta(days=30)

@@ -9,8 +9,9 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
-from portal.services import api_access, commit, pagination
-from portal.services.api_access import (
+from portal.services import commit, pagination
+from portal.services.records import api_access
+from portal.services.records.api_access import (
     INT_MAX,
     Caller,
     InvalidField,

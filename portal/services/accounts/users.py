@@ -15,9 +15,10 @@ from sqlalchemy import func, select
 from portal import clock, email
 from portal.extensions import db
 from portal.models import OneTimeToken, Organization, TokenPurpose, User
-from portal.services import Conflict, PortalError, audit, commit, secrets, throttling
+from portal.services import Conflict, PortalError, audit, commit, secrets
+from portal.services.accounts import throttling
 from portal.services.naming import unique_slug
-from portal.services.sandbox import create_demo_practice
+from portal.services.records.sandbox import create_demo_practice
 
 
 @cache

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from portal import clock, email
 from portal.extensions import db
 from portal.models import Location, Sync, SyncStatus
-from portal.services import Conflict, NotFound, PortalError, audit, commit, secrets, syncs
+from portal.services import Conflict, NotFound, PortalError, audit, commit, secrets
+from portal.services.onboarding import syncs
 
 CLOCK_SKEW = timedelta(minutes=5)  # agents' clocks drift; further in the future is a bug
 

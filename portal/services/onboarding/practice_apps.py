@@ -16,7 +16,7 @@ from portal.models import (
     Organization,
     RequestStatus,
 )
-from portal.services import consent
+from portal.services.onboarding import consent
 
 R, S = RequestStatus, EnrollmentStatus
 

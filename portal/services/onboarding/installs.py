@@ -10,18 +10,8 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import Enrollment, InstallMethod, Mode, Organization, Sync, SyncStatus, User
-from portal.services import (
-    Conflict,
-    NotFound,
-    PortalError,
-    audit,
-    catalogue,
-    commit,
-    enrollments,
-    secrets,
-    syncs,
-    tenancy,
-)
+from portal.services import Conflict, NotFound, PortalError, audit, commit, secrets, tenancy
+from portal.services.onboarding import catalogue, enrollments, syncs
 
 MAX_WINDOWS = 3
 WINDOW_LEAD = timedelta(hours=24)  # our engineers need a day's notice

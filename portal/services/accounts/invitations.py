@@ -12,17 +12,9 @@ from sqlalchemy import func, select, update
 from portal import clock, email
 from portal.extensions import db
 from portal.models import AuditEvent, Invitation, InvitationStatus, User
-from portal.services import (
-    Conflict,
-    PortalError,
-    RateLimited,
-    audit,
-    commit,
-    secrets,
-    tenancy,
-)
-from portal.services.accounts import find_user_by_email, hash_password, normalise_email
-from portal.services.members import require_admin
+from portal.services import Conflict, PortalError, RateLimited, audit, commit, secrets, tenancy
+from portal.services.accounts.members import require_admin
+from portal.services.accounts.users import find_user_by_email, hash_password, normalise_email
 
 RESENDS_PER_HOUR = 3
 

@@ -33,20 +33,17 @@ from portal.services import (
     PortalError,
     audit,
     commit,
-    consent,
-    installs,
-    institutions,
-    matching,
     naming,
     tenancy,
 )
-from portal.services.csv_files import (
+from portal.services.imports.csv_files import (
     CellError,
     FileRejected,  # noqa: F401 - entry points catch it from here
     Limits,
     read,
 )
-from portal.services.import_rows import check_row, group_key
+from portal.services.imports.import_rows import check_row, group_key
+from portal.services.onboarding import consent, installs, institutions, matching
 
 COLUMNS = [
     "institution_name",

@@ -5,8 +5,9 @@ from sqlalchemy import select
 from portal import email
 from portal.extensions import db
 from portal.models import Organization, RequestStatus, UpgradeRequest, User
-from portal.services import Conflict, audit, commit, staff_decisions
-from portal.services.members import require_admin
+from portal.services import Conflict, audit, commit
+from portal.services.accounts.members import require_admin
+from portal.services.onboarding import staff_decisions
 
 
 def pending_for(organization: Organization) -> UpgradeRequest | None:

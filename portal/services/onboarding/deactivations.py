@@ -6,7 +6,8 @@ billing reads. Deactivating every active location deactivates the enrollment its
 
 from portal import clock
 from portal.models import Enrollment, EnrollmentStatus, GrantStatus, Location, User
-from portal.services import Forbidden, PortalError, audit, commit, enrollments
+from portal.services import Forbidden, PortalError, audit, commit
+from portal.services.onboarding import enrollments
 
 
 def active_locations(enrollment: Enrollment) -> list[Location]:

@@ -7,8 +7,8 @@ from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import ImportBatch, Sync
-from portal.services import catalogue, syncs
-from portal.services.csv_import import COLUMNS
+from portal.services.imports.csv_import import COLUMNS
+from portal.services.onboarding import catalogue, syncs
 
 HUDSON = ["Hudson Family Dental", "12 River Road", "Suite 200", "Albany", "NY", "12207",
           "(518) 555-0199", "frontdesk@hudsondental.example", "https://hudsondental.example",

@@ -14,14 +14,8 @@ from portal.models import (
     RequestStatus,
     User,
 )
-from portal.services import (
-    InvalidTransition,
-    PortalError,
-    audit,
-    commit,
-    enrollments,
-    staff_decisions,
-)
+from portal.services import InvalidTransition, PortalError, audit, commit
+from portal.services.onboarding import enrollments, staff_decisions
 
 R = RequestStatus
 

@@ -9,8 +9,9 @@ from email_validator import EmailNotValidError, validate_email
 
 from portal.extensions import db
 from portal.models import Enrollment, Institution, Mode, User
-from portal.services import Forbidden, PortalError, audit, commit, enrollments, matching
+from portal.services import Forbidden, PortalError, audit, commit
 from portal.services.naming import unique_slug
+from portal.services.onboarding import enrollments, matching
 
 # The 50 states, DC and the inhabited territories, as the USPS abbreviates them.
 US_STATES = frozenset(

@@ -1,0 +1,1 @@
+"""Work delivered outside the request: the email outbox (and later webhooks)."""

@@ -1,0 +1,1 @@
+"""Bulk onboarding from a CSV file: reading, checking, previewing and applying it."""
