@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from benchmarks.sizes import Scale
-from portal.models import EnrollmentStatus, InstallMethod, SyncStatus
+from portal.models import EnrollmentStatus, InstallMethod, SyncStage
 from portal.services.onboarding.catalogue import SYSTEMS
 
 S = EnrollmentStatus
@@ -24,10 +24,10 @@ STATUS_WEIGHTS = {
     S.DEACTIVATED: 5,
 }
 SYNC_STATUS = {
-    S.NEEDS_CREDENTIALS: SyncStatus.NEEDS_CREDENTIALS,
-    S.NEEDS_SCHEDULE: SyncStatus.NEEDS_SCHEDULE,
-    S.INSTALLING: SyncStatus.INSTALLING,
-    S.FAILED: SyncStatus.FAILED,
+    S.NEEDS_CREDENTIALS: SyncStage.NEEDS_CREDENTIALS,
+    S.NEEDS_SCHEDULE: SyncStage.NEEDS_SCHEDULE,
+    S.INSTALLING: SyncStage.INSTALLING,
+    S.FAILED: SyncStage.FAILED,
 }  # every other status with a sync has an active one
 BY_METHOD = {
     method: [code for code, system in SYSTEMS.items() if system.install is method]
@@ -41,7 +41,7 @@ class SyncPlan:
     id: int
     institution: int  # index into the institutions, 0-based
     ehr: str
-    status: SyncStatus
+    status: SyncStage
     last_read_at: datetime | None = None
     last_write_at: datetime | None = None
 
@@ -85,9 +85,9 @@ def _sync(plan: Plan, rng: random.Random, sync_id: int, institution: int) -> Syn
         id=sync_id,
         institution=institution,
         ehr=rng.choice(BY_METHOD[method]),
-        status=SYNC_STATUS.get(status, SyncStatus.ACTIVE),
+        status=SYNC_STATUS.get(status, SyncStage.ACTIVE),
     )
-    if sync.status is SyncStatus.ACTIVE:
+    if sync.status is SyncStage.ACTIVE:
         sync.last_read_at, sync.last_write_at = _health(plan.now, rng)
     return sync
 

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from benchmarks.plan import Plan
-from portal.models import EnrollmentStatus, GrantStatus, Mode, SyncStatus
+from portal.models import EnrollmentStatus, GrantStatus, Mode, SyncStage
 from portal.services import secrets
 from portal.services.onboarding import matching
 from portal.services.onboarding.catalogue import SYSTEMS
@@ -113,7 +113,7 @@ def institutions(plan: Plan, rng: random.Random) -> Iterator[dict]:
 
 def syncs(plan: Plan) -> Iterator[dict]:
     for sync in plan.syncs:
-        active = sync.status is SyncStatus.ACTIVE
+        active = sync.status is SyncStage.ACTIVE
         yield {
             "id": sync.id,
             "institution_id": sync.institution + 1,
@@ -122,7 +122,7 @@ def syncs(plan: Plan) -> Iterator[dict]:
             "install_method": SYSTEMS[sync.ehr].install,
             "server_name": f"SERVER{sync.id % 7}",
             "status": sync.status,
-            "failure_reason": "Database login refused" if sync.status is SyncStatus.FAILED else "",
+            "failure_reason": "Database login refused" if sync.status is SyncStage.FAILED else "",
             "agent_token_digest": secrets.digest(agent_token(sync.id)) if active else None,
             "proposed_windows": [],
             "hostname": f"host-{sync.id}" if active else "",

@@ -8,7 +8,7 @@ __all__ = [
     "Mode",
     "EnrollmentStatus",
     "InstallMethod",
-    "SyncStatus",
+    "SyncStage",
     "GrantStatus",
     "InvitationStatus",
     "RequestStatus",
@@ -68,7 +68,7 @@ class InstallMethod(enum.StrEnum):
     CLOUD = "cloud"
 
 
-class SyncStatus(enum.StrEnum):
+class SyncStage(enum.StrEnum):
     NEEDS_CREDENTIALS = "needs_credentials"
     NEEDS_SCHEDULE = "needs_schedule"
     INSTALLING = "installing"

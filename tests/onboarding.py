@@ -2,7 +2,7 @@
 a chosen state, made through the services where a service exists."""
 
 from portal.extensions import db
-from portal.models import Enrollment, EnrollmentStatus, Location, Mode, Sync, SyncStatus
+from portal.models import Enrollment, EnrollmentStatus, Location, Mode, Sync, SyncStage
 from portal.services import commit
 from portal.services.onboarding import catalogue, institutions, syncs
 from tests.conftest import signup
@@ -37,7 +37,7 @@ def enrollment_in(user, status: EnrollmentStatus, name: str = "Bright Smiles") -
     return enrollment
 
 
-def sync_in(enrollment: Enrollment, ehr: str, status: SyncStatus, server: str = "SRV1") -> Sync:
+def sync_in(enrollment: Enrollment, ehr: str, status: SyncStage, server: str = "SRV1") -> Sync:
     """A sync of `ehr` put straight into `status` (the test's starting point)."""
     system = catalogue.get(ehr)
     sync = Sync(
@@ -61,7 +61,7 @@ def live_practice(email: str = "desk@shared.example", offices: int = 2):
     owner = upgraded("Alpha Apps", "a@alpha.example")
     enrollment = enrollment_in(owner, EnrollmentStatus.LIVE, "Shared Smiles")
     enrollment.institution.email = email
-    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
+    sync_in(enrollment, "dentrix", SyncStage.ACTIVE)
     for i in range(1, offices + 1):
         db.session.add(
             Location(institution=enrollment.institution, foreign_id=str(i), name=f"Office {i}")

@@ -10,7 +10,7 @@ from benchmarks import database, load, practices, server
 from benchmarks.context import Bench
 from benchmarks.load import NOW, Request
 from portal.extensions import db
-from portal.models import Location, Sync, SyncStatus
+from portal.models import Location, Sync, SyncStage
 
 AGENTS = 1_000
 HEARTBEAT_BUDGET_PER_S = 1_000
@@ -21,7 +21,7 @@ def _requests(bench: Bench) -> list[Request]:
     with bench.app.app_context():
         sync_ids = db.session.scalars(
             select(Sync.id)
-            .where(Sync.status == SyncStatus.ACTIVE, Sync.id.in_(select(Location.sync_id)))
+            .where(Sync.status == SyncStage.ACTIVE, Sync.id.in_(select(Location.sync_id)))
             .order_by(Sync.id)
             .limit(AGENTS)
         ).all()

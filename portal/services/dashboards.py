@@ -19,7 +19,7 @@ from portal.models import (
     OutboundEmail,
     RequestStatus,
     Sync,
-    SyncStatus,
+    SyncStage,
     UpgradeRequest,
 )
 
@@ -67,16 +67,16 @@ def ops_queue_sizes() -> dict[str, int]:
         "Scheduled installs": count(
             Sync,
             Sync.install_method == InstallMethod.SCHEDULED,
-            Sync.status == SyncStatus.INSTALLING,
+            Sync.status == SyncStage.INSTALLING,
         ),
         "Cloud installs": count(
-            Sync, Sync.install_method == InstallMethod.CLOUD, Sync.status == SyncStatus.INSTALLING
+            Sync, Sync.install_method == InstallMethod.CLOUD, Sync.status == SyncStage.INSTALLING
         ),
         "Activation requests": count(
             ActivationRequest, ActivationRequest.status == RequestStatus.PENDING
         ),
         "Access requests": count(AccessRequest, AccessRequest.status == RequestStatus.PENDING),
-        "Failed syncs": count(Sync, Sync.status == SyncStatus.FAILED),
+        "Failed syncs": count(Sync, Sync.status == SyncStage.FAILED),
         "Emails not delivered": count(
             OutboundEmail, OutboundEmail.status.in_([EmailStatus.PENDING, EmailStatus.FAILED])
         ),

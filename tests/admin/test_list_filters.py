@@ -51,9 +51,9 @@ def consoles(app):
     """A staff client and an org admin client, with a few rows in every queue."""
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     api_keys.create(user.organization, Mode.SANDBOX, actor=user)
-    from portal.models import EnrollmentStatus, SyncStatus
+    from portal.models import EnrollmentStatus, SyncStage
 
-    sync_in(enrollment_in(user, EnrollmentStatus.INSTALLING), "denticon", SyncStatus.INSTALLING)
+    sync_in(enrollment_in(user, EnrollmentStatus.INSTALLING), "denticon", SyncStage.INSTALLING)
     users.create_staff("olive@ops.example", PASSWORD)
     staff, developer = app.test_client(), app.test_client()
     login(staff, "olive@ops.example")
@@ -79,13 +79,13 @@ def test_no_list_filter_search_or_pager_answers_a_server_error_whatever_the_valu
 
 def test_an_enum_filter_takes_the_stored_value_or_the_name(consoles):
     user = upgraded("Bravo Apps", "bob@bravo.example", "Bob")
-    from portal.models import EnrollmentStatus, SyncStatus
+    from portal.models import EnrollmentStatus, SyncStage
 
     sync_in(
-        enrollment_in(user, EnrollmentStatus.LIVE, "Cloud Dental"), "denticon", SyncStatus.ACTIVE
+        enrollment_in(user, EnrollmentStatus.LIVE, "Cloud Dental"), "denticon", SyncStage.ACTIVE
     )
     sync_in(
-        enrollment_in(user, EnrollmentStatus.LIVE, "Onprem Dental"), "dentrix", SyncStatus.ACTIVE
+        enrollment_in(user, EnrollmentStatus.LIVE, "Onprem Dental"), "dentrix", SyncStage.ACTIVE
     )
     staff = consoles["/ops"]
     for value in ("cloud", "CLOUD"):

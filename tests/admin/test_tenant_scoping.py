@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from portal import create_app
 from portal.extensions import db
-from portal.models import Enrollment, Sync, SyncStatus
+from portal.models import Enrollment, Sync, SyncStage
 from portal.services import audit, commit, tenancy
 from tests.conftest import csrf_token, login, signup
 
@@ -36,7 +36,7 @@ def orgs():
                 institution=enrollment.institution,
                 ehr="opendental",
                 install_method="self_installer",
-                status=SyncStatus.INSTALLING,
+                status=SyncStage.INSTALLING,
                 server_name=f"{user.name}-server",
             )
         )

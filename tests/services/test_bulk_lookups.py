@@ -1,6 +1,6 @@
 """The CSV import's batched lookups give what the one-at-a-time ones give."""
 
-from portal.models import Institution, SyncStatus
+from portal.models import Institution, SyncStage
 from portal.services import naming
 from portal.services.onboarding import matching
 from tests.onboarding import institution, sync_in, upgraded
@@ -10,7 +10,7 @@ def test_many_matches_at_once_are_the_single_matches():
     owner = upgraded("Alpha Apps", "a@alpha.example")
     bravo = upgraded("Bravo Apps", "b@bravo.example").organization
     live = institution(owner, "The Smile Co., LLC", phone_number="+1 (518) 555-0100")
-    sync_in(live, "dentrix", SyncStatus.ACTIVE)
+    sync_in(live, "dentrix", SyncStage.ACTIVE)
     street, zip_code = live.institution.street_address, live.institution.zip_code
     practices = [
         matching.Practice("smile co", "9 Elm St", zip_code, ""),

@@ -17,7 +17,7 @@ from portal.models import (
     Institution,
     Location,
     Sync,
-    SyncStatus,
+    SyncStage,
 )
 from portal.services import Conflict, PortalError
 from portal.services.imports import csv_import, import_files
@@ -123,7 +123,7 @@ def test_a_matched_row_becomes_an_access_request(dev, mailbox):
     live = enrollment_in(owner, EnrollmentStatus.LIVE, "Hudson Dental")
     live.institution.email = "desk@hudson.example"
     live.institution.locations.append(Location(foreign_id="1", name="Main"))
-    sync_in(live, "dentrix", SyncStatus.ACTIVE)
+    sync_in(live, "dentrix", SyncStage.ACTIVE)
     batch = csv_import.upload(
         dev, dev.organization, "f.csv", to_csv([row(name="Hudson Dental PLLC")])
     )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Enrollment, EnrollmentStatus, InstallMethod, Mode, SyncStatus
+from portal.models import Enrollment, EnrollmentStatus, InstallMethod, Mode, SyncStage
 from portal.services import Conflict, InvalidTransition, PortalError, secrets
 from portal.services.accounts import users
 from portal.services.onboarding import install_ops, installs, syncs
@@ -29,9 +29,9 @@ def staff():
 @pytest.mark.parametrize(
     "ehr, method, sync_status, enrollment_status",
     [
-        ("eaglesoft", InstallMethod.SELF_INSTALLER, SyncStatus.INSTALLING, "installing"),
-        ("orthotrac", InstallMethod.SCHEDULED, SyncStatus.NEEDS_SCHEDULE, "needs_schedule"),
-        ("athena", InstallMethod.CLOUD, SyncStatus.NEEDS_CREDENTIALS, "needs_credentials"),
+        ("eaglesoft", InstallMethod.SELF_INSTALLER, SyncStage.INSTALLING, "installing"),
+        ("orthotrac", InstallMethod.SCHEDULED, SyncStage.NEEDS_SCHEDULE, "needs_schedule"),
+        ("athena", InstallMethod.CLOUD, SyncStage.NEEDS_CREDENTIALS, "needs_credentials"),
     ],
 )
 def test_the_system_decides_how_a_sync_is_installed(
@@ -74,7 +74,7 @@ def test_the_sandbox_takes_one_complimentary_open_dental_sync(user):
     with pytest.raises(PortalError, match="one complimentary Open Dental sync only"):
         installs.create_sync(sandbox, ehr="dentrix", server_name="S", actor=user)
     sync = installs.create_sync(sandbox, ehr="opendental", server_name="S", actor=user)
-    assert sync.status is SyncStatus.INSTALLING and sandbox.status is EnrollmentStatus.LIVE
+    assert sync.status is SyncStage.INSTALLING and sandbox.status is EnrollmentStatus.LIVE
     with pytest.raises(Conflict, match="already has its complimentary"):
         installs.create_sync(sandbox, ehr="opendental", server_name="T", actor=user)
 
@@ -127,4 +127,4 @@ def test_scheduled_installs_take_up_to_three_windows_then_ops_confirm_and_instal
         tzinfo=ZoneInfo("America/Chicago")
     )
     install_ops.mark_installed([sync.id], actor=staff)
-    assert sync.status is SyncStatus.ACTIVE and enrollment.status is EnrollmentStatus.LIVE
+    assert sync.status is SyncStage.ACTIVE and enrollment.status is EnrollmentStatus.LIVE

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.models import Location, SyncStatus
+from portal.models import Location, SyncStage
 from portal.services import commit
 from portal.services.accounts import users
 from portal.services.onboarding import matching
@@ -19,7 +19,7 @@ def live_practice():
         phone_number="+1 (518) 555-0100",
         zip_code="12207",
     )
-    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
+    sync_in(enrollment, "dentrix", SyncStage.ACTIVE)
     enrollment.institution.locations.append(Location(foreign_id="1", name="Main"))
     commit()
     return enrollment.institution
@@ -61,7 +61,7 @@ def test_different_practices_do_not_match(live_practice, bravo):
 def test_a_practice_without_an_active_sync_is_not_a_match(bravo):
     owner = upgraded("Alpha Apps", "a@alpha.example")
     enrollment = institution(owner, "Installing Dental", phone_number="(518) 555-0123")
-    sync_in(enrollment, "dentrix", SyncStatus.INSTALLING)
+    sync_in(enrollment, "dentrix", SyncStage.INSTALLING)
     assert find(bravo, phone="(518) 555-0123") is None
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from portal.models import EnrollmentStatus, InstallMethod, SyncStatus
+from portal.models import EnrollmentStatus, InstallMethod, SyncStage
 from portal.services import InvalidTransition
 from portal.services.onboarding import syncs
 from tests.onboarding import enrollment_in, sync_in, upgraded
@@ -15,7 +15,7 @@ SYSTEM_FOR = {
 CASES = [
     (operation, status, method)
     for operation in syncs.TRANSITIONS
-    for status in SyncStatus
+    for status in SyncStage
     for method in InstallMethod
 ]
 EXTRA = {"fail": {"reason": "disk full"}, "reject_credentials": {"reason": "wrong password"}}
@@ -71,6 +71,6 @@ def test_the_creating_organizations_enrollment_follows_its_sync(
 def test_a_live_enrollment_stays_live_while_a_second_sync_waits_for_credentials():
     user = upgraded("Lifecycle Apps", "lc@lifecycle.example")
     enrollment = enrollment_in(user, EnrollmentStatus.LIVE)
-    sync = sync_in(enrollment, "denticon", SyncStatus.NEEDS_CREDENTIALS)
+    sync = sync_in(enrollment, "denticon", SyncStage.NEEDS_CREDENTIALS)
     syncs.submit_credentials(sync, actor=user)
-    assert sync.status is SyncStatus.INSTALLING and enrollment.status is EnrollmentStatus.LIVE
+    assert sync.status is SyncStage.INSTALLING and enrollment.status is EnrollmentStatus.LIVE

@@ -15,7 +15,7 @@ from portal.models import (
     Location,
     LocationGrant,
     Sync,
-    SyncStatus,
+    SyncStage,
     User,
 )
 from portal.services.onboarding import installs, syncs
@@ -142,7 +142,7 @@ def test_a_reported_failure_fails_the_sync_and_emails_the_admins(client, pending
     assert response.status_code == 200
     db.session.refresh(enrollment)
     db.session.refresh(sync)
-    assert sync.status is SyncStatus.FAILED and enrollment.status is EnrollmentStatus.FAILED
+    assert sync.status is SyncStage.FAILED and enrollment.status is EnrollmentStatus.FAILED
     assert "Cannot open the Dentrix database" in enrollment.status_reason
     (body,) = mailbox.bodies_to("alice@alpha.example")
     assert "Cannot open the Dentrix database" in body

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, select
 
 from portal.extensions import db
-from portal.models import EnrollmentStatus, Institution, Mode, SyncStatus
+from portal.models import EnrollmentStatus, Institution, Mode, SyncStage
 from portal.services import commit
 from tests.conftest import csrf_token, login, signup
 from tests.onboarding import enrollment_in, sync_in, upgraded
@@ -138,8 +138,8 @@ def test_tab_counts_count_this_organizations_rows_in_this_mode(client, mixed):
 
 
 def test_each_row_offers_its_one_next_action(client, mixed):
-    sync_in(mixed["Fir Family Dental"], "dentrix", SyncStatus.FAILED)
-    sync_in(mixed["Birch Smiles"], "denticon", SyncStatus.NEEDS_CREDENTIALS)
+    sync_in(mixed["Fir Family Dental"], "dentrix", SyncStage.FAILED)
+    sync_in(mixed["Birch Smiles"], "denticon", SyncStage.NEEDS_CREDENTIALS)
     page = client.get(f"{LIST}?tab=all").get_data(as_text=True)
     actions = re.findall(
         r'data-testid="next-action">\s*(?:<form[^>]*>\s*<input[^>]*>\s*)?<(?:a|button)[^>]*>([^<]+)<',
@@ -161,7 +161,7 @@ def test_the_page_costs_the_same_queries_for_5_rows_or_25(client, developer):
             rows - len(_names(client.get(f"{LIST}?page_size=50").get_data(as_text=True)))
         ):
             enrollment = enrollment_in(developer, EnrollmentStatus.INSTALLING, f"Practice {i:03d}")
-            sync_in(enrollment, "dentrix", SyncStatus.INSTALLING)
+            sync_in(enrollment, "dentrix", SyncStage.INSTALLING)
         statements = []
         listener = lambda *args: statements.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)

@@ -14,7 +14,7 @@ from portal.models import (
     EnrollmentStatus,
     OutboundEmail,
     RequestStatus,
-    SyncStatus,
+    SyncStage,
 )
 from portal.services.accounts import users
 from portal.services.onboarding import consent
@@ -142,12 +142,12 @@ def test_mark_all_matching_syncs_failed_with_a_reason(staff, mailbox):
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     installing = [
         sync_in(
-            enrollment_in(user, EnrollmentStatus.INSTALLING, n), "denticon", SyncStatus.INSTALLING
+            enrollment_in(user, EnrollmentStatus.INSTALLING, n), "denticon", SyncStage.INSTALLING
         )
         for n in ("One", "Two")
     ]
     active = sync_in(
-        enrollment_in(user, EnrollmentStatus.LIVE, "Three"), "dentrix", SyncStatus.ACTIVE
+        enrollment_in(user, EnrollmentStatus.LIVE, "Three"), "dentrix", SyncStage.ACTIVE
     )
     review = "/ops/ops_syncs/bulk/?action=all_failed&all=1&flt0_status_equals=installing"
     page = staff.get(review).get_data(as_text=True)
@@ -158,6 +158,6 @@ def test_mark_all_matching_syncs_failed_with_a_reason(staff, mailbox):
     staff.post(review, data={"csrf_token": token, "expected": "2", "reason": "Server retired"})
     for sync in [*installing, active]:
         db.session.refresh(sync)
-    assert [s.status for s in installing] == [SyncStatus.FAILED] * 2
-    assert active.status is SyncStatus.ACTIVE
+    assert [s.status for s in installing] == [SyncStage.FAILED] * 2
+    assert active.status is SyncStage.ACTIVE
     assert re.search("Server retired", mailbox.bodies_to("alice@alpha.example")[-1])

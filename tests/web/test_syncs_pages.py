@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, EnrollmentStatus, GrantStatus, Location, SyncStatus
+from portal.models import AuditEvent, EnrollmentStatus, GrantStatus, Location, SyncStage
 from portal.services import commit
 from portal.services.accounts import users
 from portal.services.onboarding import installs, syncs
@@ -28,7 +28,7 @@ def developer(client):
 
 
 def _reported(enrollment, minutes_ago: int | None, server: str):
-    sync = sync_in(enrollment, "dentrix", SyncStatus.ACTIVE, server=server)
+    sync = sync_in(enrollment, "dentrix", SyncStage.ACTIVE, server=server)
     if minutes_ago is not None:
         sync.last_read_at = sync.last_write_at = clock.now() - timedelta(minutes=minutes_ago)
     commit()
@@ -112,11 +112,9 @@ def test_ops_mark_failed_asks_for_a_reason_on_a_confirmation_page_then_emails_ad
 ):
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     first = sync_in(
-        enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "dentrix", SyncStatus.INSTALLING
+        enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "dentrix", SyncStage.INSTALLING
     )
-    second = sync_in(
-        enrollment_in(user, EnrollmentStatus.LIVE, "Two"), "dentrix", SyncStatus.ACTIVE
-    )
+    second = sync_in(enrollment_in(user, EnrollmentStatus.LIVE, "Two"), "dentrix", SyncStage.ACTIVE)
     token = csrf_token(staff_client, "/ops/ops_syncs/")
     chosen = staff_client.post(
         "/ops/ops_syncs/action/",
@@ -137,19 +135,19 @@ def test_ops_mark_failed_asks_for_a_reason_on_a_confirmation_page_then_emails_ad
     assert done.status_code == 302
     for sync in (first, second):
         db.session.refresh(sync)
-        assert sync.status is SyncStatus.FAILED and sync.failure_reason == "Server retired"
+        assert sync.status is SyncStage.FAILED and sync.failure_reason == "Server retired"
     assert len([b for b in mailbox.bodies_to("alice@alpha.example") if "Server retired" in b]) == 2
 
 
 def test_a_bulk_action_changes_all_selected_syncs_or_none(staff_client):
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     ready = sync_in(
-        enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "denticon", SyncStatus.INSTALLING
+        enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "denticon", SyncStage.INSTALLING
     )
     waiting = sync_in(
         enrollment_in(user, EnrollmentStatus.NEEDS_CREDENTIALS, "Two"),
         "denticon",
-        SyncStatus.NEEDS_CREDENTIALS,
+        SyncStage.NEEDS_CREDENTIALS,
     )
     token = csrf_token(staff_client, "/ops/ops_syncs/")
     response = staff_client.post(
@@ -158,7 +156,7 @@ def test_a_bulk_action_changes_all_selected_syncs_or_none(staff_client):
     )
     assert f"Sync #{waiting.id} (Two)" in response.get_data(as_text=True)
     db.session.refresh(ready)
-    assert ready.status is SyncStatus.INSTALLING
+    assert ready.status is SyncStage.INSTALLING
     missing = staff_client.post(
         "/ops/ops_syncs/confirm/",
         data={"csrf_token": token, "action": "mark_installed", "id": [ready.id, 999]},
@@ -169,7 +167,7 @@ def test_a_bulk_action_changes_all_selected_syncs_or_none(staff_client):
 def test_the_ops_queue_filters_by_method_and_health(staff_client):
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     enrollment = enrollment_in(user, EnrollmentStatus.LIVE)
-    sync_in(enrollment, "denticon", SyncStatus.INSTALLING)
+    sync_in(enrollment, "denticon", SyncStage.INSTALLING)
     stale = _reported(enrollment, 120, "OLDBOX")
     page = staff_client.get("/ops/ops_syncs/").get_data(as_text=True)
     assert "OLDBOX" in page and "Denticon" in page

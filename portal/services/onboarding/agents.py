@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from portal import clock, email
 from portal.extensions import db
-from portal.models import Location, Sync, SyncStatus
+from portal.models import Location, Sync, SyncStage
 from portal.services import Conflict, NotFound, PortalError, audit, commit, secrets
 from portal.services.onboarding import syncs
 
@@ -48,7 +48,7 @@ def activate(product_key: str, *, hostname: str, version: str) -> tuple[Sync, st
             "This product key has already activated a Synchronizer. "
             "Regenerate the key in the portal to install again."
         )
-    if sync.status is not SyncStatus.INSTALLING:
+    if sync.status is not SyncStage.INSTALLING:
         raise Conflict(f"This sync is {syncs.LABELS[sync.status]}; it cannot be activated now.")
     token = "agt_" + secrets.base62(40)
     sync.agent_token_digest = secrets.digest(token)
@@ -87,7 +87,7 @@ def heartbeat(
     for the developer's choice. Raises Conflict for a failed sync, PortalError for
     timestamps in the future.
     """
-    if sync.status is SyncStatus.FAILED:
+    if sync.status is SyncStage.FAILED:
         raise Conflict("This sync is marked failed. Retry it in the portal, then activate again.")
     latest = clock.now() + CLOCK_SKEW
     if any(moment and moment > latest for moment in (last_read_at, last_write_at)):
@@ -98,7 +98,7 @@ def heartbeat(
         # New rows were added by institution id: a loaded collection would not list them.
         db.session.flush()
         db.session.expire(sync.institution, ["locations"])
-    if sync.status is SyncStatus.INSTALLING:
+    if sync.status is SyncStage.INSTALLING:
         syncs.report(sync)
     else:
         syncs.settle(sync)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal import clock, email
 from portal.extensions import db
-from portal.models import InstallMethod, Sync, SyncStatus, User
+from portal.models import InstallMethod, Sync, SyncStage, User
 from portal.services import InvalidTransition, NotFound, PortalError, audit, commit
 from portal.services.onboarding import syncs
 
@@ -54,7 +54,7 @@ def confirm_windows(choices: dict[int, str], *, actor: User) -> int:
         window = choices[sync.id]
         if sync.install_method is not InstallMethod.SCHEDULED:
             raise InvalidTransition("only scheduled installs have install windows.")
-        if sync.status is not SyncStatus.INSTALLING or window not in sync.proposed_windows:
+        if sync.status is not SyncStage.INSTALLING or window not in sync.proposed_windows:
             raise InvalidTransition("pick one of the windows the developer proposed.")
         sync.confirmed_window_start = _parse(window)
         audit.record("sync.window_confirmed", actor=actor, target=sync, window=window)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Enrollment, InstallMethod, Mode, Organization, Sync, SyncStatus, User
+from portal.models import Enrollment, InstallMethod, Mode, Organization, Sync, SyncStage, User
 from portal.services import Conflict, NotFound, PortalError, audit, commit, secrets, tenancy
 from portal.services.onboarding import catalogue, enrollments, syncs
 
@@ -130,7 +130,7 @@ def regenerate_product_key(sync: Sync, *, actor: User) -> None:
     """A new product key for a sync still waiting for its Synchronizer; the old one dies."""
     if sync.install_method is not InstallMethod.SELF_INSTALLER:
         raise PortalError("Only self-installer syncs have a product key.")
-    if sync.status is not SyncStatus.INSTALLING:
+    if sync.status is not SyncStage.INSTALLING:
         raise Conflict("The product key can only be regenerated before the install completes.")
     syncs.issue_product_key(sync)
     audit.record("sync.product_key_regenerated", actor=actor, target=sync)
@@ -155,7 +155,7 @@ def submit_credentials(sync: Sync, *, url: str, username: str, password: str, ac
         raise PortalError("Enter the system's web address, such as https://practice.denticon.com.")
     if not username or len(username) > 200 or not password or len(password) > 500:
         raise PortalError("Enter the admin username and password.")
-    move = syncs.retry if sync.status is SyncStatus.FAILED else syncs.submit_credentials
+    move = syncs.retry if sync.status is SyncStage.FAILED else syncs.submit_credentials
     move(sync, actor=actor)
     sync.credentials_url, sync.credentials_username = url[:300], username
     sync.credentials_password_encrypted = secrets.encrypt(password)
@@ -174,7 +174,7 @@ def propose_windows(sync: Sync, *, starts: list[datetime], timezone: str, actor:
         raise PortalError(f"Propose one to {MAX_WINDOWS} install windows.")
     if any(not now + WINDOW_LEAD <= start <= now + WINDOW_HORIZON for start in chosen):
         raise PortalError("Install windows must start between tomorrow and 90 days from now.")
-    move = syncs.retry if sync.status is SyncStatus.FAILED else syncs.propose_windows
+    move = syncs.retry if sync.status is SyncStage.FAILED else syncs.propose_windows
     move(sync, actor=actor)
     sync.proposed_windows = [start.isoformat() for start in chosen]
     sync.confirmed_window_start = None

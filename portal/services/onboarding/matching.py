@@ -11,7 +11,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Enrollment, Institution, Mode, Sync, SyncStatus
+from portal.models import Enrollment, Institution, Mode, Sync, SyncStage
 
 LEGAL_SUFFIXES = {"llc", "pllc", "inc", "pc", "pa", "ltd", "co", "corp", "the"}
 STREET_WORDS = {
@@ -137,7 +137,7 @@ def _candidates(organization, keys: set[tuple]) -> dict[tuple, Institution]:
     live = set(
         db.session.scalars(
             select(Sync.institution_id).where(
-                Sync.institution_id.in_(ids), Sync.status == SyncStatus.ACTIVE
+                Sync.institution_id.in_(ids), Sync.status == SyncStage.ACTIVE
             )
         )
     )

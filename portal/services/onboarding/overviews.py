@@ -17,7 +17,7 @@ from portal.models import (
     Mode,
     Organization,
     Sync,
-    SyncStatus,
+    SyncStage,
 )
 
 S = EnrollmentStatus
@@ -26,12 +26,12 @@ TAB_LABELS = {"todo": "TO DO", "in_progress": "IN PROGRESS", "all": "ALL"}
 # status: (what the developer does next, the sync status it concerns)
 NEXT_ACTIONS = {
     S.NEEDS_SYNC: ("create_sync", None),
-    S.NEEDS_CREDENTIALS: ("provide_credentials", SyncStatus.NEEDS_CREDENTIALS),
-    S.NEEDS_SCHEDULE: ("pick_windows", SyncStatus.NEEDS_SCHEDULE),
+    S.NEEDS_CREDENTIALS: ("provide_credentials", SyncStage.NEEDS_CREDENTIALS),
+    S.NEEDS_SCHEDULE: ("pick_windows", SyncStage.NEEDS_SCHEDULE),
     S.NEEDS_LOCATIONS: ("select_locations", None),
     S.INSTALLING: ("view", None),
     S.AWAITING_CONSENT: ("view", None),
-    S.FAILED: ("retry", SyncStatus.FAILED),
+    S.FAILED: ("retry", SyncStage.FAILED),
     S.LIVE: ("sync_status", None),
     S.DEACTIVATED: ("view", None),
 }

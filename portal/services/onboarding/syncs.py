@@ -18,17 +18,17 @@ from portal.models import (
     LocationGrant,
     Organization,
     Sync,
-    SyncStatus,
+    SyncStage,
     User,
 )
 from portal.services import InvalidTransition, audit, secrets
 from portal.services.onboarding import enrollments
 
-S, M = SyncStatus, InstallMethod
+S, M = SyncStage, InstallMethod
 ALL_METHODS = frozenset(InstallMethod)
 
 # operation: (statuses it may start from, status it leads to, install methods it applies to)
-TRANSITIONS: dict[str, tuple[frozenset[SyncStatus], SyncStatus, frozenset[InstallMethod]]] = {
+TRANSITIONS: dict[str, tuple[frozenset[SyncStage], SyncStage, frozenset[InstallMethod]]] = {
     "submit_credentials": (frozenset({S.NEEDS_CREDENTIALS}), S.INSTALLING, frozenset({M.CLOUD})),
     "propose_windows": (frozenset({S.NEEDS_SCHEDULE}), S.INSTALLING, frozenset({M.SCHEDULED})),
     "reject_credentials": (frozenset({S.INSTALLING}), S.NEEDS_CREDENTIALS, frozenset({M.CLOUD})),

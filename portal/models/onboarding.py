@@ -1,130 +1,23 @@
-"""Tables, status enums and small derived properties. No commits and no request access here:
-rules live in `portal.services`."""
+"""Practices and their Synchronizers: institutions, syncs, locations, and each organization's
+enrollment in an institution with its location grants and requests."""
 
 from datetime import datetime
 
-from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
-
-# Statuses are re-exported so callers can import every model name from here.
-from portal.statuses import *  # noqa: F403
-from portal.statuses import _enum
-
-
-class Organization(db.Model):
-    __tablename__ = "organizations"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(200))
-    slug: Mapped[str] = mapped_column(String(80), unique=True)
-    production_enabled: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = now_column()
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class User(UserMixin, db.Model):
-    __tablename__ = "users"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
-    )
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    name: Mapped[str] = mapped_column(String(200))
-    password_hash: Mapped[str] = mapped_column(String(255))
-    is_admin: Mapped[bool] = mapped_column(default=False)
-    is_staff: Mapped[bool] = mapped_column(default=False)
-    # Bumped on logout, password change and deletion: every older session cookie dies.
-    session_version: Mapped[int] = mapped_column(default=1)
-    created_at: Mapped[datetime] = now_column()
-    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    organization: Mapped[Organization | None] = relationship()
-
-    def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
-
-    def __str__(self) -> str:
-        return self.email
-
-
-class LoginThrottle(db.Model):
-    """Failed sign-ins per key ("account:<email>" or "address:<ip>"), shared by all workers."""
-
-    __tablename__ = "login_throttles"
-    key: Mapped[str] = mapped_column(String(300), primary_key=True)
-    failures: Mapped[int] = mapped_column(default=0)
-    window_started_at: Mapped[datetime] = now_column()
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-class OneTimeToken(db.Model):
-    """Emailed single-use links (password reset, practice sign-in); only a digest is kept."""
-
-    __tablename__ = "one_time_tokens"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose))
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    user_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
-    institution_id: Mapped[int | None] = mapped_column(
-        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
-    )
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = now_column()
-
-
-class Invitation(db.Model):
-    __tablename__ = "invitations"
-    __table_args__ = (Index("ix_invitations_org_status", "organization_id", "status"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    email: Mapped[str] = mapped_column(String(254))
-    is_admin: Mapped[bool] = mapped_column(default=False)
-    status: Mapped[InvitationStatus] = mapped_column(
-        _enum(InvitationStatus), default=InvitationStatus.PENDING
-    )
-    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
-    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    last_sent_at: Mapped[datetime] = now_column()
-    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = now_column()
-    organization: Mapped[Organization] = relationship()
-    invited_by: Mapped["User | None"] = relationship()
-
-
-class ApiKey(db.Model):
-    __tablename__ = "api_keys"
-    __table_args__ = (
-        # One current key per organization and mode; a rotated-out key may linger until expires_at.
-        Index(
-            "uq_api_keys_current",
-            "organization_id",
-            "mode",
-            unique=True,
-            sqlite_where=db.text("replaced_at IS NULL"),
-            postgresql_where=db.text("replaced_at IS NULL"),
-        ),
-    )
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    mode: Mapped[Mode] = mapped_column(_enum(Mode))
-    prefix: Mapped[str] = mapped_column(String(16))
-    last_four: Mapped[str] = mapped_column(String(4))
-    digest: Mapped[str] = mapped_column(String(64), unique=True)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = now_column()
-    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    organization: Mapped[Organization] = relationship()
-    created_by: Mapped[User | None] = relationship()
+from portal.models.accounts import Organization
+from portal.statuses import (
+    EnrollmentStatus,
+    GrantStatus,
+    InstallMethod,
+    Mode,
+    RequestStatus,
+    SyncStage,
+    _enum,
+)
 
 
 class Institution(db.Model):
@@ -178,7 +71,7 @@ class Sync(db.Model):
     ehr: Mapped[str] = mapped_column(String(40), index=True)
     install_method: Mapped[InstallMethod] = mapped_column(_enum(InstallMethod))
     server_name: Mapped[str] = mapped_column(String(120), default="")
-    status: Mapped[SyncStatus] = mapped_column(_enum(SyncStatus))
+    status: Mapped[SyncStage] = mapped_column(_enum(SyncStage))
     failure_reason: Mapped[str] = mapped_column(Text, default="")
     product_key_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
     product_key_encrypted: Mapped[str | None] = mapped_column(Text)
@@ -319,84 +212,3 @@ class ActivationRequest(db.Model):
     organization: Mapped[Organization] = relationship()
     enrollment: Mapped[Enrollment] = relationship()
     locations: Mapped[list[Location]] = relationship(secondary=activation_request_locations)
-
-
-class UpgradeRequest(db.Model):
-    __tablename__ = "upgrade_requests"
-    __table_args__ = (Index("ix_upgrade_requests_org_status", "organization_id", "status"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    legal_name: Mapped[str] = mapped_column(String(200))
-    billing_email: Mapped[str] = mapped_column(String(254))
-    expected_practices: Mapped[int] = mapped_column(default=1)
-    status: Mapped[RequestStatus] = mapped_column(
-        _enum(RequestStatus), default=RequestStatus.PENDING, index=True
-    )
-    reason: Mapped[str] = mapped_column(Text, default="")
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = now_column()
-    organization: Mapped[Organization] = relationship()
-
-
-class AuditEvent(db.Model):
-    __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_org_created", "organization_id", "created_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_at: Mapped[datetime] = now_column(index=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
-    actor_email: Mapped[str] = mapped_column(String(254), default="")
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL")
-    )
-    action: Mapped[str] = mapped_column(String(80), index=True)
-    target_type: Mapped[str] = mapped_column(String(40), default="")
-    target_id: Mapped[str] = mapped_column(String(40), default="")
-    details: Mapped[dict] = mapped_column(JSON, default=dict)
-    ip_address: Mapped[str] = mapped_column(String(45), default="")
-    organization: Mapped[Organization | None] = relationship()
-
-
-class OutboundEmail(db.Model):
-    __tablename__ = "outbound_emails"
-    __table_args__ = (Index("ix_outbound_emails_status_due", "status", "next_attempt_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL"), index=True
-    )
-    template: Mapped[str] = mapped_column(String(60))
-    recipient: Mapped[str] = mapped_column(String(254), index=True)
-    subject: Mapped[str] = mapped_column(String(300))
-    body_text: Mapped[str] = mapped_column(Text)
-    body_html: Mapped[str] = mapped_column(Text, default="")
-    status: Mapped[EmailStatus] = mapped_column(_enum(EmailStatus), default=EmailStatus.PENDING)
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = now_column()
-    last_error: Mapped[str] = mapped_column(Text, default="")
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = now_column(index=True)
-
-
-class ImportBatch(db.Model):
-    """An uploaded CSV kept server-side between preview and apply."""
-
-    __tablename__ = "import_batches"
-    __table_args__ = (Index("ix_import_batches_org_created", "organization_id", "created_at"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    filename: Mapped[str] = mapped_column(String(255))
-    content: Mapped[bytes] = mapped_column(LargeBinary)
-    content_sha256: Mapped[str] = mapped_column(String(64), index=True)
-    status: Mapped[ImportStatus] = mapped_column(
-        _enum(ImportStatus), default=ImportStatus.PREVIEWED
-    )
-    summary: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = now_column()
-    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-
-# The sandbox record tables share this metadata; importing them here registers them.
-from portal import records  # noqa: E402, F401

@@ -1,0 +1,53 @@
+"""Tables, status enums and small derived properties. No commits and no request access here:
+rules live in `portal.services`.
+
+The tables are grouped by area (accounts, onboarding, activity); every name, statuses
+included, is importable from `portal.models`.
+"""
+
+# The sandbox record tables share this metadata; importing them here registers them.
+from portal import records  # noqa: F401
+from portal.models.accounts import (
+    ApiKey,
+    Invitation,
+    LoginThrottle,
+    OneTimeToken,
+    Organization,
+    UpgradeRequest,
+    User,
+)
+from portal.models.activity import AuditEvent, ImportBatch, OutboundEmail
+from portal.models.onboarding import (
+    AccessRequest,
+    ActivationRequest,
+    Enrollment,
+    Institution,
+    Location,
+    LocationGrant,
+    Sync,
+    activation_request_locations,
+)
+from portal.statuses import *  # noqa: F403
+from portal.statuses import __all__ as _statuses
+
+__all__ = [
+    "AccessRequest",
+    "ActivationRequest",
+    "ApiKey",
+    "AuditEvent",
+    "Enrollment",
+    "ImportBatch",
+    "Institution",
+    "Invitation",
+    "Location",
+    "LocationGrant",
+    "LoginThrottle",
+    "OneTimeToken",
+    "Organization",
+    "OutboundEmail",
+    "Sync",
+    "UpgradeRequest",
+    "User",
+    "activation_request_locations",
+    *_statuses,
+]

@@ -1,0 +1,141 @@
+"""Organizations, their people and keys, and the upgrade to production."""
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db_types import UTCDateTime, now_column
+from portal.extensions import db
+from portal.statuses import InvitationStatus, Mode, RequestStatus, TokenPurpose, _enum
+
+
+class Organization(db.Model):
+    __tablename__ = "organizations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    production_enabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = now_column()
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    is_staff: Mapped[bool] = mapped_column(default=False)
+    # Bumped on logout, password change and deletion: every older session cookie dies.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = now_column()
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organization: Mapped[Organization | None] = relationship()
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-ins per key ("account:<email>" or "address:<ip>"), shared by all workers."""
+
+    __tablename__ = "login_throttles"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime] = now_column()
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class OneTimeToken(db.Model):
+    """Emailed single-use links (password reset, practice sign-in); only a digest is kept."""
+
+    __tablename__ = "one_time_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(_enum(TokenPurpose))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = now_column()
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (Index("ix_invitations_org_status", "organization_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    email: Mapped[str] = mapped_column(String(254))
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[InvitationStatus] = mapped_column(
+        _enum(InvitationStatus), default=InvitationStatus.PENDING
+    )
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_sent_at: Mapped[datetime] = now_column()
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = now_column()
+    organization: Mapped[Organization] = relationship()
+    invited_by: Mapped["User | None"] = relationship()
+
+
+class ApiKey(db.Model):
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        # One current key per organization and mode; a rotated-out key may linger until expires_at.
+        Index(
+            "uq_api_keys_current",
+            "organization_id",
+            "mode",
+            unique=True,
+            sqlite_where=db.text("replaced_at IS NULL"),
+            postgresql_where=db.text("replaced_at IS NULL"),
+        ),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    mode: Mapped[Mode] = mapped_column(_enum(Mode))
+    prefix: Mapped[str] = mapped_column(String(16))
+    last_four: Mapped[str] = mapped_column(String(4))
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = now_column()
+    replaced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organization: Mapped[Organization] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class UpgradeRequest(db.Model):
+    __tablename__ = "upgrade_requests"
+    __table_args__ = (Index("ix_upgrade_requests_org_status", "organization_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    legal_name: Mapped[str] = mapped_column(String(200))
+    billing_email: Mapped[str] = mapped_column(String(254))
+    expected_practices: Mapped[int] = mapped_column(default=1)
+    status: Mapped[RequestStatus] = mapped_column(
+        _enum(RequestStatus), default=RequestStatus.PENDING, index=True
+    )
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = now_column()
+    organization: Mapped[Organization] = relationship()
