@@ -10,30 +10,32 @@ from benchmarks.sizes import Scale
 from portal.models import EnrollmentStatus, InstallMethod, SyncStage
 from portal.services.onboarding.catalogue import SYSTEMS
 
-S = EnrollmentStatus
 # Every tab has rows, and most practices are live, as in a mature organization.
 STATUS_WEIGHTS = {
-    S.NEEDS_SYNC: 8,
-    S.NEEDS_CREDENTIALS: 5,
-    S.NEEDS_SCHEDULE: 4,
-    S.NEEDS_LOCATIONS: 3,
-    S.INSTALLING: 8,
-    S.AWAITING_CONSENT: 7,
-    S.FAILED: 5,
-    S.LIVE: 55,
-    S.DEACTIVATED: 5,
+    EnrollmentStatus.NEEDS_SYNC: 8,
+    EnrollmentStatus.NEEDS_CREDENTIALS: 5,
+    EnrollmentStatus.NEEDS_SCHEDULE: 4,
+    EnrollmentStatus.NEEDS_LOCATIONS: 3,
+    EnrollmentStatus.INSTALLING: 8,
+    EnrollmentStatus.AWAITING_CONSENT: 7,
+    EnrollmentStatus.FAILED: 5,
+    EnrollmentStatus.LIVE: 55,
+    EnrollmentStatus.DEACTIVATED: 5,
 }
 SYNC_STATUS = {
-    S.NEEDS_CREDENTIALS: SyncStage.NEEDS_CREDENTIALS,
-    S.NEEDS_SCHEDULE: SyncStage.NEEDS_SCHEDULE,
-    S.INSTALLING: SyncStage.INSTALLING,
-    S.FAILED: SyncStage.FAILED,
+    EnrollmentStatus.NEEDS_CREDENTIALS: SyncStage.NEEDS_CREDENTIALS,
+    EnrollmentStatus.NEEDS_SCHEDULE: SyncStage.NEEDS_SCHEDULE,
+    EnrollmentStatus.INSTALLING: SyncStage.INSTALLING,
+    EnrollmentStatus.FAILED: SyncStage.FAILED,
 }  # every other status with a sync has an active one
 BY_METHOD = {
     method: [code for code, system in SYSTEMS.items() if system.install is method]
     for method in InstallMethod
 }
-METHOD_FOR = {S.NEEDS_CREDENTIALS: InstallMethod.CLOUD, S.NEEDS_SCHEDULE: InstallMethod.SCHEDULED}
+METHOD_FOR = {
+    EnrollmentStatus.NEEDS_CREDENTIALS: InstallMethod.CLOUD,
+    EnrollmentStatus.NEEDS_SCHEDULE: InstallMethod.SCHEDULED,
+}
 
 
 @dataclass
@@ -70,7 +72,7 @@ def build(scale: Scale, now: datetime, seed: int) -> Plan:
 
 def _plan_syncs(plan: Plan, rng: random.Random) -> None:
     # A practice that still needs a sync has none; the rest have one, some a second server.
-    with_sync = [i for i, s in enumerate(plan.status) if s is not S.NEEDS_SYNC]
+    with_sync = [i for i, s in enumerate(plan.status) if s is not EnrollmentStatus.NEEDS_SYNC]
     extra = max(0, plan.scale.syncs - len(with_sync))
     seconds = sorted(rng.sample(with_sync, min(extra, len(with_sync))))
     for institution in sorted(with_sync + seconds):

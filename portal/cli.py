@@ -108,14 +108,14 @@ def import_institutions(slug: str, path: str, do_apply: bool) -> None:
     with open(path, "rb") as handle:
         content = handle.read()
     try:
-        batch = csv_import.upload(None, organization, os.path.basename(path), content)
+        batch = csv_import.upload(organization, os.path.basename(path), content, actor=None)
         plan = csv_import.preview(batch)
         for kind, count in plan.counts.items():
             click.echo(f"{count:>6}  {kind}")
         for error in plan.errors[:50]:
             click.echo(f"  {error}")
         if do_apply:
-            summary = csv_import.apply(None, batch)
+            summary = csv_import.apply(batch, actor=None)
             click.echo(f"Imported batch {batch.id}: {len(summary['sync_ids'])} sync(s) created.")
     except PortalError as error:
         raise click.ClickException(str(error)) from error

@@ -3,7 +3,10 @@
 from datetime import UTC, datetime
 
 from sqlalchemy import DateTime
+from sqlalchemy.orm import mapped_column
 from sqlalchemy.types import TypeDecorator
+
+from portal import clock
 
 
 class UTCDateTime(TypeDecorator):
@@ -32,8 +35,4 @@ class UTCDateTime(TypeDecorator):
 
 def now_column(**kw):
     """A timestamp column defaulting to the current time (a callable, evaluated per row)."""
-    from sqlalchemy.orm import mapped_column
-
-    from portal import clock
-
     return mapped_column(UTCDateTime(), default=clock.now, **kw)

@@ -6,9 +6,10 @@ from datetime import timedelta
 
 from flask import current_app, has_request_context, url_for
 
-from portal.models import Institution, User
+from portal.models import GrantStatus, Institution, User
 from portal.services.accounts import members
 from portal.services.delivery import outbox
+from portal.services.onboarding import catalogue
 
 
 def link(endpoint: str, **values) -> str:
@@ -71,10 +72,7 @@ def upgrade_decided(upgrade, requester: User | None) -> None:
         )
 
 
-def _sync_message(template: str, subject: str, user: User, sync, **context) -> None:
-    from portal.services.onboarding import catalogue, syncs
-
-    enrollment = syncs.enrollment_of(sync)
+def _sync_message(template: str, subject: str, user: User, sync, enrollment, **context) -> None:
     outbox.enqueue(
         template,
         to=user.email,
@@ -90,20 +88,26 @@ def _sync_message(template: str, subject: str, user: User, sync, **context) -> N
     )
 
 
-def sync_failed(user: User, sync, reason: str) -> None:
-    _sync_message("sync_failed", "Sync failed", user, sync, reason=reason)
+# The sync lifecycle's emails (see `syncs.lifecycle.TRANSITIONS`): to each admin of the
+# organization that created the sync, with the enrollment its link opens.
 
 
-def credentials_rejected(user: User, sync, reason: str) -> None:
-    _sync_message("credentials_rejected", "Credentials rejected", user, sync, reason=reason)
+def sync_failed(user: User, sync, enrollment, reason: str) -> None:
+    _sync_message("sync_failed", "Sync failed", user, sync, enrollment, reason=reason)
 
 
-def install_window_confirmed(user: User, sync) -> None:
-    _sync_message("install_window_confirmed", "Install window confirmed", user, sync)
+def credentials_rejected(user: User, sync, enrollment, reason: str) -> None:
+    _sync_message(
+        "credentials_rejected", "Credentials rejected", user, sync, enrollment, reason=reason
+    )
 
 
-def sync_installed(user: User, sync) -> None:
-    _sync_message("sync_installed", "Sync installed", user, sync)
+def install_window_confirmed(user: User, sync, enrollment, reason: str = "") -> None:
+    _sync_message("install_window_confirmed", "Install window confirmed", user, sync, enrollment)
+
+
+def sync_installed(user: User, sync, enrollment, reason: str = "") -> None:
+    _sync_message("sync_installed", "Sync installed", user, sync, enrollment)
 
 
 def practice_login(institution: Institution, raw_token: str) -> None:
@@ -126,7 +130,7 @@ def access_requested(request, enrollment, raw_token: str) -> None:
         organization=enrollment.organization,
         institution=institution,
         developer=enrollment.organization,
-        locations=[g.location for g in enrollment.grants if g.status.value == "requested"],
+        locations=[g.location for g in enrollment.grants if g.status is GrantStatus.REQUESTED],
         decide_url=link("practice.access_request", token=raw_token),
         expires_at=request.expires_at,
     )

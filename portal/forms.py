@@ -9,7 +9,6 @@ from wtforms import (
     PasswordField,
     SelectField,
     StringField,
-    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
@@ -63,10 +62,6 @@ class UpgradeForm(FlaskForm):
         "Practices you expect to onboard in the first year",
         [DataRequired(), NumberRange(min=1, max=100_000)],
     )
-
-
-class ReasonForm(FlaskForm):
-    reason = TextAreaField("Reason (sent to the organization)", [DataRequired(), Length(max=2000)])
 
 
 class PracticeLoginForm(FlaskForm):

@@ -12,7 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.services.onboarding import catalogue, installs, institutions
+from portal.services.onboarding import catalogue, institutions
+from portal.services.syncs import setup
 
 
 class InstitutionForm(FlaskForm):
@@ -56,7 +57,7 @@ class WindowsForm(FlaskForm):
     window_1 = DateTimeLocalField("First choice", [DataRequired()], format="%Y-%m-%dT%H:%M")
     window_2 = DateTimeLocalField("Second choice", [Optional()], format="%Y-%m-%dT%H:%M")
     window_3 = DateTimeLocalField("Third choice", [Optional()], format="%Y-%m-%dT%H:%M")
-    timezone = SelectField("Practice time zone", choices=dict(installs.TIMEZONES))
+    timezone = SelectField("Practice time zone", choices=dict(setup.TIMEZONES))
 
     def starts(self):
         return [self.window_1.data, self.window_2.data, self.window_3.data]

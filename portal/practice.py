@@ -12,7 +12,7 @@ from portal.models import Institution
 from portal.services import PortalError
 from portal.services.accounts import practice_sessions
 from portal.services.accounts.practice_sessions import SESSION_LIFETIME
-from portal.services.onboarding import consent, practice_apps
+from portal.services.onboarding import consent, deactivations, practice_apps
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
@@ -86,10 +86,10 @@ def app_action(app_id: int, verb: str):
         return redirect(url_for(".index"))
     try:
         if verb == "revoke":
-            enrollment = consent.revoke(institution, app_id)
+            enrollment = deactivations.revoke(app_id, practice=institution)
             flash(f"{enrollment.organization.name} no longer has access.", "success")
         else:
-            consent.decide(institution, app_id, grant=verb == "grant")
+            consent.decide(app_id, practice=institution, grant=verb == "grant")
             flash("Your decision is recorded; the developer is told by email.", "success")
     except PortalError as error:
         flash(str(error), "danger")

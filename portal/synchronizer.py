@@ -10,7 +10,7 @@ from flask import Blueprint, abort, jsonify, request
 
 from portal.extensions import csrf, limiter
 from portal.services import PortalError
-from portal.services.onboarding import agents
+from portal.services.syncs import agents
 
 MAX_BODY = 64 * 1024
 MAX_LOCATIONS = 500

@@ -2,9 +2,18 @@
 a chosen state, made through the services where a service exists."""
 
 from portal.extensions import db
-from portal.models import Enrollment, EnrollmentStatus, Location, Mode, Sync, SyncStage
+from portal.models import (
+    Enrollment,
+    EnrollmentStatus,
+    InstallMethod,
+    Location,
+    Mode,
+    Sync,
+    SyncStage,
+)
 from portal.services import commit
-from portal.services.onboarding import catalogue, institutions, syncs
+from portal.services.onboarding import catalogue, institutions
+from portal.services.syncs import keys
 from tests.conftest import signup
 
 ADDRESS = {
@@ -48,8 +57,9 @@ def sync_in(enrollment: Enrollment, ehr: str, status: SyncStage, server: str = "
         server_name=server if system.on_prem else "",
         status=status,
     )
-    if system.install.value == "self_installer":
-        syncs.issue_product_key(sync)
+    if system.install is InstallMethod.SELF_INSTALLER:
+        for name, value in keys.fresh_product_key().items():
+            setattr(sync, name, value)
     db.session.add(sync)
     commit()
     return sync

@@ -54,12 +54,12 @@ def import_rows(bench: Bench) -> None:
     content = _content(time.strftime("%H%M%S"))
     with bench.app.app_context():
         organization = db.session.get(Organization, bench.scale.organizations)
-        batch = csv_import.upload(None, organization, "bench.csv", content)
+        batch = csv_import.upload(organization, "bench.csv", content, actor=None)
         planned = csv_import.preview(batch)
         assert not planned.errors, planned.errors[:3]
         preview_ms = median_ms(lambda: csv_import.preview(batch), max(1, bench.runs // 3), 0)
         started = time.perf_counter()
-        summary = csv_import.apply(None, batch)
+        summary = csv_import.apply(batch, actor=None)
         apply_s = time.perf_counter() - started
     counts = ", ".join(f"{n:,} {kind}" for kind, n in summary["counts"].items() if n)
     bench.result(

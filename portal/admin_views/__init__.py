@@ -6,10 +6,34 @@ from flask_admin.theme import Bootstrap4Theme
 
 from portal.admin_views import ops, portal_home, portal_lists, quickstart
 from portal.admin_views.base import current_mode
+from portal.admin_views.moved import redirect_moved
+from portal.models import (
+    EmailStatus,
+    EnrollmentStatus,
+    GrantStatus,
+    ImportStatus,
+    InstallMethod,
+    Mode,
+    RequestStatus,
+    SyncStage,
+)
+
+STATUS_ENUMS = (
+    EmailStatus,
+    EnrollmentStatus,
+    GrantStatus,
+    ImportStatus,
+    InstallMethod,
+    Mode,
+    RequestStatus,
+    SyncStage,
+)
 
 
 def init_admin(app: Flask) -> tuple[Admin, Admin]:
-    app.context_processor(lambda: {"current_mode": current_mode})
+    # Pages compare statuses as enums (`sync.status == SyncStage.FAILED`), never as strings.
+    enums = {cls.__name__: cls for cls in STATUS_ENUMS}
+    app.context_processor(lambda: {"current_mode": current_mode, **enums})
     portal = Admin(
         app,
         name="SyncPortal",
@@ -18,7 +42,7 @@ def init_admin(app: Flask) -> tuple[Admin, Admin]:
         index_view=portal_home.PortalHomeView(name="Home", url="/portal", endpoint="portal"),
         theme=Bootstrap4Theme(base_template="portal/master.html", fluid=True),
     )
-    portal_lists.register(portal)
+    redirect_moved(app, "portal", portal_lists.register(portal))
     portal.add_view(quickstart.QuickstartView("Quickstart", url="quickstart"))
     console = Admin(
         app,
@@ -28,5 +52,5 @@ def init_admin(app: Flask) -> tuple[Admin, Admin]:
         index_view=ops.OpsHomeView(name="Queues", url="/ops", endpoint="ops"),
         theme=Bootstrap4Theme(base_template="ops/master.html", fluid=True),
     )
-    ops.register(console)
+    redirect_moved(app, "ops", ops.register(console))
     return portal, console

@@ -5,10 +5,18 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.admin_views.base import attempt, current_mode
+from portal.admin_views.base import attempt, current_mode, signed_in_user
 from portal.models import Mode
 from portal.onboarding_forms import InstitutionForm
-from portal.services.onboarding import activations, catalogue, consent, deactivations, matching
+from portal.services.onboarding import (
+    activations,
+    catalogue,
+    consent,
+    deactivations,
+    grants,
+    institutions,
+    matching,
+)
 
 
 class AccessActions:
@@ -25,14 +33,12 @@ class AccessActions:
             phone=details.phone_number,
         )
         if found is not None and request.form.get("different_practice"):
-            consent.dismiss_match(_me(), found)
+            institutions.dismiss_match(found, actor=signed_in_user())
             return None
         return found
 
     def render_match(self, form: InstitutionForm, match):
-        systems = sorted(
-            {catalogue.name_of(s.ehr) for s in match.syncs if s.status.value == "active"}
-        )
+        systems = catalogue.live_systems(match)
         return self.render(
             "portal/institutions/match.html", form=form, match=match, systems=systems
         )
@@ -47,12 +53,14 @@ class AccessActions:
                 "warning",
             )
             return redirect(url_for(".create_institution"))
-        enrollment = []
-        if attempt(
-            lambda: enrollment.append(consent.request_access(_me(), match)),
+        enrollment = attempt(
+            consent.request_access,
+            match,
+            actor=signed_in_user(),
             success=f"Access requested: {match.name} has been emailed to consent.",
-        ):
-            return redirect(url_for(".institution", enrollment_id=enrollment[0].id))
+        )
+        if enrollment is not None:
+            return redirect(url_for(".institution", enrollment_id=enrollment.id))
         return redirect(url_for(".index_view"))
 
     @expose("/<int:enrollment_id>/access/<any(resend, cancel, again):verb>", methods=["POST"])
@@ -64,7 +72,7 @@ class AccessActions:
             "again": (consent.request_again, "Access requested again; the practice was emailed."),
         }
         call, done = calls[verb]
-        attempt(call, _me(), enrollment, success=done)
+        attempt(call, enrollment, actor=signed_in_user(), success=done)
         return redirect(url_for(".institution", enrollment_id=enrollment.id))
 
     @expose("/<int:enrollment_id>/activate/", methods=["GET", "POST"])
@@ -72,9 +80,9 @@ class AccessActions:
         enrollment = self._enrollment(enrollment_id)
         if request.method == "POST" and attempt(
             activations.request,
-            _me(),
             enrollment,
             _ids(),
+            actor=signed_in_user(),
             success=(
                 "Requested. Our team activates the locations shortly; we email you when done."
             ),
@@ -91,26 +99,22 @@ class AccessActions:
         enrollment = self._enrollment(enrollment_id)
         if request.method == "POST":
             whole = request.form.get("scope") != "some"
-            stopped = []
-            if attempt(
-                lambda: stopped.extend(
-                    deactivations.deactivate(_me(), enrollment, None if whole else _ids())
-                )
-            ):
-                flash(
-                    f"Deactivated: {', '.join(stopped) or enrollment.institution.name}.", "success"
-                )
+            done = attempt(
+                deactivations.deactivate,
+                enrollment,
+                actor=signed_in_user(),
+                location_ids=None if whole else _ids(),
+            )
+            if done is not None:
+                stopped = ", ".join(done.locations) or enrollment.institution.name
+                flash(f"Deactivated: {stopped}.", "success")
                 return redirect(url_for(".institution", enrollment_id=enrollment.id))
         return self.render(
             "portal/institutions/deactivate.html",
             enrollment=enrollment,
-            active=deactivations.active_locations(enrollment),
+            active=grants.active_locations(enrollment),
         )
 
 
 def _ids() -> list[int]:
     return [int(i) for i in request.form.getlist("location_id") if i.isdigit()]
-
-
-def _me():
-    return current_user._get_current_object()

@@ -4,7 +4,7 @@ from flask import make_response, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from portal.admin_views.base import PortalAccess, attempt, current_mode
+from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
 from portal.forms import RotateKeyForm
 from portal.services.accounts import api_keys
 
@@ -25,11 +25,8 @@ class ApiKeyView(PortalAccess, BaseView):
 
     @expose("/create", methods=["POST"])
     def create(self):
-        created = []
-        attempt(
-            lambda: created.append(
-                api_keys.create(current_user.organization, current_mode(), actor=_me())
-            )
+        created = attempt(
+            api_keys.create, current_user.organization, current_mode(), actor=signed_in_user()
         )
         return self._show_once(created)
 
@@ -37,21 +34,15 @@ class ApiKeyView(PortalAccess, BaseView):
     def rotate(self, key_id: int):
         form = RotateKeyForm()
         key = api_keys.get_for(current_user.organization, key_id)
-        created = []
+        created = None
         if form.validate_on_submit():
-            attempt(
-                lambda: created.append(api_keys.rotate(key, actor=_me(), grace=form.grace.data))
-            )
+            created = attempt(api_keys.rotate, key, actor=signed_in_user(), grace=form.grace.data)
         return self._show_once(created)
 
     def _show_once(self, created):
         # The raw key is rendered in this response only: never stored, cached or redirected.
-        if not created:
+        if created is None:
             return redirect(url_for(".index"))
-        response = make_response(self.render("portal/api_keys/created.html", new=created[0]))
+        response = make_response(self.render("portal/api_keys/created.html", new=created))
         response.headers["Cache-Control"] = "no-store"
         return response
-
-
-def _me():
-    return current_user._get_current_object()

@@ -7,6 +7,7 @@ lookups, the ids an action receives, and the organization set on save.
 
 from datetime import datetime
 from enum import Enum
+from functools import wraps
 
 from flask import abort, flash, redirect, request, session, url_for
 from flask_admin import AdminIndexView
@@ -52,21 +53,40 @@ def current_mode() -> Mode:
     return Mode.SANDBOX
 
 
-def attempt(call, *args, success: str | None = None, **kwargs) -> bool:
-    """Run a service call from a view: refusals become a flash message, while Forbidden and
-    NotFound become 403 and 404 so nothing leaks. Returns whether the call succeeded."""
+def signed_in_user():
+    """The signed-in user as a model object (what services take as `actor`)."""
+    return current_user._get_current_object()
+
+
+def attempt(call, *args, success: str | None = None, **kwargs):
+    """Run a service call from a view and return its result. Refusals become a flash
+    message and None, while Forbidden and NotFound become 403 and 404 so nothing leaks.
+    The services called this way return what they changed (never None on success)."""
     try:
-        call(*args, **kwargs)
+        result = call(*args, **kwargs)
     except Forbidden:
         abort(403)
     except NotFound:
         abort(404)
     except PortalError as error:
         flash(str(error), "danger")
-        return False
+        return None
     if success:
         flash(success, "success")
-    return True
+    return result
+
+
+def admin_only(page):
+    """A page of a members' view that only organization admins may open (403 for the rest,
+    on GET as well as POST: a form nobody may submit is not shown either)."""
+
+    @wraps(page)
+    def guarded(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return page(*args, **kwargs)
+
+    return guarded
 
 
 def _signed_in() -> bool:

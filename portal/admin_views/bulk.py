@@ -1,8 +1,11 @@
 """Bulk actions for the ops queues: on the selected rows, or on every row the list's current
-filters match ("apply to all N matching"), through a server-side confirmation page.
+filters match ("apply to all N matching"), through a server-side review page.
 
-For "all matching" the page and its POST re-evaluate the filters from the URL: the server
-never trusts a count or ids sent by the browser, and it refuses more than `bulk_limit` rows.
+The review page lists which rows the action applies to and which it skips, and why, before
+anything changes; the service skips the same rows for the same reasons (it re-checks each
+row when it runs). For "all matching" the page and its POST re-evaluate the filters from
+the URL: the server never trusts a count or ids sent by the browser, and it refuses more
+than `bulk_limit` rows.
 """
 
 from collections.abc import Callable
@@ -11,9 +14,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
-from flask_login import current_user
 
-from portal.admin_views.base import attempt
+from portal.admin_views.base import attempt, signed_in_user
 
 # Query arguments that describe which rows a list shows (the rest is paging and sorting).
 LIST_ARGS = ("search",)
@@ -21,16 +23,22 @@ LIST_ARGS = ("search",)
 
 @dataclass(frozen=True)
 class BulkAction:
-    """One bulk operation of a queue: `run(staff, rows)` (plus `reason=` when asked) is a
-    service call that returns how many rows it changed."""
+    """One bulk operation of a queue. `run(rows, actor=..., **options)` is a service call
+    that returns an Outcome; `reason=` is passed when `reason` is set, and the per-row
+    choices as `{choice_option: {row id: value}}` when `choices` is set."""
 
     label: str
-    run: Callable[..., int]
+    run: Callable
     explain: str
     done: str = "{n} row(s) updated."
     reason: bool = False
-    # Destructive actions on selected rows go through the confirmation page; the others run
-    # at once (after the browser's confirm()). "All matching" always shows the page.
+    # Why a row would be skipped, for the review page (None: it applies).
+    refusal: Callable[[object], str | None] | None = None
+    # Per-row options to pick from on the review page: [(value, label)].
+    choices: Callable[[object], list[tuple[str, str]]] | None = None
+    choice_option: str = ""
+    # Destructive actions on selected rows go through the review page; the others run at
+    # once (after the browser's confirm()). "All matching" always shows the page.
     confirm: bool = True
     selected: bool = True
     all_matching: bool = True
@@ -41,10 +49,6 @@ def filter_args(args) -> dict[str, str]:
     return {k: v for k, v in args.items() if k.startswith("flt") or k in LIST_ARGS}
 
 
-def staff_user():
-    return current_user._get_current_object()
-
-
 class BulkActionsMixin:
     """Mix into an `OpsModelView` and declare `bulk_actions = {name: BulkAction(...)}`."""
 
@@ -52,6 +56,10 @@ class BulkActionsMixin:
     bulk_limit = 500
     bulk_preview = 50
     list_template = "ops/list.html"
+
+    def row_name(self, row) -> str:
+        """How a skipped row is named in messages."""
+        return f"#{row.id}"
 
     def init_actions(self):
         super().init_actions()
@@ -86,6 +94,8 @@ class BulkActionsMixin:
         posted = request.method == "POST" and self._still_same(matching, total)
         if posted and rows and self._run(name, rows):
             return redirect(url_for(".index_view", **filter_args(request.args)))
+        skipped = {row.id: why for row in rows or [] if bulk.refusal and (why := bulk.refusal(row))}
+        applies = [row for row in rows or [] if row.id not in skipped]
         return self.render(
             "ops/bulk_confirm.html",
             bulk=bulk,
@@ -93,18 +103,27 @@ class BulkActionsMixin:
             total=total,
             matching=matching,
             limit=self.bulk_limit,
-            shown=(rows or [])[: self.bulk_preview],
+            shown=applies[: self.bulk_preview],
+            hidden=len(applies) - len(applies[: self.bulk_preview]),
+            skipped=[(row, skipped[row.id]) for row in rows or [] if row.id in skipped],
             columns=self.get_list_columns(),
             back=url_for(".index_view", **filter_args(request.args)),
         )
 
     def _run(self, name: str, rows: list) -> bool:
-        bulk, changed = self.bulk_actions[name], []
-        extra = {"reason": request.form.get("reason", "")} if bulk.reason else {}
-        if attempt(lambda: changed.append(bulk.run(staff_user(), rows, **extra))):
-            flash(bulk.done.format(n=changed[0]), "success")
-            return True
-        return False
+        bulk = self.bulk_actions[name]
+        options = {"reason": request.form.get("reason", "")} if bulk.reason else {}
+        if bulk.choices is not None:
+            options[bulk.choice_option] = {
+                row.id: request.form.get(f"choice_{row.id}", "") for row in rows
+            }
+        outcome = attempt(bulk.run, rows, actor=signed_in_user(), **options)
+        if outcome is None:
+            return False
+        flash(bulk.done.format(n=len(outcome.done)), "success" if outcome.done else "warning")
+        for row, why in outcome.skipped:
+            flash(f"Skipped {self.row_name(row)}: {why}", "warning")
+        return True
 
     def _still_same(self, matching: bool, total: int) -> bool:
         # The filter is re-run on POST; if it now matches a different number of rows than
@@ -126,7 +145,10 @@ class BulkActionsMixin:
         return query.limit(self.bulk_limit).all(), total
 
     def _selected_rows(self) -> tuple[list, int]:
-        rows = self._rows_by_id(request.args.getlist("id"))
+        ids = request.args.getlist("id")
+        rows = self._rows_by_id(ids)
+        if len(rows) != len(set(ids)):
+            abort(404)  # a selected row no longer exists (or never did)
         return rows, len(rows)
 
     def _rows_by_id(self, ids) -> list:

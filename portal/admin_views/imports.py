@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from portal.admin_views import csv_exports
-from portal.admin_views.base import OpsAccess, PortalAccess
+from portal.admin_views.base import OpsAccess, PortalAccess, signed_in_user
 from portal.extensions import db
 from portal.forms import UploadCsvForm
 from portal.models import ImportBatch, Organization
@@ -36,7 +36,9 @@ class ImportPages:
         if form.validate_on_submit():
             upload = form.file.data
             try:
-                batch = csv_import.upload(_me(), organization, upload.filename, upload.read())
+                batch = csv_import.upload(
+                    organization, upload.filename, upload.read(), actor=signed_in_user()
+                )
             except PortalError as error:
                 form.file.errors = [*form.file.errors, str(error)]
             else:
@@ -56,6 +58,7 @@ class ImportPages:
             batch=batch,
             plan=plan,
             rows=plan.rows[:PREVIEW_ROWS],
+            kinds=csv_import.Kind,
             first_errors=plan.errors[:20],
         )
 
@@ -71,7 +74,7 @@ class ImportPages:
     def apply(self, batch_id: int):
         batch = self.batch(batch_id)
         try:
-            csv_import.apply(_me(), batch)
+            csv_import.apply(batch, actor=signed_in_user())
         except Conflict as error:
             return render_template(
                 "errors/error.html", code=409, title="Already imported", message=str(error)
@@ -133,7 +136,3 @@ class OpsImportsView(ImportPages, OpsAccess, BaseView):
         if batch is None:
             abort(404)
         return batch
-
-
-def _me():
-    return current_user._get_current_object()

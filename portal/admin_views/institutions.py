@@ -7,20 +7,20 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from portal.admin_views.access import AccessActions
-from portal.admin_views.base import PortalModelView, current_mode
+from portal.admin_views.base import PortalModelView, attempt, current_mode, signed_in_user
 from portal.models import Enrollment, EnrollmentStatus, Location
 from portal.onboarding_forms import InstitutionForm, SyncForm
 from portal.services import PortalError
 from portal.services.onboarding import (
+    access,
     activations,
     catalogue,
     enrollments,
-    installs,
+    grants,
     institutions,
     overviews,
-    sync_health,
-    syncs,
 )
+from portal.services.syncs import health, keys, setup
 
 BADGES = {
     "needs_sync": "warning",
@@ -106,7 +106,7 @@ class InstitutionsView(AccessActions, PortalModelView):
                 tab=self.tab(),
                 tab_labels=overviews.TAB_LABELS,
                 tab_counts=overviews.tab_counts(current_user.organization, current_mode()),
-                health=sync_health,
+                health=health,
                 system_name=catalogue.name_of,
             )
         return super().render(template, **kwargs)
@@ -119,7 +119,7 @@ class InstitutionsView(AccessActions, PortalModelView):
         if form.validate_on_submit():
             try:
                 enrollment = institutions.create(
-                    form.details(), actor=current_user, mode=current_mode()
+                    form.details(), actor=signed_in_user(), mode=current_mode()
                 )
             except institutions.InvalidDetails as error:
                 for name, message in error.errors.items():
@@ -139,47 +139,46 @@ class InstitutionsView(AccessActions, PortalModelView):
             enrollment=enrollment,
             institution=enrollment.institution,
             syncs=enrollment.institution.syncs,
-            granted={g.location_id for g in enrollment.grants if g.status.value == "active"},
-            health=sync_health,
+            sees_practice=access.sees_practice(enrollment),
+            live_systems=catalogue.live_systems(enrollment.institution),
+            granted={g.location_id for g in grants.active(enrollment)},
+            health=health,
             catalogue=catalogue,
             labels=enrollments.LABELS,
             badges=BADGES,
-            product_key=syncs.product_key,
-            extension_token=syncs.extension_token,
+            product_key=keys.product_key,
+            extension_token=keys.extension_token,
             can_activate_more=bool(activations.available_locations(enrollment)),
+            can_ask_again=enrollment.status_reason in enrollments.ACCESS_CLOSED,
         )
 
     @expose("/<int:enrollment_id>/syncs/new/", methods=["GET", "POST"])
     def create_sync(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
         form = SyncForm()
-        if form.validate_on_submit():
-            try:
-                sync = installs.create_sync(
-                    enrollment,
-                    ehr=form.ehr.data,
-                    server_name=form.server_name.data or "",
-                    actor=current_user,
-                )
-            except PortalError as error:
-                flash(str(error), "danger")
-            else:
-                flash(f"{catalogue.name_of(sync.ehr)} sync created.", "success")
-                return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        if form.validate_on_submit() and attempt(
+            setup.create_sync,
+            enrollment,
+            ehr=form.ehr.data,
+            server_name=form.server_name.data or "",
+            actor=signed_in_user(),
+            success=f"{catalogue.name_of(form.ehr.data)} sync created.",
+        ):
+            return redirect(url_for(".institution", enrollment_id=enrollment.id))
         return self.render("portal/institutions/create_sync.html", form=form, enrollment=enrollment)
 
     @expose("/<int:enrollment_id>/locations/", methods=["GET", "POST"])
     def select_locations(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
-        if request.method == "POST":
-            chosen = [int(i) for i in request.form.getlist("location_id") if i.isdigit()]
-            try:
-                enrollments.select_locations(enrollment, chosen, actor=current_user)
-            except PortalError as error:
-                flash(str(error), "danger")
-            else:
-                flash(f"{len(chosen)} location(s) activated: the institution is live.", "success")
-                return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        chosen = [int(i) for i in request.form.getlist("location_id") if i.isdigit()]
+        if request.method == "POST" and attempt(
+            activations.select_locations,
+            enrollment,
+            chosen,
+            actor=signed_in_user(),
+            success=f"{len(chosen)} location(s) activated: the institution is live.",
+        ):
+            return redirect(url_for(".institution", enrollment_id=enrollment.id))
         locations: list[Location] = enrollment.institution.locations
         return self.render(
             "portal/institutions/locations.html", enrollment=enrollment, locations=locations
@@ -187,7 +186,7 @@ class InstitutionsView(AccessActions, PortalModelView):
 
     def _enrollment(self, enrollment_id: int) -> Enrollment:
         try:
-            return installs.find_enrollment(
+            return overviews.find_enrollment(
                 current_user.organization, enrollment_id, current_mode()
             )
         except PortalError:

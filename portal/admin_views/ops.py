@@ -13,6 +13,7 @@ from portal.models import (
     AccessRequest,
     ActivationRequest,
     AuditEvent,
+    EmailStatus,
     Enrollment,
     ImportBatch,
     Institution,
@@ -91,6 +92,11 @@ class OutboxView(BulkActionsMixin, StaffView):
             "now. A stuck email may already have reached its recipient, who then gets it "
             "twice. Emails sent or still pending are skipped.",
             done="{n} email(s) queued again and sent where the mail server took them.",
+            refusal=lambda email: (
+                None
+                if email.status is EmailStatus.FAILED or outbox.is_stuck(email)
+                else f"it is {email.status.value}, not failed or stuck."
+            ),
             confirm=False,
         ),
     }
@@ -110,21 +116,32 @@ class AuditView(StaffView):
     column_default_sort = ("created_at", True)
 
 
-def register(admin: Admin) -> None:
+def register(admin: Admin) -> dict[str, str]:
+    """Add the views at readable URLs; returns {old URL part: new} for those that moved.
+    Endpoint names stay what templates' url_for use."""
     views = [
-        (OrganizationsView, Organization, "Organizations"),
-        (UsersView, User, "Users"),
-        (InstitutionsView, Institution, "Institutions"),
-        (ops_requests.EnrollmentsView, Enrollment, "Enrollments"),
-        (OpsSyncsView, Sync, "Syncs"),
-        (UpgradeRequestsView, UpgradeRequest, "Upgrade requests"),
-        (ops_requests.ActivationRequestsView, ActivationRequest, "Activation requests"),
-        (ops_requests.AccessRequestsView, AccessRequest, "Access requests"),
-        (StatusQueueView, ImportBatch, "Imports"),
-        (OutboxView, OutboundEmail, "Outbound email"),
-        (AuditView, AuditEvent, "Audit log"),
+        (OrganizationsView, Organization, "Organizations", "organizations"),
+        (UsersView, User, "Users", "users"),
+        (InstitutionsView, Institution, "Institutions", "institutions"),
+        (ops_requests.EnrollmentsView, Enrollment, "Enrollments", "enrollments"),
+        (OpsSyncsView, Sync, "Syncs", "syncs"),
+        (UpgradeRequestsView, UpgradeRequest, "Upgrade requests", "upgrade-requests"),
+        (
+            ops_requests.ActivationRequestsView,
+            ActivationRequest,
+            "Activation requests",
+            "activation-requests",
+        ),
+        (ops_requests.AccessRequestsView, AccessRequest, "Access requests", "access-requests"),
+        (StatusQueueView, ImportBatch, "Imports", "imports"),
+        (OutboxView, OutboundEmail, "Outbound email", "outbox"),
+        (AuditView, AuditEvent, "Audit log", "audit"),
     ]
-    for view, model, name in views:
-        admin.add_view(view(model, name, endpoint=f"ops_{model.__tablename__}"))
-    admin.add_view(UsageExportView("Usage export", endpoint="ops_usage"))
+    moved = {}
+    for view, model, name, url in views:
+        endpoint = f"ops_{model.__tablename__}"
+        admin.add_view(view(model, name, endpoint=endpoint, url=url))
+        moved[endpoint] = url
+    admin.add_view(UsageExportView("Usage export", url="usage", endpoint="ops_usage"))
     admin.add_view(OpsImportsView("Import CSV", url="import", endpoint="ops_import"))
+    return {**moved, "ops_usage": "usage"}

@@ -3,9 +3,20 @@ access requests (cancel or expire), each in bulk."""
 
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
-from portal.services.onboarding import activations, consent, deactivations
+from portal.models import RequestStatus
+from portal.services.decisions import already_decided
+from portal.services.onboarding import activations, consent, deactivations, enrollments
 
 SKIPPED = "Requests no longer pending are skipped."
+
+
+def not_pending(request) -> str | None:
+    """Why a request is skipped by a decision: it was decided (by whom) or closed."""
+    if request.status is RequestStatus.PENDING:
+        return None
+    if getattr(request, "decided_by_id", None) is not None:
+        return already_decided(request)
+    return f"already {request.status.value}."
 
 
 class ActivationRequestsView(BulkActionsMixin, OpsModelView):
@@ -28,6 +39,7 @@ class ActivationRequestsView(BulkActionsMixin, OpsModelView):
             f"The requested locations become active and billable; the developers are emailed. "
             f"{SKIPPED}",
             done="{n} request(s) fulfilled; the developers are emailed.",
+            refusal=not_pending,
             confirm=False,
         ),
         "reject": BulkAction(
@@ -36,6 +48,7 @@ class ActivationRequestsView(BulkActionsMixin, OpsModelView):
             f"No location is activated; the developers are emailed the reason. {SKIPPED}",
             done="{n} request(s) rejected; the developers are emailed.",
             reason=True,
+            refusal=not_pending,
         ),
     }
 
@@ -52,6 +65,7 @@ class EnrollmentsView(BulkActionsMixin, OpsModelView):
             "their locations stops. Nothing is deleted. Enrollments already deactivated are "
             "skipped.",
             done="{n} enrollment(s) deactivated; billing for them stopped.",
+            refusal=lambda enrollment: enrollments.refusal(enrollment, "deactivate"),
         ),
     }
 
@@ -77,6 +91,7 @@ class AccessRequestsView(BulkActionsMixin, OpsModelView):
             "The practices' links stop working and each developer's request is closed, as if "
             f"they had cancelled it. {SKIPPED}",
             done="{n} access request(s) cancelled.",
+            refusal=not_pending,
         ),
         "expire": BulkAction(
             "Expire now",
@@ -84,5 +99,6 @@ class AccessRequestsView(BulkActionsMixin, OpsModelView):
             "The requests expire now instead of after 30 days: the links stop working and "
             f'each developer sees the institution failed with "consent expired". {SKIPPED}',
             done="{n} access request(s) expired.",
+            refusal=not_pending,
         ),
     }

@@ -1,25 +1,28 @@
-"""The ops Syncs queue: every organization's syncs, filterable by install method, status,
-system and health, with bulk actions that go through a confirmation page."""
+"""The ops Syncs queue: every organization's syncs, filterable by install method, stage,
+system and health, with the install actions as bulk actions (see bulk.py)."""
 
-from flask import abort, flash, redirect, request, url_for
-from flask_admin import expose
-from flask_admin.actions import action
-from flask_login import current_user
+from datetime import datetime
 
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
-from portal.admin_views.sync_status import SECRET_COLUMNS, HealthFilter, health_cell
+from portal.admin_views.sync_health import SECRET_COLUMNS, HealthFilter, health_cell
 from portal.models import Sync
-from portal.services import PortalError
-from portal.services.onboarding import catalogue, install_ops
+from portal.services.onboarding import catalogue
+from portal.services.syncs import installs, lifecycle
 
-# action: (button label, does it need a reason?)
-BULK_ACTIONS = {
-    "confirm_window": ("Confirm install window", False),
-    "mark_installed": ("Mark installed", False),
-    "reject_credentials": ("Mark credentials rejected", True),
-    "mark_failed": ("Mark failed", True),
-}
+EMAILED = "each organization's admins are emailed"
+
+
+def _skip_reason(action: str):
+    return lambda sync: lifecycle.refusal(sync, action)
+
+
+def _windows(sync: Sync) -> list[tuple[str, str]]:
+    def label(window: str) -> str:
+        start = datetime.fromisoformat(window)
+        return start.strftime("%a %d %b %Y, %H:%M ") + (start.tzname() or "")
+
+    return [(window, label(window)) for window in sync.proposed_windows or []]
 
 
 class OpsSyncsView(BulkActionsMixin, OpsModelView):
@@ -58,95 +61,42 @@ class OpsSyncsView(BulkActionsMixin, OpsModelView):
     column_exclude_list = SECRET_COLUMNS
     column_details_exclude_list = SECRET_COLUMNS
     column_export_exclude_list = SECRET_COLUMNS
-    # Selected syncs use the richer page below (it picks a window per sync); "all matching"
-    # takes the generic page, for the actions that need no per-sync choice.
     bulk_actions = {
-        "all_installed": BulkAction(
-            "Mark installed",
-            lambda staff, rows: install_ops.mark_installed([s.id for s in rows], actor=staff),
-            "The syncs become active and their enrollments move on; each organization's "
-            "admins are emailed. All change, or none if one of them cannot.",
-            done="Mark installed: {n} sync(s) updated.",
-            selected=False,
+        "confirm_window": BulkAction(
+            "Confirm install window",
+            installs.confirm_windows,
+            f"Pick one of the windows each developer proposed; {EMAILED} with it.",
+            done="Confirm install window: {n} sync(s) updated.",
+            refusal=_skip_reason("confirm_window"),
+            choices=_windows,
+            choice_option="windows",
+            all_matching=False,  # each sync needs its own choice
         ),
-        "all_credentials_rejected": BulkAction(
+        "mark_installed": BulkAction(
+            "Mark installed",
+            installs.mark_installed,
+            f"The syncs become active and their enrollments move on; {EMAILED}.",
+            done="Mark installed: {n} sync(s) updated.",
+            refusal=_skip_reason("mark_installed"),
+        ),
+        "reject_credentials": BulkAction(
             "Mark credentials rejected",
-            lambda staff, rows, reason: install_ops.reject_credentials(
-                [s.id for s in rows], reason=reason, actor=staff
-            ),
-            "The syncs go back to the developers' TO DO list for new credentials; each "
-            "organization's admins are emailed the reason. All change, or none.",
+            installs.reject_credentials,
+            "The syncs go back to the developers' TO DO list for new credentials; "
+            f"{EMAILED} the reason.",
             done="Mark credentials rejected: {n} sync(s) updated.",
             reason=True,
-            selected=False,
+            refusal=_skip_reason("reject_credentials"),
         ),
-        "all_failed": BulkAction(
+        "mark_failed": BulkAction(
             "Mark failed",
-            lambda staff, rows, reason: install_ops.mark_failed(
-                [s.id for s in rows], reason=reason, actor=staff
-            ),
-            "The syncs and their enrollments fail with this reason; each organization's "
-            "admins are emailed. All change, or none.",
+            installs.mark_failed,
+            f"The syncs and their enrollments fail with this reason; {EMAILED}.",
             done="Mark failed: {n} sync(s) updated.",
             reason=True,
-            selected=False,
+            refusal=_skip_reason("fail"),
         ),
     }
 
-    def _confirm(self, name: str, ids):
-        return redirect(url_for(".confirm", action=name, id=list(ids)))
-
-    @action("confirm_window", "Confirm install window")
-    def action_confirm_window(self, ids):
-        return self._confirm("confirm_window", ids)
-
-    @action("mark_installed", "Mark installed")
-    def action_mark_installed(self, ids):
-        return self._confirm("mark_installed", ids)
-
-    @action("reject_credentials", "Mark credentials rejected (reason)")
-    def action_reject_credentials(self, ids):
-        return self._confirm("reject_credentials", ids)
-
-    @action("mark_failed", "Mark failed (reason)")
-    def action_mark_failed(self, ids):
-        return self._confirm("mark_failed", ids)
-
-    @expose("/confirm/", methods=["GET", "POST"])
-    def confirm(self):
-        name = request.values.get("action", "")
-        ids = [i for i in request.values.getlist("id") if i.isdigit()]
-        if name not in BULK_ACTIONS or not ids:
-            abort(404)
-        try:
-            selected = install_ops.load(ids)
-        except PortalError:
-            abort(404)
-        if request.method == "POST":
-            try:
-                changed = self._apply(name, selected)
-            except PortalError as error:
-                flash(str(error), "danger")
-            else:
-                flash(f"{BULK_ACTIONS[name][0]}: {changed} sync(s) updated.", "success")
-                return redirect(url_for(".index_view"))
-        label, needs_reason = BULK_ACTIONS[name]
-        return self.render(
-            "ops/confirm_syncs.html",
-            action=name,
-            label=label,
-            needs_reason=needs_reason,
-            selected=selected,
-            catalogue=catalogue,
-        )
-
-    def _apply(self, name: str, selected: list[Sync]) -> int:
-        ids, reason = [s.id for s in selected], request.form.get("reason", "")
-        if name == "confirm_window":
-            choices = {s.id: request.form.get(f"window_{s.id}", "") for s in selected}
-            return install_ops.confirm_windows(choices, actor=current_user)
-        if name == "mark_installed":
-            return install_ops.mark_installed(ids, actor=current_user)
-        if name == "reject_credentials":
-            return install_ops.reject_credentials(ids, reason=reason, actor=current_user)
-        return install_ops.mark_failed(ids, reason=reason, actor=current_user)
+    def row_name(self, row: Sync) -> str:
+        return f"sync #{row.id} ({row.institution.name})"

@@ -2,6 +2,7 @@
 
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
+from portal.admin_views.ops_requests import not_pending
 from portal.services.accounts import upgrades
 
 
@@ -26,6 +27,7 @@ class UpgradeRequestsView(BulkActionsMixin, OpsModelView):
             "Production mode opens for these organizations; their admins are emailed. "
             "Requests no longer pending are skipped.",
             done="{n} request(s) approved; the organizations are emailed.",
+            refusal=not_pending,
             confirm=False,
         ),
         "reject": BulkAction(
@@ -35,5 +37,6 @@ class UpgradeRequestsView(BulkActionsMixin, OpsModelView):
             "Requests no longer pending are skipped.",
             done="{n} request(s) rejected; the organizations are emailed.",
             reason=True,
+            refusal=not_pending,
         ),
     }

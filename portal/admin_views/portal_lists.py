@@ -1,4 +1,4 @@
-"""Organization-scoped lists of `/portal`. Later work adds their actions."""
+"""The pages of `/portal` and the readable URLs they answer at."""
 
 from flask_admin import Admin
 
@@ -6,8 +6,8 @@ from portal.admin_views.api_keys import ApiKeyView
 from portal.admin_views.base import PortalModelView
 from portal.admin_views.imports import PortalImportsView
 from portal.admin_views.institutions import InstitutionsView
+from portal.admin_views.sync_health import SyncHealthView
 from portal.admin_views.sync_setup import SyncSetupView
-from portal.admin_views.sync_status import SyncStatusView
 from portal.admin_views.upgrade import UpgradeView
 from portal.admin_views.usage import UsageView
 from portal.admin_views.users import UsersView
@@ -21,13 +21,29 @@ class AuditLogView(PortalModelView):
     column_default_sort = ("created_at", True)
 
 
-def register(admin: Admin) -> None:
-    admin.add_view(InstitutionsView(Enrollment, "Institutions", endpoint="portal_institutions"))
-    admin.add_view(SyncStatusView(Sync, "Sync status", endpoint="portal_syncs"))
+def register(admin: Admin) -> dict[str, str]:
+    """Add the views at readable URLs; returns {old URL part: new} for those that moved.
+    Endpoint names stay what templates' url_for use."""
+    urls = {
+        "portal_institutions": "institutions",
+        "portal_syncs": "sync-status",
+        "portal_api_key": "api-key",
+        "portal_users": "users",
+        "portal_usage": "usage",
+        "portal_upgrade": "upgrade",
+        "portal_audit": "audit",
+    }
+
+    def at(endpoint: str) -> dict[str, str]:
+        return {"endpoint": endpoint, "url": urls[endpoint]}
+
+    admin.add_view(InstitutionsView(Enrollment, "Institutions", **at("portal_institutions")))
+    admin.add_view(SyncHealthView(Sync, "Sync status", **at("portal_syncs")))
     admin.add_view(SyncSetupView(name="Sync setup", url="syncs", endpoint="portal_sync_setup"))
     admin.add_view(PortalImportsView("Upload CSV", url="imports", endpoint="portal_imports"))
-    admin.add_view(ApiKeyView("API Key", endpoint="portal_api_key"))
-    admin.add_view(UsersView(User, "Users", endpoint="portal_users"))
-    admin.add_view(UsageView("Usage", endpoint="portal_usage"))
-    admin.add_view(UpgradeView("Upgrade", endpoint="portal_upgrade"))
-    admin.add_view(AuditLogView(AuditEvent, "Audit log", endpoint="portal_audit"))
+    admin.add_view(ApiKeyView("API Key", **at("portal_api_key")))
+    admin.add_view(UsersView(User, "Users", **at("portal_users")))
+    admin.add_view(UsageView("Usage", **at("portal_usage")))
+    admin.add_view(UpgradeView("Upgrade", **at("portal_upgrade")))
+    admin.add_view(AuditLogView(AuditEvent, "Audit log", **at("portal_audit")))
+    return urls

@@ -4,7 +4,7 @@ from flask import redirect, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from portal.admin_views.base import PortalAccess, attempt
+from portal.admin_views.base import PortalAccess, attempt, signed_in_user
 from portal.forms import UpgradeForm
 from portal.services.accounts import upgrades
 
@@ -18,10 +18,11 @@ class UpgradeView(PortalAccess, BaseView):
         form = UpgradeForm()
         if form.validate_on_submit() and attempt(
             upgrades.request_upgrade,
-            current_user._get_current_object(),
+            organization,
             legal_name=form.legal_name.data,
             billing_email=form.billing_email.data,
             expected_practices=form.expected_practices.data,
+            actor=signed_in_user(),
             success="Upgrade requested. We email you when it is reviewed.",
         ):
             return redirect(url_for(".index"))

@@ -1,10 +1,11 @@
-"""The Users page: members and pending invitations. Everyone sees it; only admins change it."""
+"""The Users page: members and pending invitations. Everyone sees it; only admins change it,
+and only admins open the pages that change it."""
 
 from flask import redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.admin_views.base import PortalModelView, attempt
+from portal.admin_views.base import PortalModelView, admin_only, attempt, signed_in_user
 from portal.forms import InviteForm
 from portal.services.accounts import invitations, members
 
@@ -24,48 +25,48 @@ class UsersView(PortalModelView):
         return super().render(template, **kwargs)
 
     @expose("/invite/", methods=["GET", "POST"])
+    @admin_only
     def invite(self):
         form = InviteForm()
         if form.validate_on_submit() and attempt(
             invitations.invite,
-            _me(),
             form.email.data,
             is_admin=form.is_admin.data,
+            actor=signed_in_user(),
             success=f"Invitation sent to {form.email.data}.",
         ):
             return redirect(url_for(".index_view"))
         return self.render("portal/users/invite.html", form=form)
 
     @expose("/invitations/<int:invitation_id>/<any(resend, cancel):verb>", methods=["POST"])
+    @admin_only
     def invitation_action(self, invitation_id: int, verb: str):
         invitation = invitations.get_for(current_user.organization, invitation_id)
         call = invitations.resend if verb == "resend" else invitations.cancel
         done = "Invitation resent." if verb == "resend" else "Invitation cancelled."
-        attempt(call, _me(), invitation, success=done)
+        attempt(call, invitation, actor=signed_in_user(), success=done)
         return redirect(url_for(".index_view"))
 
     @expose("/<int:user_id>/role", methods=["POST"])
+    @admin_only
     def role(self, user_id: int):
         member = members.get_for(current_user.organization, user_id)
         admin = request.form.get("admin") == "1"
         attempt(
             members.set_admin,
-            _me(),
             member,
             admin=admin,
+            actor=signed_in_user(),
             success=f"{member.name} is {'now' if admin else 'no longer'} an admin.",
         )
         return redirect(url_for(".index_view"))
 
     @expose("/<int:user_id>/delete", methods=["GET", "POST"])
+    @admin_only
     def delete_user(self, user_id: int):
         member = members.get_for(current_user.organization, user_id)
         if request.method == "POST" and attempt(
-            members.delete, _me(), member, success=f"{member.email} was deleted."
+            members.delete, member, actor=signed_in_user(), success=f"{member.email} was deleted."
         ):
             return redirect(url_for(".index_view"))
         return self.render("portal/users/delete.html", member=member)
-
-
-def _me():
-    return current_user._get_current_object()

@@ -137,5 +137,7 @@ class UpgradeRequest(db.Model):
     )
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = now_column()
     organization: Mapped[Organization] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
-from portal.models.accounts import Organization
+from portal.models.accounts import Organization, User
 from portal.statuses import (
     EnrollmentStatus,
     GrantStatus,
@@ -208,7 +208,9 @@ class ActivationRequest(db.Model):
     )
     reason: Mapped[str] = mapped_column(Text, default="")
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = now_column()
     organization: Mapped[Organization] = relationship()
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     enrollment: Mapped[Enrollment] = relationship()
     locations: Mapped[list[Location]] = relationship(secondary=activation_request_locations)

@@ -13,6 +13,7 @@ from portal.models import (
     ApiKey,
     AuditEvent,
     Enrollment,
+    EnrollmentStatus,
     ImportBatch,
     Institution,
     Invitation,
@@ -41,9 +42,18 @@ OWNED = (
 )
 
 
+# The practice let the organization in (or it is the organization's own institution, live).
+GRANTED = (EnrollmentStatus.LIVE, EnrollmentStatus.NEEDS_LOCATIONS)
+
+
 def enrolled_institution_ids(organization: Organization, mode: Mode | None = None):
     query = select(Enrollment.institution_id).where(Enrollment.organization_id == organization.id)
     return query.where(Enrollment.mode == mode) if mode else query
+
+
+def granted_institution_ids(organization: Organization, mode: Mode | None = None):
+    """Institutions whose Synchronizer the organization may use now."""
+    return enrolled_institution_ids(organization, mode).where(Enrollment.status.in_(GRANTED))
 
 
 def visible(model, organization: Organization, mode: Mode | None = None):
@@ -55,8 +65,15 @@ def visible(model, organization: Organization, mode: Mode | None = None):
         return clause
     if model is Institution:
         return Institution.id.in_(enrolled_institution_ids(organization, mode))
-    if model in (Sync, Location):
-        return model.institution_id.in_(enrolled_institution_ids(organization, mode))
+    if model is Sync:
+        # Its own syncs; another organization's only once the practice granted access.
+        mine = Sync.created_by_org_id == organization.id
+        granted = Sync.institution_id.in_(granted_institution_ids(organization, mode))
+        return Sync.institution_id.in_(enrolled_institution_ids(organization, mode)) & (
+            mine | granted
+        )
+    if model is Location:
+        return Location.institution_id.in_(enrolled_institution_ids(organization, mode))
     if model is LocationGrant:
         enrollments = select(Enrollment.id).where(Enrollment.organization_id == organization.id)
         return LocationGrant.enrollment_id.in_(enrollments)

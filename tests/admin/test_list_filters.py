@@ -89,14 +89,12 @@ def test_an_enum_filter_takes_the_stored_value_or_the_name(consoles):
     )
     staff = consoles["/ops"]
     for value in ("cloud", "CLOUD"):
-        page = staff.get(f"/ops/ops_syncs/?flt0_install_method_equals={value}").get_data(
-            as_text=True
-        )
+        page = staff.get(f"/ops/syncs/?flt0_install_method_equals={value}").get_data(as_text=True)
         assert "Cloud Dental" in page and "Onprem Dental" not in page
 
 
 def test_a_bad_filter_value_is_ignored_with_a_message_naming_the_choices(consoles):
-    page = consoles["/ops"].get("/ops/ops_syncs/?flt0_status_equals=exploded")
+    page = consoles["/ops"].get("/ops/syncs/?flt0_status_equals=exploded")
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Ignored the filter Status" in text and "installing" in text

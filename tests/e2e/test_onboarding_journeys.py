@@ -87,7 +87,7 @@ def test_a_dentrix_practice_goes_live_through_the_simulated_synchronizer(page, l
 
 
 def ops_do(ops, label: str, reason: str | None = None):
-    ops.goto("/ops/ops_syncs/")
+    ops.goto("/ops/syncs/")
     ops.locator("input.action-checkbox").first.check()
     ops.get_by_role("button", name="With selected").click()
     ops.get_by_role("link", name=re.compile(label)).click()
@@ -106,14 +106,14 @@ def test_a_cloud_practice_goes_live_through_credentials_rejection_and_ops_instal
     dev = browser.new_context(base_url=live_server).new_page()
     sign_in(dev, "alice@alpha.example")
     production(dev)
-    dev.goto("/portal/portal_institutions/?tab=todo")
+    dev.goto("/portal/institutions/?tab=todo")
     dev.locator("tr", has_text="Cloudy Dental").get_by_role("link", name="Create sync").click()
     dev.get_by_label("Health record system").select_option("denticon")
     dev.get_by_role("button", name="Save").click()
     expect(dev.get_by_test_id("extension-token")).to_contain_text("ext_")
 
     def provide(password: str):
-        dev.goto("/portal/portal_institutions/?tab=todo")
+        dev.goto("/portal/institutions/?tab=todo")
         row = dev.locator("tr", has_text="Cloudy Dental")
         row.get_by_role("link", name="Provide credentials").click()
         dev.get_by_label("System URL").fill("https://cloudy.denticon.example")
@@ -129,12 +129,12 @@ def test_a_cloud_practice_goes_live_through_credentials_rejection_and_ops_instal
     ops_do(ops, "Mark credentials rejected", reason="The password was refused")
     assert any("The password was refused" in b for b in mailbox.bodies_to("alice@alpha.example"))
 
-    dev.goto("/portal/portal_institutions/?tab=todo")
+    dev.goto("/portal/institutions/?tab=todo")
     expect(dev.locator("tr", has_text="Cloudy Dental")).to_contain_text("Needs credentials")
     provide("second-Secret-2")
     ops_do(ops, "Mark installed")
 
-    dev.goto("/portal/portal_institutions/?tab=all")
+    dev.goto("/portal/institutions/?tab=all")
     row = dev.locator("tr", has_text="Cloudy Dental")
     expect(row.locator(".status-badge")).to_have_text("Live")
     assert any("is installed" in b for b in mailbox.bodies_to("alice@alpha.example"))

@@ -13,9 +13,11 @@ from tests.onboarding import live_practice, upgraded
 def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, mailbox):
     practice = live_practice()
     for org in ("Bravo", "Charlie", "Delta"):
-        consent.request_access(upgraded(f"{org} Apps", f"dev@{org.lower()}.example"), practice)
+        consent.request_access(
+            practice, actor=upgraded(f"{org} Apps", f"dev@{org.lower()}.example")
+        )
     echo = upgraded("Echo Apps", "dev@echo.example")
-    consent.cancel(echo, consent.request_access(echo, practice))
+    consent.cancel(consent.request_access(practice, actor=echo), actor=echo)
     users.create_staff("olive@ops.example", PASSWORD)
 
     sign_in(page, "olive@ops.example")
@@ -32,7 +34,7 @@ def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, 
     rows.filter(has_text="Bravo Apps").locator("input.action-checkbox").check()
     page.get_by_role("button", name="With selected").click()
     page.get_by_role("link", name="Cancel…").click()
-    expect(page.get_by_role("heading")).to_have_text("Cancel: 1 access requests")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cancel: 1 access requests")
     expect(page.get_by_test_id("bulk-explain")).to_contain_text("links stop working")
     page.get_by_role("button", name="Cancel 1").click()
     expect(page.get_by_text("1 access request(s) cancelled.")).to_be_visible()
@@ -42,7 +44,7 @@ def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, 
     expect(form).to_contain_text("Apply to all 2 matching the filter")
     form.get_by_role("combobox").select_option(label="Expire now")
     form.get_by_role("button", name="Review…").click()
-    expect(page.get_by_role("heading")).to_have_text(
+    expect(page.get_by_role("heading", level=1)).to_have_text(
         "Expire now: 2 access requests matching the filter"
     )
     expect(page.locator("table tbody tr")).to_have_count(2)

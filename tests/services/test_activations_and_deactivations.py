@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.models import EnrollmentStatus, GrantStatus, Location, RequestStatus
 from portal.services import Forbidden, InvalidTransition, PortalError
 from portal.services.accounts import users
-from portal.services.onboarding import activations, billing, deactivations, enrollments
+from portal.services.onboarding import activations, billing, deactivations, grants
 from tests.conftest import PASSWORD
 from tests.onboarding import enrollment_in, upgraded
 
@@ -23,7 +23,7 @@ def live():
     ]
     db.session.add_all(locations)
     db.session.flush()
-    enrollments.grant(enrollment, locations[:1])
+    grants.grant(enrollment, locations[:1])
     db.session.commit()
     return user, enrollment, locations
 
@@ -39,21 +39,21 @@ def test_additional_locations_become_active_once_staff_fulfil(live, staff, mailb
         "Office 2",
         "Office 3",
     ]
-    activation = activations.request(user, enrollment, [locations[1].id])
+    activation = activations.request(enrollment, [locations[1].id], actor=user)
     assert [loc.name for loc in activations.available_locations(enrollment)] == ["Office 3"]
-    assert activations.fulfil(staff, [activation]) == 1
+    assert len(activations.fulfil([activation], actor=staff).done) == 1
     active = {g.location.name for g in enrollment.grants if g.status is GrantStatus.ACTIVE}
     assert active == {"Office 1", "Office 2"}
     assert "fulfilled" in mailbox.bodies_to("a@alpha.example")[0]
-    assert activations.fulfil(staff, [activation]) == 0
+    assert len(activations.fulfil([activation], actor=staff).done) == 0
 
 
 def test_a_rejected_activation_keeps_the_locations_inactive_and_says_why(live, staff, mailbox):
     user, enrollment, locations = live
-    activation = activations.request(user, enrollment, [locations[2].id])
+    activation = activations.request(enrollment, [locations[2].id], actor=user)
     with pytest.raises(PortalError, match="reason"):
-        activations.reject(staff, [activation], reason="")
-    activations.reject(staff, [activation], reason="Office 3 closed")
+        activations.reject([activation], reason="", actor=staff)
+    activations.reject([activation], reason="Office 3 closed", actor=staff)
     assert activation.status is RequestStatus.REJECTED
     assert "Office 3 closed" in mailbox.bodies_to("a@alpha.example")[0]
     assert len(activations.available_locations(enrollment)) == 2
@@ -62,23 +62,23 @@ def test_a_rejected_activation_keeps_the_locations_inactive_and_says_why(live, s
 def test_activation_requests_are_refused_for_foreign_held_or_non_live_choices(live, staff):
     user, enrollment, locations = live
     with pytest.raises(PortalError):
-        activations.request(user, enrollment, [locations[0].id])  # already active
+        activations.request(enrollment, [locations[0].id], actor=user)  # already active
     with pytest.raises(PortalError):
-        activations.request(user, enrollment, [])
+        activations.request(enrollment, [], actor=user)
     with pytest.raises(Forbidden):
-        activations.fulfil(user, [])
+        activations.fulfil([], actor=user)
     enrollment.status = EnrollmentStatus.INSTALLING
     with pytest.raises(InvalidTransition):
-        activations.request(user, enrollment, [locations[1].id])
+        activations.request(enrollment, [locations[1].id], actor=user)
 
 
 def test_deactivating_a_subset_keeps_the_enrollment_live_and_stops_billing(live):
     user, enrollment, locations = live
-    enrollments.grant(enrollment, locations[1:])
+    grants.grant(enrollment, locations[1:])
     db.session.commit()
     assert billing.billable_locations(user.organization) == 3
-    names = deactivations.deactivate(user, enrollment, [locations[1].id])
-    assert names == ["Office 2"] and enrollment.status is EnrollmentStatus.LIVE
+    done = deactivations.deactivate(enrollment, actor=user, location_ids=[locations[1].id])
+    assert done.locations == ["Office 2"] and enrollment.status is EnrollmentStatus.LIVE
     assert billing.billable_locations(user.organization) == 2
     stopped = next(g for g in enrollment.grants if g.location_id == locations[1].id)
     assert stopped.activated_at and stopped.deactivated_at  # nothing deleted
@@ -87,18 +87,18 @@ def test_deactivating_a_subset_keeps_the_enrollment_live_and_stops_billing(live)
 def test_deactivating_everything_deactivates_the_enrollment(live):
     user, enrollment, _ = live
     with clock.travel(timedelta(hours=1)):
-        deactivations.deactivate(user, enrollment)
+        deactivations.deactivate(enrollment, actor=user)
     assert enrollment.status is EnrollmentStatus.DEACTIVATED
     assert billing.billable_locations(user.organization) == 0
     with pytest.raises(InvalidTransition):
-        deactivations.deactivate(user, enrollment)
+        deactivations.deactivate(enrollment, actor=user)
 
 
 def test_staff_deactivate_in_bulk_in_one_go(live, staff):
     user, enrollment, _ = live
     other = enrollment_in(user, EnrollmentStatus.INSTALLING, "Second Dental")
-    assert deactivations.deactivate_many(staff, [enrollment, other]) == 2
+    assert len(deactivations.deactivate_many([enrollment, other], actor=staff).done) == 2
     assert {enrollment.status, other.status} == {EnrollmentStatus.DEACTIVATED}
     assert enrollment.status_reason == "deactivated by staff"
     with pytest.raises(Forbidden):
-        deactivations.deactivate_many(user, [enrollment])
+        deactivations.deactivate_many([enrollment], actor=user)

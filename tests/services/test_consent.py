@@ -14,7 +14,7 @@ from portal.models import (
     RequestStatus,
 )
 from portal.services import Conflict, RateLimited
-from portal.services.onboarding import consent, practice_apps
+from portal.services.onboarding import consent, deactivations, practice_apps
 from tests.onboarding import live_practice, upgraded
 
 
@@ -33,7 +33,7 @@ def link(mailbox) -> str:
 
 
 def test_a_request_asks_for_every_location_and_emails_the_practice(practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT
     assert [g.status for g in enrollment.grants] == [GrantStatus.REQUESTED] * 2
     body = mailbox.bodies_to("desk@shared.example")[0]
@@ -41,7 +41,7 @@ def test_a_request_asks_for_every_location_and_emails_the_practice(practice, bra
 
 
 def test_granting_by_link_makes_the_enrollment_live_with_active_grants(practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     raw = link(mailbox)
     assert consent.find_by_link(raw).status is RequestStatus.PENDING  # looking changes nothing
     consent.decide_by_link(raw, grant=True)
@@ -53,7 +53,7 @@ def test_granting_by_link_makes_the_enrollment_live_with_active_grants(practice,
 
 
 def test_denying_fails_the_enrollment_with_the_practices_reason(practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     consent.decide_by_link(link(mailbox), grant=False)
     assert enrollment.status is EnrollmentStatus.FAILED
     assert enrollment.status_reason == "access denied by the practice"
@@ -63,7 +63,7 @@ def test_denying_fails_the_enrollment_with_the_practices_reason(practice, bravo,
 
 
 def test_requests_expire_after_thirty_days(app, practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     raw = link(mailbox)
     with clock.travel(timedelta(days=31)):
         result = app.test_cli_runner().invoke(args=["requests", "expire"])
@@ -80,19 +80,19 @@ def test_requests_expire_after_thirty_days(app, practice, bravo, mailbox):
 
 
 def test_expiry_is_also_checked_when_the_link_is_read(practice, bravo, mailbox):
-    consent.request_access(bravo, practice)
+    consent.request_access(practice, actor=bravo)
     with clock.travel(timedelta(days=30, seconds=1)), pytest.raises(consent.LinkNoLongerValid):
         consent.find_by_link(link(mailbox))
     assert db.session.scalar(select(AccessRequest.status)) is RequestStatus.EXPIRED
 
 
 def test_resend_replaces_the_link_and_is_rate_limited(practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     old = link(mailbox)
     with pytest.raises(RateLimited):
-        consent.resend(bravo, enrollment)
+        consent.resend(enrollment, actor=bravo)
     with clock.travel(timedelta(minutes=11)):
-        consent.resend(bravo, enrollment)
+        consent.resend(enrollment, actor=bravo)
     new = link(mailbox)
     assert new != old
     with pytest.raises(consent.LinkNoLongerValid):
@@ -102,38 +102,38 @@ def test_resend_replaces_the_link_and_is_rate_limited(practice, bravo, mailbox):
 
 
 def test_a_cancelled_request_link_changes_nothing(practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     raw = link(mailbox)
-    consent.cancel(bravo, enrollment)
+    consent.cancel(enrollment, actor=bravo)
     assert enrollment.status is EnrollmentStatus.DEACTIVATED
     with pytest.raises(consent.LinkNoLongerValid):
         consent.decide_by_link(raw, grant=True)
     assert enrollment.status is EnrollmentStatus.DEACTIVATED
     with pytest.raises(Conflict):
-        consent.cancel(bravo, enrollment)
+        consent.cancel(enrollment, actor=bravo)
 
 
 def test_a_link_for_one_request_cannot_decide_another(practice, bravo, mailbox):
     charlie = upgraded("Charlie Apps", "c@charlie.example")
-    first = consent.request_access(bravo, practice)
+    first = consent.request_access(practice, actor=bravo)
     bravo_link = link(mailbox)
-    second = consent.request_access(charlie, practice)
+    second = consent.request_access(practice, actor=charlie)
     consent.decide_by_link(bravo_link, grant=True)
     assert first.status is EnrollmentStatus.LIVE
     assert second.status is EnrollmentStatus.AWAITING_CONSENT
 
 
 def test_revoking_stops_the_grants_and_emails_the_developer(practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     consent.decide_by_link(link(mailbox), grant=True)
-    consent.revoke(practice, enrollment.id)
+    deactivations.revoke(enrollment.id, practice=practice)
     assert enrollment.status is EnrollmentStatus.DEACTIVATED
     assert all(g.status is GrantStatus.DEACTIVATED and g.deactivated_at for g in enrollment.grants)
     assert any("revoked" in body for body in mailbox.bodies_to("b@bravo.example"))
 
 
 def test_the_apps_list_shows_pending_and_live_developers(practice, bravo, mailbox):
-    consent.request_access(bravo, practice)
+    consent.request_access(practice, actor=bravo)
     apps = {app.organization: app for app in practice_apps.apps_for(practice)}
     assert apps["Bravo Apps"].request_id is not None
     assert apps["Alpha Apps"].request_id is None

@@ -21,7 +21,7 @@ from portal.models import (
 from portal.services import Forbidden
 from portal.services.accounts import users
 from portal.services.delivery import outbox
-from portal.services.onboarding import consent
+from portal.services.onboarding import consent, enrollments
 from tests.conftest import PASSWORD
 from tests.onboarding import live_practice, upgraded
 
@@ -35,7 +35,7 @@ def pending_requests(count: int) -> list[AccessRequest]:
     """`count` organizations each asking the same practice for access."""
     practice = live_practice()
     for i in range(count):
-        consent.request_access(upgraded(f"Org {i}", f"dev{i}@org{i}.example"), practice)
+        consent.request_access(practice, actor=upgraded(f"Org {i}", f"dev{i}@org{i}.example"))
     return list(db.session.scalars(select(AccessRequest).order_by(AccessRequest.id)))
 
 
@@ -45,7 +45,7 @@ def actions(name: str) -> list[AuditEvent]:
 
 def test_staff_cancel_pending_requests_closing_links_enrollments_and_grants(staff, mailbox):
     first, second = pending_requests(2)
-    assert consent.cancel_by_staff(staff, [first, second]) == 2
+    assert len(consent.cancel_by_staff([first, second], actor=staff).done) == 2
     for request in (first, second):
         assert request.status is RequestStatus.CANCELLED and request.decided_at
         enrollment = db.session.get(Enrollment, request.enrollment_id)
@@ -57,18 +57,18 @@ def test_staff_cancel_pending_requests_closing_links_enrollments_and_grants(staf
 
 def test_staff_cancel_skips_requests_already_decided(staff, mailbox):
     first, second = pending_requests(2)
-    consent.decide(db.session.get(Institution, first.institution_id), first.id, grant=True)
-    assert consent.cancel_by_staff(staff, [first, second]) == 1
+    consent.decide(first.id, practice=db.session.get(Institution, first.institution_id), grant=True)
+    assert len(consent.cancel_by_staff([first, second], actor=staff).done) == 1
     assert first.status is RequestStatus.APPROVED and second.status is RequestStatus.CANCELLED
 
 
 def test_staff_expire_pending_requests_now_failing_the_enrollment(staff, mailbox):
     (request,) = pending_requests(1)
-    assert consent.expire_by_staff(staff, [request]) == 1
+    assert len(consent.expire_by_staff([request], actor=staff).done) == 1
     enrollment = db.session.get(Enrollment, request.enrollment_id)
     assert request.status is RequestStatus.EXPIRED
     assert enrollment.status is EnrollmentStatus.FAILED
-    assert enrollment.status_reason == consent.EXPIRED
+    assert enrollment.status_reason == enrollments.EXPIRED
     assert [e.actor_email for e in actions("access.expired")] == ["olive@ops.example"]
 
 
@@ -77,7 +77,7 @@ def test_only_staff_cancel_or_expire_access_requests(mailbox):
     developer = upgraded("Mallory Apps", "m@mallory.example")
     for bulk in (consent.cancel_by_staff, consent.expire_by_staff):
         with pytest.raises(Forbidden):
-            bulk(developer, [request])
+            bulk([request], actor=developer)
     assert request.status is RequestStatus.PENDING
 
 
@@ -103,7 +103,7 @@ def test_resend_delivers_failed_and_stuck_email_and_skips_sent_ones(staff, mailb
     sent = failed_email("c@example.com")
     sent.status = EmailStatus.SENT
     db.session.commit()
-    assert outbox.resend(staff, [failed, stuck, sent]) == 2
+    assert len(outbox.resend([failed, stuck, sent], actor=staff).done) == 2
     db.session.expire_all()
     assert [e.status for e in (failed, stuck, sent)] == [EmailStatus.SENT] * 3
     assert sorted(m["To"] for m in mailbox.messages) == ["a@example.com", "b@example.com"]
@@ -112,7 +112,7 @@ def test_resend_delivers_failed_and_stuck_email_and_skips_sent_ones(staff, mailb
 
 def test_a_resent_email_whose_server_is_still_down_waits_in_the_queue(staff, mail_settings):
     email = failed_email("a@example.com")
-    assert outbox.resend(staff, [email]) == 1
+    assert len(outbox.resend([email], actor=staff).done) == 1
     db.session.refresh(email)
     assert email.status is EmailStatus.PENDING and email.attempts == 1
     assert actions("email.resent")  # the decision is recorded even though sending failed
@@ -121,5 +121,5 @@ def test_a_resent_email_whose_server_is_still_down_waits_in_the_queue(staff, mai
 def test_only_staff_resend_email(mailbox):
     email = failed_email("a@example.com")
     with pytest.raises(Forbidden):
-        outbox.resend(upgraded("Mallory Apps", "m@mallory.example"), [email])
+        outbox.resend([email], actor=upgraded("Mallory Apps", "m@mallory.example"))
     assert email.status is EmailStatus.FAILED

@@ -18,7 +18,7 @@ from portal.models import (
     SyncStage,
     User,
 )
-from portal.services.onboarding import installs, syncs
+from portal.services.syncs import keys, setup
 from tests.onboarding import institution, upgraded
 
 V1 = "/synchronizer/v1"
@@ -29,8 +29,8 @@ def pending(client):
     """A Dentrix sync waiting for its Synchronizer, and its product key."""
     user = upgraded("Alpha Apps", "alice@alpha.example")
     enrollment = institution(user)
-    sync = installs.create_sync(enrollment, ehr="dentrix", server_name="FRONTDESK", actor=user)
-    return enrollment, sync, syncs.product_key(sync)
+    sync = setup.create_sync(enrollment, ehr="dentrix", server_name="FRONTDESK", actor=user)
+    return enrollment, sync, keys.product_key(sync)
 
 
 def activate(client, key, **extra):
@@ -76,10 +76,10 @@ def test_a_regenerated_key_replaces_the_old_one_and_revokes_its_agent(client, pe
     enrollment, sync, old = pending
     token = activate(client, old).json["data"]["agent_token"]
     db.session.refresh(sync)  # the activation happened in the server's session
-    installs.regenerate_product_key(sync, actor=admin_of(enrollment))
+    setup.regenerate_product_key(sync, actor=admin_of(enrollment))
     assert activate(client, old).status_code == 404
     assert beat(client, token).status_code == 401
-    assert activate(client, syncs.product_key(sync)).status_code == 201
+    assert activate(client, keys.product_key(sync)).status_code == 201
 
 
 def admin_of(enrollment):
@@ -211,4 +211,4 @@ def test_bodies_that_are_not_json_or_too_big_are_refused(client, pending):
 def test_the_protocol_needs_no_csrf_token_but_the_portal_still_does(client, pending):
     _, _, key = pending
     assert activate(client, key).status_code == 201
-    assert client.post("/portal/portal_institutions/add/", data={}).status_code == 400
+    assert client.post("/portal/institutions/add/", data={}).status_code == 400

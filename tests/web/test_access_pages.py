@@ -35,18 +35,18 @@ def bravo(client):
 
 def create_form(client, **extra):
     data = {"name": "Shared Smiles", **ADDRESS, "email": "", "website": "", "contact_name": ""}
-    data.update(csrf_token=csrf_token(client, "/portal/portal_institutions/add/"), **extra)
+    data.update(csrf_token=csrf_token(client, "/portal/institutions/add/"), **extra)
     return data
 
 
 def test_creating_a_live_practice_shows_the_match_and_requests_access(
     client, practice, bravo, mailbox
 ):
-    page = client.post("/portal/portal_institutions/add/", data=create_form(client))
+    page = client.post("/portal/institutions/add/", data=create_form(client))
     text = page.get_data(as_text=True)
     assert "already run the Synchronizer" in text and "Dentrix" in text and "Albany" in text
     assert "Alpha Apps" not in text  # nothing about other organizations
-    response = client.post("/portal/portal_institutions/access/request", data=create_form(client))
+    response = client.post("/portal/institutions/access/request", data=create_form(client))
     enrollment = db.session.scalar(
         select(Enrollment).where(
             Enrollment.organization_id == bravo.organization_id,
@@ -58,9 +58,7 @@ def test_creating_a_live_practice_shows_the_match_and_requests_access(
 
 
 def test_a_different_practice_is_created_and_the_choice_is_audited(client, practice, bravo):
-    client.post(
-        "/portal/portal_institutions/add/", data=create_form(client, different_practice="1")
-    )
+    client.post("/portal/institutions/add/", data=create_form(client, different_practice="1"))
     assert db.session.scalar(
         select(AuditEvent).where(AuditEvent.action == "institution.match_dismissed")
     )
@@ -76,7 +74,7 @@ def test_a_different_practice_is_created_and_the_choice_is_audited(client, pract
 def test_get_and_head_on_the_consent_link_change_nothing_and_post_grants(
     client, practice, bravo, mailbox
 ):
-    enrollment = consent.request_access(bravo, practice)
+    enrollment = consent.request_access(practice, actor=bravo)
     path = (
         "/practice/requests/"
         + mailbox.bodies_to("desk@shared.example")[0].split("/practice/requests/")[1].split()[0]
@@ -146,8 +144,8 @@ def test_a_practice_cannot_act_on_another_practices_apps(client, practice, bravo
 
 
 def test_developers_resend_and_cancel_from_the_institution_page(client, practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
-    page = f"/portal/portal_institutions/{enrollment.id}/"
+    enrollment = consent.request_access(practice, actor=bravo)
+    page = f"/portal/institutions/{enrollment.id}/"
     assert "Waiting for Shared Smiles to consent" in client.get(page).get_data(as_text=True)
     resend = client.post(
         f"{page}access/resend", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True
@@ -163,9 +161,9 @@ def test_developers_resend_and_cancel_from_the_institution_page(client, practice
 def test_activate_and_deactivate_pages_go_through_services_and_confirmations(
     client, practice, bravo, mailbox
 ):
-    enrollment = consent.request_access(bravo, practice)
-    consent.decide(practice, db.session.scalar(select(AccessRequest.id)), grant=True)
-    page = f"/portal/portal_institutions/{enrollment.id}/"
+    enrollment = consent.request_access(practice, actor=bravo)
+    consent.decide(db.session.scalar(select(AccessRequest.id)), practice=practice, grant=True)
+    page = f"/portal/institutions/{enrollment.id}/"
     office1 = practice.locations[0]
     confirm = client.get(f"{page}deactivate/").get_data(as_text=True)
     assert "Office 1" in confirm and "billing for them stops now" in confirm
@@ -186,13 +184,13 @@ def test_activate_and_deactivate_pages_go_through_services_and_confirmations(
 
 
 def test_staff_fulfil_activation_requests_and_deactivate_in_bulk(client, practice, bravo, mailbox):
-    enrollment = consent.request_access(bravo, practice)
-    consent.decide(practice, db.session.scalar(select(AccessRequest.id)), grant=True)
-    deactivations.deactivate(bravo, enrollment, [practice.locations[0].id])
-    activation = activations.request(bravo, enrollment, [practice.locations[0].id])
+    enrollment = consent.request_access(practice, actor=bravo)
+    consent.decide(db.session.scalar(select(AccessRequest.id)), practice=practice, grant=True)
+    deactivations.deactivate(enrollment, actor=bravo, location_ids=[practice.locations[0].id])
+    activation = activations.request(enrollment, [practice.locations[0].id], actor=bravo)
     users.create_staff("s@ops.example", PASSWORD)
     login(client, "s@ops.example")
-    queue = "/ops/ops_activation_requests/"
+    queue = "/ops/activation-requests/"
     client.post(
         f"{queue}action/",
         data={
@@ -203,7 +201,7 @@ def test_staff_fulfil_activation_requests_and_deactivate_in_bulk(client, practic
     )
     db.session.refresh(activation)
     assert activation.status is RequestStatus.APPROVED
-    listing = "/ops/ops_enrollments/"
+    listing = "/ops/enrollments/"
     to_confirm = client.post(
         f"{listing}action/",
         data={

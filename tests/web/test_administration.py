@@ -20,16 +20,14 @@ def post(client, path, data=None, page="/portal/"):
 
 def test_a_member_cannot_reach_admin_pages_or_actions(client, org_admin, member):
     login(client, "m@alpha.example")
-    assert client.get("/portal/portal_api_key/").status_code == 403
-    assert client.get("/portal/portal_upgrade/").status_code == 403
-    assert post(client, "/portal/portal_api_key/create").status_code == 403
-    assert (
-        post(client, f"/portal/portal_users/{org_admin.id}/role", {"admin": "0"}).status_code == 403
-    )
-    assert post(client, f"/portal/portal_users/{org_admin.id}/delete").status_code == 403
-    invite = post(client, "/portal/portal_users/invite/", {"email": "x@alpha.example"})
+    assert client.get("/portal/api-key/").status_code == 403
+    assert client.get("/portal/upgrade/").status_code == 403
+    assert post(client, "/portal/api-key/create").status_code == 403
+    assert post(client, f"/portal/users/{org_admin.id}/role", {"admin": "0"}).status_code == 403
+    assert post(client, f"/portal/users/{org_admin.id}/delete").status_code == 403
+    invite = post(client, "/portal/users/invite/", {"email": "x@alpha.example"})
     assert invite.status_code == 403
-    users_page = client.get("/portal/portal_users/").get_data(as_text=True)
+    users_page = client.get("/portal/users/").get_data(as_text=True)
     assert "Invite user" not in users_page and "Make admin" not in users_page
     assert db.session.scalar(select(func.count(ApiKey.id))) == 0
     assert db.session.scalar(select(func.count(Invitation.id))) == 0
@@ -42,7 +40,7 @@ def test_a_deleted_users_copied_session_stops_working(app, client, org_admin, me
     login(other, "m@alpha.example")
     assert other.get("/portal/").status_code == 200
     login(client, "alice@alpha.example")
-    response = post(client, f"/portal/portal_users/{member.id}/delete")
+    response = post(client, f"/portal/users/{member.id}/delete")
     assert response.status_code == 302
     assert other.get("/portal/").status_code == 302
     assert db.session.scalar(select(func.count(User.id)).where(User.id == member.id)) == 0
@@ -50,11 +48,11 @@ def test_a_deleted_users_copied_session_stops_working(app, client, org_admin, me
 
 def test_the_key_is_shown_once_and_afterwards_only_its_fingerprint(client, org_admin):
     login(client, "alice@alpha.example")
-    created = post(client, "/portal/portal_api_key/create", page="/portal/portal_api_key/")
+    created = post(client, "/portal/api-key/create", page="/portal/api-key/")
     assert created.status_code == 200 and created.headers["Cache-Control"] == "no-store"
     raw = re.search(r"sp_test_[0-9A-Za-z]{36}", created.get_data(as_text=True)).group(0)
     assert "/api/authenticates" in created.get_data(as_text=True)
-    listing = client.get("/portal/portal_api_key/").get_data(as_text=True)
+    listing = client.get("/portal/api-key/").get_data(as_text=True)
     assert raw not in listing and f"sp_test_…{raw[-4:]}" in listing
     assert api_keys.find_usable(raw) is not None
 
@@ -62,7 +60,7 @@ def test_the_key_is_shown_once_and_afterwards_only_its_fingerprint(client, org_a
 def test_rotation_from_the_page_shows_a_new_key_and_keeps_the_old_for_the_grace(client, org_admin):
     old = api_keys.create(org_admin.organization, Mode.SANDBOX, actor=org_admin)
     login(client, "alice@alpha.example")
-    page = "/portal/portal_api_key/"
+    page = "/portal/api-key/"
     rotated = post(client, f"{page}{old.key.id}/rotate", {"grace": "1h"}, page=page)
     new_raw = re.search(r"sp_test_[0-9A-Za-z]{36}", rotated.get_data(as_text=True)).group(0)
     assert new_raw != old.raw
@@ -76,7 +74,7 @@ def test_another_organizations_key_cannot_be_rotated(client, org_admin):
     bob = signup("Bravo", "bob@bravo.example")
     theirs = api_keys.create(bob.organization, Mode.SANDBOX, actor=bob)
     login(client, "alice@alpha.example")
-    page = "/portal/portal_api_key/"
+    page = "/portal/api-key/"
     response = post(client, f"{page}{theirs.key.id}/rotate", {"grace": "now"}, page=page)
     assert response.status_code == 404
     assert api_keys.find_usable(theirs.raw) is not None
@@ -88,9 +86,9 @@ def test_the_accept_page_names_the_organization_and_only_its_post_creates(
     login(client, "alice@alpha.example")
     post(
         client,
-        "/portal/portal_users/invite/",
+        "/portal/users/invite/",
         {"email": "new@alpha.example"},
-        page="/portal/portal_users/invite/",
+        page="/portal/users/invite/",
     )
     client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
     path = (
@@ -117,14 +115,22 @@ def test_staff_approve_and_reject_upgrades_in_bulk(client, org_admin, mailbox):
 
     bob = signup("Bravo", "bob@bravo.example")
     first = upgrades.request_upgrade(
-        org_admin, legal_name="Alpha Inc", billing_email="b@alpha.example", expected_practices=3
+        org_admin.organization,
+        legal_name="Alpha Inc",
+        billing_email="b@alpha.example",
+        expected_practices=3,
+        actor=org_admin,
     )
     second = upgrades.request_upgrade(
-        bob, legal_name="Bravo Inc", billing_email="b@bravo.example", expected_practices=3
+        bob.organization,
+        legal_name="Bravo Inc",
+        billing_email="b@bravo.example",
+        expected_practices=3,
+        actor=bob,
     )
     users.create_staff("s@ops.example", PASSWORD)
     login(client, "s@ops.example")
-    listing = "/ops/ops_upgrade_requests/"
+    listing = "/ops/upgrade-requests/"
     approved = post(
         client, f"{listing}action/", {"action": "approve", "rowid": [first.id]}, page=listing
     )
@@ -144,5 +150,5 @@ def test_staff_approve_and_reject_upgrades_in_bulk(client, org_admin, mailbox):
 def test_org_admins_read_their_own_audit_log(client, org_admin):
     api_keys.create(org_admin.organization, Mode.SANDBOX, actor=org_admin)
     login(client, "alice@alpha.example")
-    page = client.get("/portal/portal_audit/").get_data(as_text=True)
+    page = client.get("/portal/audit/").get_data(as_text=True)
     assert "api_key.created" in page and "organization.signup" in page

@@ -59,7 +59,7 @@ def test_errors_are_listed_and_offered_as_csv(client, dev):
 
 def test_another_organizations_batch_is_not_found(client, dev):
     other = upgraded("Bravo Apps", "b@bravo.example")
-    theirs = csv_import.upload(other, other.organization, "x.csv", to_csv([row()]))
+    theirs = csv_import.upload(other.organization, "x.csv", to_csv([row()]), actor=other)
     assert client.get(f"/portal/imports/{theirs.id}/").status_code == 404
     assert client.get(f"/portal/imports/{theirs.id}/product-keys.csv").status_code == 404
     token = csrf_token(client, "/portal/imports/")

@@ -11,7 +11,7 @@ from portal.services import commit
 from tests.conftest import csrf_token, login, signup
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
-LIST = "/portal/portal_institutions/"
+LIST = "/portal/institutions/"
 FORM = {
     "name": "Hudson Family Dental",
     "street_address": "12 River Road",
@@ -109,7 +109,7 @@ def mixed(developer):
 
 
 def _names(page: str) -> list[str]:
-    return re.findall(r'<a href="/portal/portal_institutions/\d+/">([^<]+)</a>', page)
+    return re.findall(r'<a href="/portal/institutions/\d+/">([^<]+)</a>', page)
 
 
 @pytest.mark.parametrize(

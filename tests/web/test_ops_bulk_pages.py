@@ -22,7 +22,7 @@ from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import enrollment_in, live_practice, sync_in, upgraded
 from tests.services.test_ops_bulk import failed_email
 
-QUEUE = "/ops/ops_access_requests/"
+QUEUE = "/ops/access-requests/"
 PENDING = "flt0_status_equals=pending"
 
 
@@ -41,7 +41,7 @@ def practice():
 
 def ask(practice, *orgs: str) -> list[AccessRequest]:
     for org in orgs:
-        consent.request_access(upgraded(org, f"dev@{org.lower()}.example"), practice)
+        consent.request_access(practice, actor=upgraded(org, f"dev@{org.lower()}.example"))
     return list(db.session.scalars(select(AccessRequest).order_by(AccessRequest.id)))
 
 
@@ -70,7 +70,7 @@ def test_staff_cancel_selected_requests_only_after_the_confirmation_page(staff, 
 
 def test_apply_to_all_matching_acts_on_exactly_what_the_filter_selects(staff, practice, mailbox):
     bravo = upgraded("Bravo", "dev@bravo.example")
-    consent.cancel(bravo, consent.request_access(bravo, practice))
+    consent.cancel(consent.request_access(practice, actor=bravo), actor=bravo)
     ask(practice, "Charlie", "Delta")
     listing = staff.get(f"{QUEUE}?{PENDING}").get_data(as_text=True)
     assert "Apply to all 2 matching the filter" in listing
@@ -119,7 +119,7 @@ def test_bulk_pages_are_for_staff_and_known_actions_only(app, staff, org_admin):
 
 def test_staff_resend_a_failed_email_from_the_outbox_list(staff, mailbox):
     email = failed_email("lost@example.com")
-    listing = "/ops/ops_outbound_emails/"
+    listing = "/ops/outbox/"
     staff.post(
         f"{listing}action/",
         data={"csrf_token": csrf_token(staff, listing), "action": "resend", "rowid": [email.id]},
@@ -131,7 +131,7 @@ def test_staff_resend_a_failed_email_from_the_outbox_list(staff, mailbox):
 
 def test_resend_all_failed_email_matching_the_filter(staff, mailbox):
     failed_email("a@example.com"), failed_email("b@example.com")
-    review = "/ops/ops_outbound_emails/bulk/?action=resend&all=1&flt0_status_equals=failed"
+    review = "/ops/outbox/bulk/?action=resend&all=1&flt0_status_equals=failed"
     assert "Resend: 2 outbound email matching" in staff.get(review).get_data(as_text=True)
     staff.post(review, data={"csrf_token": csrf_token(staff, review), "expected": "2"})
     statuses = db.session.scalars(select(OutboundEmail.status)).all()
@@ -149,7 +149,7 @@ def test_mark_all_matching_syncs_failed_with_a_reason(staff, mailbox):
     active = sync_in(
         enrollment_in(user, EnrollmentStatus.LIVE, "Three"), "dentrix", SyncStage.ACTIVE
     )
-    review = "/ops/ops_syncs/bulk/?action=all_failed&all=1&flt0_status_equals=installing"
+    review = "/ops/syncs/bulk/?action=mark_failed&all=1&flt0_status_equals=installing"
     page = staff.get(review).get_data(as_text=True)
     assert "Mark failed: 2 syncs matching the filter" in page and "Three" not in page
     token = csrf_token(staff, review)

@@ -2,7 +2,7 @@
 Syncs queue with its confirmed bulk actions."""
 
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.models import AuditEvent, EnrollmentStatus, GrantStatus, Location, SyncStage
 from portal.services import commit
 from portal.services.accounts import users
-from portal.services.onboarding import installs, syncs
+from portal.services.syncs import keys, setup
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import enrollment_in, institution, sync_in, upgraded
 
@@ -40,7 +40,7 @@ def test_sync_status_shows_health_stalest_first_and_filters_to_red(client, devel
     _reported(enrollment, 12, "FRESH")
     _reported(enrollment, 90, "STALE")
     _reported(enrollment, None, "NEW")
-    page = client.get("/portal/portal_syncs/").get_data(as_text=True)
+    page = client.get("/portal/sync-status/").get_data(as_text=True)
     assert page.index("STALE") < page.index("FRESH") < page.index("NEW")
     assert "12 minutes ago" in page and "1 hour ago" in page and "pending install" in page
     red_url = re.search(r'href="([^"]+)" data-testid="red-only"', page).group(1)
@@ -50,21 +50,21 @@ def test_sync_status_shows_health_stalest_first_and_filters_to_red(client, devel
 
 def test_the_product_key_is_shown_to_its_creator_and_printable(client, developer):
     enrollment = institution(developer)
-    sync = installs.create_sync(enrollment, ehr="dentrix", server_name="FD", actor=developer)
-    key = syncs.product_key(sync)
-    page = client.get(f"/portal/portal_institutions/{enrollment.id}/").get_data(as_text=True)
+    sync = setup.create_sync(enrollment, ehr="dentrix", server_name="FD", actor=developer)
+    key = keys.product_key(sync)
+    page = client.get(f"/portal/institutions/{enrollment.id}/").get_data(as_text=True)
     assert key in page
     printable = client.get(f"/portal/syncs/{sync.id}/install/").get_data(as_text=True)
     assert key in printable and "Steps for the practice's IT" in printable
-    token = csrf_token(client, f"/portal/portal_institutions/{enrollment.id}/")
+    token = csrf_token(client, f"/portal/institutions/{enrollment.id}/")
     client.post(f"/portal/syncs/{sync.id}/regenerate/", data={"csrf_token": token})
     db.session.refresh(sync)
-    assert syncs.product_key(sync) != key
+    assert keys.product_key(sync) != key
 
 
 def test_another_organization_cannot_reach_a_sync(client, developer):
     other = upgraded("Bravo Apps", "bob@bravo.example")
-    theirs = installs.create_sync(
+    theirs = setup.create_sync(
         institution(other, "Bravo Dental"), ehr="dentrix", server_name="X", actor=other
     )
     for path in ("install/", "credentials/", "windows/"):
@@ -86,7 +86,7 @@ def test_selecting_locations_activates_the_chosen_ones_and_goes_live(client, dev
     ]
     db.session.add_all(locations)
     commit()
-    path = f"/portal/portal_institutions/{enrollment.id}/locations/"
+    path = f"/portal/institutions/{enrollment.id}/locations/"
     token = csrf_token(client, path)
     nothing = client.post(path, data={"csrf_token": token})
     assert "Choose at least one" in nothing.get_data(as_text=True)
@@ -115,23 +115,23 @@ def test_ops_mark_failed_asks_for_a_reason_on_a_confirmation_page_then_emails_ad
         enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "dentrix", SyncStage.INSTALLING
     )
     second = sync_in(enrollment_in(user, EnrollmentStatus.LIVE, "Two"), "dentrix", SyncStage.ACTIVE)
-    token = csrf_token(staff_client, "/ops/ops_syncs/")
+    token = csrf_token(staff_client, "/ops/syncs/")
     chosen = staff_client.post(
-        "/ops/ops_syncs/action/",
+        "/ops/syncs/action/",
         data={"csrf_token": token, "action": "mark_failed", "rowid": [first.id, second.id]},
     )
-    assert chosen.status_code == 302 and "/confirm/" in chosen.headers["Location"]
-    page = staff_client.get(chosen.headers["Location"]).get_data(as_text=True)
+    assert chosen.status_code == 302 and "/bulk/" in chosen.headers["Location"]
+    review = chosen.headers["Location"]
+    page = staff_client.get(review).get_data(as_text=True)
     assert "Reason" in page and "One" in page and "Two" in page
     assert (
         db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "sync.fail"))
         == 0
     )
 
-    form = {"csrf_token": token, "action": "mark_failed", "id": [first.id, second.id]}
-    refused = staff_client.post("/ops/ops_syncs/confirm/", data={**form, "reason": " "})
+    refused = staff_client.post(review, data={"csrf_token": token, "reason": " "})
     assert "Give the reason" in refused.get_data(as_text=True)
-    done = staff_client.post("/ops/ops_syncs/confirm/", data={**form, "reason": "Server retired"})
+    done = staff_client.post(review, data={"csrf_token": token, "reason": "Server retired"})
     assert done.status_code == 302
     for sync in (first, second):
         db.session.refresh(sync)
@@ -139,7 +139,9 @@ def test_ops_mark_failed_asks_for_a_reason_on_a_confirmation_page_then_emails_ad
     assert len([b for b in mailbox.bodies_to("alice@alpha.example") if "Server retired" in b]) == 2
 
 
-def test_a_bulk_action_changes_all_selected_syncs_or_none(staff_client):
+def test_a_mixed_selection_shows_what_is_skipped_and_why_then_changes_only_the_rest(
+    staff_client, mailbox
+):
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     ready = sync_in(
         enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "denticon", SyncStage.INSTALLING
@@ -149,19 +151,50 @@ def test_a_bulk_action_changes_all_selected_syncs_or_none(staff_client):
         "denticon",
         SyncStage.NEEDS_CREDENTIALS,
     )
-    token = csrf_token(staff_client, "/ops/ops_syncs/")
-    response = staff_client.post(
-        "/ops/ops_syncs/confirm/",
-        data={"csrf_token": token, "action": "mark_installed", "id": [ready.id, waiting.id]},
+    token = csrf_token(staff_client, "/ops/syncs/")
+    review = f"/ops/syncs/bulk/?action=mark_installed&id={ready.id}&id={waiting.id}"
+    page = staff_client.get(review).get_data(as_text=True)
+    assert "Mark installed applies to 1 of them" in page
+    assert (
+        f"sync #{waiting.id} (Two): This sync is waiting for credentials: cannot mark it "
+        "installed (only when installing)." in page
     )
-    assert f"Sync #{waiting.id} (Two)" in response.get_data(as_text=True)
-    db.session.refresh(ready)
-    assert ready.status is SyncStage.INSTALLING
-    missing = staff_client.post(
-        "/ops/ops_syncs/confirm/",
-        data={"csrf_token": token, "action": "mark_installed", "id": [ready.id, 999]},
+    assert ready.status is SyncStage.INSTALLING  # nothing changes before confirming
+    done = staff_client.post(review, data={"csrf_token": token})
+    assert done.status_code == 302
+    result = staff_client.get(done.headers["Location"]).get_data(as_text=True)
+    assert (
+        "Mark installed: 1 sync(s) updated." in result and f"Skipped sync #{waiting.id}" in result
     )
+    db.session.refresh(ready), db.session.refresh(waiting)
+    assert ready.status is SyncStage.ACTIVE and waiting.status is SyncStage.NEEDS_CREDENTIALS
+    missing = staff_client.get(f"/ops/syncs/bulk/?action=mark_installed&id={ready.id}&id=999")
     assert missing.status_code == 404
+
+
+def test_staff_confirm_one_of_the_proposed_windows_per_sync(staff_client, mailbox):
+    user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
+    sync = sync_in(
+        enrollment_in(user, EnrollmentStatus.INSTALLING, "One"), "dolphin", SyncStage.INSTALLING
+    )
+    sync.proposed_windows = [
+        (clock.now() + timedelta(days=d)).replace(microsecond=0).isoformat() for d in (2, 3)
+    ]
+    commit()
+    token = csrf_token(staff_client, "/ops/syncs/")
+    chosen = staff_client.post(
+        "/ops/syncs/action/",
+        data={"csrf_token": token, "action": "confirm_window", "rowid": [sync.id]},
+    )
+    review = chosen.headers["Location"]
+    page = staff_client.get(review).get_data(as_text=True)
+    assert page.count(f'name="choice_{sync.id}"') == 2
+    staff_client.post(
+        review, data={"csrf_token": token, f"choice_{sync.id}": sync.proposed_windows[1]}
+    )
+    db.session.refresh(sync)
+    assert sync.confirmed_window_start == datetime.fromisoformat(sync.proposed_windows[1])
+    assert "Install window confirmed" in mailbox.messages[-1]["Subject"]
 
 
 def test_the_ops_queue_filters_by_method_and_health(staff_client):
@@ -169,12 +202,10 @@ def test_the_ops_queue_filters_by_method_and_health(staff_client):
     enrollment = enrollment_in(user, EnrollmentStatus.LIVE)
     sync_in(enrollment, "denticon", SyncStage.INSTALLING)
     stale = _reported(enrollment, 120, "OLDBOX")
-    page = staff_client.get("/ops/ops_syncs/").get_data(as_text=True)
+    page = staff_client.get("/ops/syncs/").get_data(as_text=True)
     assert "OLDBOX" in page and "Denticon" in page
-    red = staff_client.get("/ops/ops_syncs/?flt0_health_is=red").get_data(as_text=True)
+    red = staff_client.get("/ops/syncs/?flt0_health_is=red").get_data(as_text=True)
     assert "OLDBOX" in red and "Denticon" not in red
-    cloud = staff_client.get("/ops/ops_syncs/?flt0_install_method_equals=CLOUD").get_data(
-        as_text=True
-    )
+    cloud = staff_client.get("/ops/syncs/?flt0_install_method_equals=CLOUD").get_data(as_text=True)
     assert "OLDBOX" not in cloud and "Denticon" in cloud
     assert stale.id

@@ -15,6 +15,7 @@ from portal.models import AuditEvent, Invitation, InvitationStatus, User
 from portal.services import Conflict, PortalError, RateLimited, audit, commit, secrets, tenancy
 from portal.services.accounts.members import require_admin
 from portal.services.accounts.users import find_user_by_email, hash_password, normalise_email
+from portal.services.claims import claim
 
 RESENDS_PER_HOUR = 3
 
@@ -39,7 +40,7 @@ def get_for(organization, invitation_id: int) -> Invitation:
     return tenancy.get_visible(Invitation, organization, invitation_id, "No such invitation.")
 
 
-def invite(actor: User, address: str, *, is_admin: bool) -> Invitation:
+def invite(address: str, *, is_admin: bool, actor: User) -> Invitation:
     """Invite `address` to the actor's organization and email the link.
 
     Raises Forbidden for non-admins, Conflict for a member or an already pending address.
@@ -68,7 +69,7 @@ def invite(actor: User, address: str, *, is_admin: bool) -> Invitation:
     return invitation
 
 
-def resend(actor: User, invitation: Invitation) -> None:
+def resend(invitation: Invitation, *, actor: User) -> Invitation:
     """Send a new link (the previous one stops working). At most 3 resends an hour."""
     require_admin(actor)
     _require_pending(invitation)
@@ -89,14 +90,20 @@ def resend(actor: User, invitation: Invitation) -> None:
     audit.record("invitation.resent", actor=actor, target=invitation, email=invitation.email)
     email.invitation(invitation, raw, actor)
     commit()
+    return invitation
 
 
-def cancel(actor: User, invitation: Invitation) -> None:
+def cancel(invitation: Invitation, *, actor: User) -> Invitation:
+    """Cancel a pending invitation: its link dies. Claimed, so an invitation accepted at the
+    same moment stays accepted and the cancel is refused."""
     require_admin(actor)
     _require_pending(invitation)
-    invitation.status = InvitationStatus.CANCELLED
+    pending = Invitation.status == InvitationStatus.PENDING
+    if not claim(invitation, pending, status=InvitationStatus.CANCELLED):
+        raise Conflict(f"This invitation is already {invitation.status.value}.")
     audit.record("invitation.cancelled", actor=actor, target=invitation, email=invitation.email)
     commit()
+    return invitation
 
 
 def find_by_link(raw: str) -> Invitation:

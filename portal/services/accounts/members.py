@@ -16,20 +16,21 @@ def get_for(organization: Organization, user_id: int) -> User:
     return tenancy.get_visible(User, organization, user_id, "No such user.")
 
 
-def set_admin(actor: User, member: User, *, admin: bool) -> None:
+def set_admin(member: User, *, admin: bool, actor: User) -> User:
     """Make `member` an admin or remove the role. Raises Conflict for the last admin."""
     require_admin(actor)
     _same_org(actor, member)
     if member.is_admin == admin:
-        return
+        return member
     if not admin:
         _keep_an_admin(member, "remove the admin role from")
     member.is_admin = admin
     audit.record("user.role_changed", actor=actor, target=member, email=member.email, admin=admin)
     commit()
+    return member
 
 
-def delete(actor: User, member: User) -> None:
+def delete(member: User, *, actor: User) -> User:
     """Delete `member`: their sessions end at once. Nobody deletes themselves or the last admin."""
     require_admin(actor)
     _same_org(actor, member)
@@ -40,6 +41,7 @@ def delete(actor: User, member: User) -> None:
     audit.record("user.deleted", actor=actor, target=member, email=member.email)
     db.session.delete(member)
     commit()
+    return member
 
 
 def _same_org(actor: User, member: User) -> None:

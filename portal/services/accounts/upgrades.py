@@ -5,9 +5,9 @@ from sqlalchemy import select
 from portal import email
 from portal.extensions import db
 from portal.models import Organization, RequestStatus, UpgradeRequest, User
-from portal.services import Conflict, audit, commit
+from portal.services import Conflict, Forbidden, audit, commit, decisions
 from portal.services.accounts.members import require_admin
-from portal.services.onboarding import staff_decisions
+from portal.services.outcomes import Outcome
 
 
 def pending_for(organization: Organization) -> UpgradeRequest | None:
@@ -20,11 +20,18 @@ def pending_for(organization: Organization) -> UpgradeRequest | None:
 
 
 def request_upgrade(
-    actor: User, *, legal_name: str, billing_email: str, expected_practices: int
+    organization: Organization,
+    *,
+    legal_name: str,
+    billing_email: str,
+    expected_practices: int,
+    actor: User,
 ) -> UpgradeRequest:
-    """File the organization's upgrade request. Raises Conflict if upgraded or already pending."""
+    """File the organization's upgrade request. Raises Forbidden unless the actor is one of
+    its admins, Conflict if it is upgraded or a request is already pending."""
     require_admin(actor)
-    organization = actor.organization
+    if actor.organization_id != organization.id:
+        raise Forbidden("Only the organization's admins ask for its upgrade.")
     if organization.production_enabled:
         raise Conflict("Your organization is already upgraded to production.")
     if pending_for(organization):
@@ -43,24 +50,35 @@ def request_upgrade(
     return upgrade
 
 
-def approve(staff: User, requests: list[UpgradeRequest]) -> int:
+def approve(requests: list[UpgradeRequest], *, actor: User) -> Outcome:
     """Approve pending requests: production mode opens for their organizations."""
-    decided = _decide(staff, requests, RequestStatus.APPROVED, reason="")
-    for upgrade in decided:
-        upgrade.organization.production_enabled = True
-    commit()
-    return len(decided)
-
-
-def reject(staff: User, requests: list[UpgradeRequest], *, reason: str) -> int:
-    """Reject pending requests with a reason the admin reads in the email."""
-    reason = staff_decisions.require_reason(reason, "the organization")
-    decided = _decide(staff, requests, RequestStatus.REJECTED, reason=reason)
-    commit()
-    return len(decided)
-
-
-def _decide(staff: User, requests: list[UpgradeRequest], status: RequestStatus, *, reason: str):
-    return staff_decisions.decide(
-        staff, requests, status, reason=reason, kind="upgrade", notify=email.upgrade_decided
+    outcome = decisions.decide(
+        requests,
+        RequestStatus.APPROVED,
+        actor=actor,
+        reason="",
+        kind="upgrade",
+        apply=_open_production,
+        notify=email.upgrade_decided,
     )
+    commit()
+    return outcome
+
+
+def reject(requests: list[UpgradeRequest], *, reason: str, actor: User) -> Outcome:
+    """Reject pending requests with a reason the admin reads in the email."""
+    reason = decisions.require_reason(reason, "the organization")
+    outcome = decisions.decide(
+        requests,
+        RequestStatus.REJECTED,
+        actor=actor,
+        reason=reason,
+        kind="upgrade",
+        notify=email.upgrade_decided,
+    )
+    commit()
+    return outcome
+
+
+def _open_production(upgrade: UpgradeRequest) -> None:
+    upgrade.organization.production_enabled = True

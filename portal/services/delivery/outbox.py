@@ -15,6 +15,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import EmailStatus, Organization, OutboundEmail, User
 from portal.services import Forbidden, audit
+from portal.services.outcomes import Outcome
 
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
@@ -66,25 +67,29 @@ def retry(email: OutboundEmail) -> None:
     email.attempts = 0
 
 
-def resend(staff: User, emails: list[OutboundEmail]) -> int:
+def resend(emails: list[OutboundEmail], *, actor: User) -> Outcome:
     """Ops' *Resend*: failed rows, and rows stuck in `sending` (the sender stopped), go back
     in the queue with fresh attempts and are delivered now. Sent and pending rows are
-    skipped. Audited; returns how many were queued again. Forbidden unless staff."""
-    if not staff.is_staff:
+    skipped. Audited. Forbidden unless staff."""
+    if not actor.is_staff:
         raise Forbidden("Only staff resend email.")
-    chosen = [e for e in emails if e.status is EmailStatus.FAILED or _is_stuck(e)]
-    for email in chosen:
+    outcome = Outcome()
+    for email in emails:
+        if not (email.status is EmailStatus.FAILED or is_stuck(email)):
+            outcome.skip(email, f"it is {email.status.value}, not failed or stuck.")
+            continue
         retry(email)
         organization = db.session.get(Organization, email.organization_id or 0)
         audit.record(
-            "email.resent", actor=staff, organization=organization, target=email, to=email.recipient
+            "email.resent", actor=actor, organization=organization, target=email, to=email.recipient
         )
+        outcome.done.append(email)
     db.session.commit()
-    deliver([e.id for e in chosen])
-    return len(chosen)
+    deliver([e.id for e in outcome.done])
+    return outcome
 
 
-def _is_stuck(email: OutboundEmail) -> bool:
+def is_stuck(email: OutboundEmail) -> bool:
     return email.status is EmailStatus.SENDING and email.next_attempt_at < clock.now() - STUCK_AFTER
 
 

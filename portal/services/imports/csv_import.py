@@ -43,7 +43,8 @@ from portal.services.imports.csv_files import (
     read,
 )
 from portal.services.imports.import_rows import check_row, group_key
-from portal.services.onboarding import consent, installs, institutions, matching
+from portal.services.onboarding import access, consent, institutions, matching
+from portal.services.syncs import setup
 
 COLUMNS = [
     "institution_name",
@@ -77,7 +78,11 @@ class Kind(StrEnum):
     ADDITIONAL_SYNC = "additional sync"
     MATCH = "match: request access"
     EXISTING = "already onboarded"
+    REQUESTED = "access already requested"
     ERROR = "error"
+
+
+NOTHING_NEW = frozenset({Kind.EXISTING, Kind.REQUESTED})
 
 
 @dataclass
@@ -115,7 +120,7 @@ class Plan:
 
     @property
     def nothing_new(self) -> bool:
-        return all(row.kind is Kind.EXISTING for row in self.rows)
+        return all(row.kind in NOTHING_NEW for row in self.rows)
 
 
 def limits() -> Limits:
@@ -123,7 +128,9 @@ def limits() -> Limits:
     return Limits(config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"], config["IMPORT_MAX_FIELD"])
 
 
-def upload(actor: User, organization: Organization, filename: str, content: bytes) -> ImportBatch:
+def upload(
+    organization: Organization, filename: str, content: bytes, *, actor: User | None
+) -> ImportBatch:
     """Keep the file server-side as a batch of `organization`, after checking it reads.
 
     Raises FileRejected (nothing is stored) for a file that cannot be read at all.
@@ -194,7 +201,7 @@ def plan(organization: Organization, content: bytes) -> Plan:
     return Plan(planned, list(groups.values()))
 
 
-def apply(actor: User, batch: ImportBatch) -> dict:
+def apply(batch: ImportBatch, *, actor: User | None) -> dict:
     """Apply a previewed batch in one transaction: everything or nothing.
 
     Raises Conflict if the batch was applied already, PortalError if any row has an error.
@@ -235,16 +242,16 @@ def apply(actor: User, batch: ImportBatch) -> dict:
 
 
 def _creates_institution(group: Group) -> bool:
-    todo = any(row[0].kind is not Kind.EXISTING for row in group.rows)
+    todo = any(row[0].kind not in NOTHING_NEW for row in group.rows)
     return todo and group.match is None and group.enrollment is None
 
 
 def _apply_group(actor: User, organization: Organization, group: Group, subdomain: str):
-    todo = [row for row in group.rows if row[0].kind is not Kind.EXISTING]
+    todo = [row for row in group.rows if row[0].kind not in NOTHING_NEW]
     if not todo:
         return []
     if group.match is not None:
-        consent.add_request(actor, organization, group.match)
+        consent.add_request(group.match, organization=organization, actor=actor)
         return []
     enrollment = group.enrollment or institutions.add(
         group.details,
@@ -254,7 +261,7 @@ def _apply_group(actor: User, organization: Organization, group: Group, subdomai
         subdomain=subdomain,
     )
     return [
-        installs.add_sync(enrollment, ehr=ehr, server_name=server, actor=actor).id
+        setup.add_sync(enrollment, ehr=ehr, server_name=server, actor=actor).id
         for _, ehr, server in todo
     ]
 
@@ -278,7 +285,11 @@ def _classify(organization: Organization, groups: list[Group]) -> None:
             (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
         }
         for index, (item, ehr, server) in enumerate(group.rows):
-            if group.match is not None:
+            if group.enrollment is not None and not access.has_access(group.enrollment):
+                # Waiting for (or refused) the practice's consent: no sync until it grants.
+                item.kind = Kind.REQUESTED
+                item.note = f"{institution.name}: access already requested from the practice."
+            elif group.match is not None:
                 item.kind = Kind.MATCH
                 item.note = f"{group.match.name} is live already: access will be requested."
             elif (ehr, server.lower()) in existing:

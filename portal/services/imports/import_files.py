@@ -8,7 +8,8 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import ImportBatch, Sync
 from portal.services.imports.csv_import import COLUMNS
-from portal.services.onboarding import catalogue, syncs
+from portal.services.onboarding import catalogue
+from portal.services.syncs import keys
 
 HUDSON = ["Hudson Family Dental", "12 River Road", "Suite 200", "Albany", "NY", "12207",
           "(518) 555-0199", "frontdesk@hudsondental.example", "https://hudsondental.example",
@@ -49,5 +50,5 @@ def product_key_rows(batch: ImportBatch) -> Iterator[list[str]]:
             catalogue.name_of(sync.ehr),
             sync.server_name,
             sync.install_method.value,
-            syncs.product_key(sync) or "",
+            keys.product_key(sync) or "",
         ]

@@ -1,5 +1,6 @@
-"""Activate additional locations: a live enrollment asks for more of its institution's
-locations; staff fulfil or reject the request; the developer is emailed either way."""
+"""Activating locations: after an install finds several, the developer selects the ones to
+activate; later, a live enrollment asks for more of its institution's locations and staff
+fulfil or reject the request (the developer is emailed either way)."""
 
 from sqlalchemy import select
 
@@ -9,76 +10,105 @@ from portal.models import (
     ActivationRequest,
     Enrollment,
     EnrollmentStatus,
-    GrantStatus,
     Location,
     RequestStatus,
     User,
 )
-from portal.services import InvalidTransition, PortalError, audit, commit
-from portal.services.onboarding import enrollments, staff_decisions
+from portal.services import audit, commit, decisions
+from portal.services.onboarding import enrollments, grants
+from portal.services.outcomes import Outcome
 
-R = RequestStatus
+
+def select_locations(enrollment: Enrollment, location_ids: list[int], *, actor: User):
+    """Activate the chosen locations of a `needs_locations` enrollment and make it live.
+
+    Raises InvalidTransition when the enrollment is not waiting for a choice, or when
+    nothing (or a location of another institution) is chosen.
+    """
+    offered = {location.id: location for location in enrollment.institution.locations}
+    chosen = set(location_ids)
+    locations = [offered[i] for i in sorted(chosen) if i in offered]
+    enrollments.move(
+        enrollment,
+        "select_locations",
+        actor=actor,
+        chosen=chosen,
+        offered=set(offered),
+        locations=locations,
+    )
+    audit.record(
+        "enrollment.locations_selected", actor=actor, target=enrollment, locations=sorted(chosen)
+    )
+    commit()
+    return enrollment
 
 
 def available_locations(enrollment: Enrollment) -> list[Location]:
     """The institution's locations this enrollment has no active or pending access to."""
-    held = {g.location_id for g in enrollment.grants if g.status is GrantStatus.ACTIVE}
+    held = {g.location_id for g in grants.active(enrollment)}
     pending = set(
         db.session.scalars(
             select(Location.id)
             .join(ActivationRequest.locations)
             .where(ActivationRequest.enrollment_id == enrollment.id)
-            .where(ActivationRequest.status == R.PENDING)
+            .where(ActivationRequest.status == RequestStatus.PENDING)
         )
     )
     return [loc for loc in enrollment.institution.locations if loc.id not in held | pending]
 
 
-def request(actor: User, enrollment: Enrollment, location_ids: list[int]) -> ActivationRequest:
+def request(enrollment: Enrollment, location_ids: list[int], *, actor: User) -> ActivationRequest:
     """Ask staff to activate the chosen locations of a live enrollment.
 
-    Raises InvalidTransition unless live, PortalError for an empty or foreign choice.
+    Raises InvalidTransition unless live, and for an empty or foreign choice.
     """
-    if enrollment.status is not EnrollmentStatus.LIVE:
-        raise InvalidTransition("Only a live institution can activate more locations.")
     offered = {loc.id: loc for loc in available_locations(enrollment)}
-    chosen = [offered[i] for i in dict.fromkeys(location_ids) if i in offered]
-    if not chosen or len(chosen) != len(set(location_ids)):
-        raise PortalError("Choose one or more of the locations offered.")
+    chosen = set(location_ids)
+    enrollments.check(enrollment, "request_activation", chosen=chosen, offered=set(offered))
     activation = ActivationRequest(
         enrollment_id=enrollment.id,
         organization_id=enrollment.organization_id,
         requested_by_id=actor.id,
-        locations=chosen,
+        locations=[offered[i] for i in sorted(chosen)],
     )
     db.session.add(activation)
     db.session.flush()
-    audit.record(
-        "activation.requested", actor=actor, target=activation, locations=[loc.id for loc in chosen]
-    )
+    audit.record("activation.requested", actor=actor, target=activation, locations=sorted(chosen))
     commit()
     return activation
 
 
-def fulfil(staff: User, requests: list[ActivationRequest]) -> int:
+def fulfil(requests: list[ActivationRequest], *, actor: User) -> Outcome:
     """Activate the requested locations of each pending request; email the requester."""
-    decided = _decide(staff, requests, R.APPROVED, reason="")
-    for activation in decided:
-        enrollment = activation.enrollment
-        if enrollment.status is EnrollmentStatus.LIVE:
-            enrollments.grant(enrollment, activation.locations)
-    commit()
-    return len(decided)
-
-
-def reject(staff: User, requests: list[ActivationRequest], *, reason: str) -> int:
-    reason = staff_decisions.require_reason(reason, "the developer")
-    decided = _decide(staff, requests, R.REJECTED, reason=reason)
-    commit()
-    return len(decided)
-
-
-def _decide(staff: User, requests: list[ActivationRequest], status: RequestStatus, *, reason: str):
-    return staff_decisions.decide(
-        staff, requests, status, reason=reason, kind="activation", notify=email.activation_decided
+    outcome = decisions.decide(
+        requests,
+        RequestStatus.APPROVED,
+        actor=actor,
+        reason="",
+        kind="activation",
+        refusal=_no_longer_live,
+        apply=lambda activation: grants.grant(activation.enrollment, activation.locations),
+        notify=email.activation_decided,
     )
+    commit()
+    return outcome
+
+
+def reject(requests: list[ActivationRequest], *, reason: str, actor: User) -> Outcome:
+    reason = decisions.require_reason(reason, "the developer")
+    outcome = decisions.decide(
+        requests,
+        RequestStatus.REJECTED,
+        actor=actor,
+        reason=reason,
+        kind="activation",
+        notify=email.activation_decided,
+    )
+    commit()
+    return outcome
+
+
+def _no_longer_live(activation: ActivationRequest) -> str | None:
+    if activation.enrollment.status is EnrollmentStatus.LIVE:
+        return None
+    return "its institution is no longer live; reject it instead."

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from portal.models import InstallMethod
+from portal.models import InstallMethod, SyncStage
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,11 @@ def get(code: str) -> System | None:
 def name_of(code: str) -> str:
     system = SYSTEMS.get(code)
     return system.name if system else code
+
+
+def live_systems(institution) -> list[str]:
+    """The names of the systems an institution's active syncs read (all a match may show)."""
+    return sorted({name_of(s.ehr) for s in institution.syncs if s.status is SyncStage.ACTIVE})
 
 
 def choices() -> list[tuple[str, str]]:

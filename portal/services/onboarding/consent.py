@@ -1,23 +1,22 @@
 """Access to a practice's existing Synchronizer, by the practice's consent.
 
-An access request lives `pending` until the practice grants or denies it, the developer
-cancels it, or 30 days pass. Its link is single-use per decision and only a POST decides
-(mail scanners follow links with GET and HEAD). Resending replaces the link.
+An access request lives `pending` until the practice grants or denies it, the developer or
+staff cancel it, or 30 days pass. Each of those decisions is claimed once (one conditional
+UPDATE), and the enrollment follows it (see `enrollments.follow_request`). The link is
+single-use per decision and only a POST decides (mail scanners follow links with GET and
+HEAD). Resending replaces the link.
 """
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from portal import clock, email
 from portal.extensions import db
 from portal.models import (
     AccessRequest,
     Enrollment,
-    EnrollmentStatus,
-    GrantStatus,
     Institution,
-    LocationGrant,
     Mode,
     Organization,
     RequestStatus,
@@ -33,19 +32,19 @@ from portal.services import (
     commit,
     secrets,
 )
+from portal.services.claims import claim
 from portal.services.onboarding import enrollments
+from portal.services.outcomes import Outcome, each
 
-R, S = RequestStatus, EnrollmentStatus
 LIFETIME = timedelta(days=30)
 RESEND_INTERVAL = timedelta(minutes=10)
-DENIED, EXPIRED = "access denied by the practice", "consent expired"
 
 # operation: (statuses it may start from, status it leads to)
 TRANSITIONS = {
-    "grant": ({R.PENDING}, R.APPROVED),
-    "deny": ({R.PENDING}, R.REJECTED),
-    "cancel": ({R.PENDING}, R.CANCELLED),
-    "expire": ({R.PENDING}, R.EXPIRED),
+    "grant": ({RequestStatus.PENDING}, RequestStatus.APPROVED),
+    "deny": ({RequestStatus.PENDING}, RequestStatus.REJECTED),
+    "cancel": ({RequestStatus.PENDING}, RequestStatus.CANCELLED),
+    "expire": ({RequestStatus.PENDING}, RequestStatus.EXPIRED),
 }
 
 
@@ -56,23 +55,20 @@ class LinkNoLongerValid(PortalError):
         super().__init__("This request is no longer open: it was decided, cancelled or expired.")
 
 
-def request_access(actor: User, institution: Institution) -> Enrollment:
+def request_access(institution: Institution, *, actor: User) -> Enrollment:
     """Ask `institution`'s practice to let the actor's organization use its Synchronizer.
 
-    The enrollment waits in `awaiting_consent`, asking for every location of the practice.
+    The enrollment waits in `awaiting_consent`, asking for every location of the practice;
+    the practice is emailed a link. Raises InvalidTransition when the organization cannot
+    ask now (already waiting or live) or the practice has no email address.
     """
-    enrollment = add_request(actor, actor.organization, institution)
+    enrollment = add_request(institution, organization=actor.organization, actor=actor)
     commit()
     return enrollment
 
 
-def add_request(actor: User, organization: Organization, institution: Institution) -> Enrollment:
+def add_request(institution: Institution, *, organization: Organization, actor: User | None):
     """`request_access` without the commit, for the CSV import's single transaction."""
-    if not institution.email:
-        raise PortalError(
-            f"{institution.name} has no email address on file to ask for consent. "
-            "Contact support and we will reach the practice."
-        )
     enrollment = db.session.scalar(
         select(Enrollment).where(
             Enrollment.organization_id == organization.id,
@@ -80,23 +76,18 @@ def add_request(actor: User, organization: Organization, institution: Institutio
         )
     ) or enrollments.start(organization, institution, Mode.PRODUCTION)
     db.session.flush()
-    enrollments.request_access(enrollment, actor=actor)
-    now = clock.now()
-    held = {g.location_id for g in enrollment.grants if g.status is not GrantStatus.DEACTIVATED}
-    for location in institution.locations:
-        if location.id not in held:
-            db.session.add(
-                LocationGrant(enrollment=enrollment, location=location, requested_at=now)
-            )
+    enrollments.check(enrollment, "request_access")
     request = AccessRequest(
         enrollment_id=enrollment.id,
         organization_id=organization.id,
         institution_id=institution.id,
         token_digest="",
-        expires_at=now,
+        expires_at=clock.now(),
     )
     db.session.add(request)
-    _send(request, enrollment)
+    raw = _new_link(request)
+    enrollments.follow_request(request, actor=actor)  # awaiting consent, for every location
+    email.access_requested(request, enrollment, raw)
     audit.record(
         "access.requested",
         actor=actor,
@@ -107,16 +98,10 @@ def add_request(actor: User, organization: Organization, institution: Institutio
     return enrollment
 
 
-def request_again(actor: User, enrollment: Enrollment) -> Enrollment:
+def request_again(enrollment: Enrollment, *, actor: User) -> Enrollment:
     """After a denial, an expiry or a cancellation: ask the practice once more."""
-    _require_own(actor, enrollment)
-    return request_access(actor, enrollment.institution)
-
-
-def dismiss_match(actor: User, institution: Institution) -> None:
-    """The developer says the practice they are creating is not this match (audited)."""
-    audit.record("institution.match_dismissed", actor=actor, target=institution)
-    commit()
+    _require_own(enrollment, actor)
+    return request_access(enrollment.institution, actor=actor)
 
 
 def find_by_link(raw: str) -> AccessRequest:
@@ -124,11 +109,7 @@ def find_by_link(raw: str) -> AccessRequest:
     request = db.session.scalar(
         select(AccessRequest).where(AccessRequest.token_digest == secrets.digest(raw))
     )
-    if request is not None and _expire_if_due(request):
-        commit()
-    if request is None or request.status is not R.PENDING:
-        raise LinkNoLongerValid()
-    return request
+    return _still_pending(request)
 
 
 def decide_by_link(raw: str, *, grant: bool) -> AccessRequest:
@@ -139,40 +120,22 @@ def decide_by_link(raw: str, *, grant: bool) -> AccessRequest:
     return request
 
 
-def decide(institution: Institution, request_id: int, *, grant: bool) -> AccessRequest:
+def decide(request_id: int, *, practice: Institution, grant: bool) -> AccessRequest:
     """The same decision from the practice's signed-in Apps page."""
-    request = _pending_for(institution, request_id)
+    request = db.session.scalar(
+        select(AccessRequest).where(
+            AccessRequest.id == request_id, AccessRequest.institution_id == practice.id
+        )
+    )
+    request = _still_pending(request)
     (_grant if grant else _deny)(request, via="practice page")
     commit()
     return request
 
 
-def revoke(institution: Institution, enrollment_id: int) -> Enrollment:
-    """The practice withdraws an organization's access: its grants stop now."""
-    enrollment = db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.id == enrollment_id, Enrollment.institution_id == institution.id
-        )
-    )
-    if enrollment is None:
-        raise NotFound("No such app.")
-    _stop_grants(enrollment)
-    enrollments.deactivate(enrollment, reason="access revoked by the practice")
-    audit.record(
-        "access.revoked",
-        actor=None,
-        organization=enrollment.organization,
-        target=enrollment,
-        institution=institution.name,
-    )
-    email.access_revoked(enrollment)
-    commit()
-    return enrollment
-
-
-def resend(actor: User, enrollment: Enrollment) -> None:
+def resend(enrollment: Enrollment, *, actor: User) -> Enrollment:
     """Email the practice again with a new link (the old one dies). Once every 10 minutes."""
-    _require_own(actor, enrollment)
+    _require_own(enrollment, actor)
     request = _open_request(enrollment)
     wait = request.last_sent_at + RESEND_INTERVAL - clock.now()
     if wait > timedelta(0):
@@ -181,89 +144,87 @@ def resend(actor: User, enrollment: Enrollment) -> None:
             f"The practice was emailed moments ago. Resend in {minutes} minutes.",
             int(wait.total_seconds()) + 1,
         )
-    _send(request, enrollment)
+    email.access_requested(request, enrollment, _new_link(request))
     audit.record("access.resent", actor=actor, target=request)
     commit()
+    return enrollment
 
 
-def cancel(actor: User, enrollment: Enrollment) -> None:
+def cancel(enrollment: Enrollment, *, actor: User) -> Enrollment:
     """Withdraw the organization's pending request; its link stops working."""
-    _require_own(actor, enrollment)
+    _require_own(enrollment, actor)
     _cancel(_open_request(enrollment), actor=actor)
     commit()
+    return enrollment
 
 
-def cancel_by_staff(staff: User, requests: list[AccessRequest]) -> int:
+def cancel_by_staff(requests: list[AccessRequest], *, actor: User) -> Outcome:
     """Ops withdraw pending requests (e.g. a practice that asked them to): each link stops
-    working and its enrollment is closed as a developer's cancel would. Requests no longer
-    pending are skipped. Returns how many were cancelled; Forbidden unless staff."""
-    pending = _pending_only(staff, requests)
-    for request in pending:
-        enrollment = _cancel(request, actor=staff)
-        email.access_closed(enrollment, "was cancelled by our team")
+    working and its enrollment is closed as a developer's cancel would; the developer is
+    emailed. Requests no longer pending are skipped. Forbidden unless staff."""
+    _require_staff(actor)
+
+    def cancel_one(request: AccessRequest) -> None:
+        email.access_closed(_cancel(request, actor=actor), "was cancelled by our team")
+
+    outcome = each(requests, cancel_one)
     commit()
-    return len(pending)
+    return outcome
 
 
-def expire_by_staff(staff: User, requests: list[AccessRequest]) -> int:
+def expire_by_staff(requests: list[AccessRequest], *, actor: User) -> Outcome:
     """Ops expire pending requests now rather than at day 30: the enrollment fails with
     "consent expired", as on expiry. Skips requests no longer pending; Forbidden unless staff."""
-    pending = _pending_only(staff, requests)
-    for request in pending:
-        _expire(request, actor=staff)
+    _require_staff(actor)
+    outcome = each(requests, lambda request: _expire(request, actor=actor))
     commit()
-    return len(pending)
+    return outcome
 
 
-def expire_due(organization=None) -> int:
+def expire_due(organization: Organization | None = None) -> int:
     """Expire pending requests older than 30 days (`flask requests expire`, and on read)."""
     query = select(AccessRequest).where(
-        AccessRequest.status == R.PENDING, AccessRequest.expires_at <= clock.now()
+        AccessRequest.status == RequestStatus.PENDING, AccessRequest.expires_at <= clock.now()
     )
     if organization is not None:
         query = query.where(AccessRequest.organization_id == organization.id)
-    expired = [r for r in db.session.scalars(query).all() if _expire_if_due(r)]
+    outcome = each(list(db.session.scalars(query)), lambda r: _expire(r, actor=None))
     commit()
-    return len(expired)
+    return len(outcome.done)
 
 
 def expire_due_for(institution: Institution) -> None:
-    for request in db.session.scalars(
-        select(AccessRequest).where(
-            AccessRequest.institution_id == institution.id,
-            AccessRequest.status == R.PENDING,
-            AccessRequest.expires_at <= clock.now(),
-        )
-    ).all():
-        _expire_if_due(request)
+    """The same for one practice, before its Apps page is shown."""
+    due = select(AccessRequest).where(
+        AccessRequest.institution_id == institution.id,
+        AccessRequest.status == RequestStatus.PENDING,
+        AccessRequest.expires_at <= clock.now(),
+    )
+    each(list(db.session.scalars(due)), lambda request: _expire(request, actor=None))
     commit()
 
 
-def _require_own(actor: User, enrollment: Enrollment) -> None:
+def _require_own(enrollment: Enrollment, actor: User) -> None:
     if actor.organization_id != enrollment.organization_id:
         raise NotFound("No such institution.")
 
 
-def _send(request: AccessRequest, enrollment: Enrollment) -> None:
-    raw = secrets.token()
-    now = clock.now()
-    request.token_digest, request.last_sent_at, request.expires_at = (
-        secrets.digest(raw),
-        now,
-        now + LIFETIME,
-    )
+def _require_staff(actor: User) -> None:
+    if not actor.is_staff:
+        raise Forbidden("Only staff cancel or expire access requests.")
+
+
+def _new_link(request: AccessRequest) -> str:
+    """A fresh link for the request (the previous one dies) and 30 more days."""
+    raw, now = secrets.token(), clock.now()
+    request.token_digest, request.last_sent_at = secrets.digest(raw), now
+    request.expires_at = now + LIFETIME
     db.session.flush()
-    email.access_requested(request, enrollment, raw)
+    return raw
 
 
 def _grant(request: AccessRequest, *, via: str) -> None:
-    _move(request, "grant")
-    enrollment = db.session.get(Enrollment, request.enrollment_id)
-    now = clock.now()
-    for grant in enrollment.grants:
-        if grant.status is GrantStatus.REQUESTED:
-            grant.status, grant.activated_at = GrantStatus.ACTIVE, now
-    enrollments.consent(enrollment)
+    enrollment = _decide(request, "grant", actor=None)
     audit.record(
         "access.granted", actor=None, organization=enrollment.organization, target=request, via=via
     )
@@ -271,28 +232,15 @@ def _grant(request: AccessRequest, *, via: str) -> None:
 
 
 def _deny(request: AccessRequest, *, via: str) -> None:
-    _move(request, "deny")
-    enrollment = db.session.get(Enrollment, request.enrollment_id)
-    _stop_grants(enrollment)
-    enrollments.refuse_consent(enrollment, reason=DENIED)
+    enrollment = _decide(request, "deny", actor=None)
     audit.record(
         "access.denied", actor=None, organization=enrollment.organization, target=request, via=via
     )
     email.access_decided(enrollment, granted=False)
 
 
-def _expire_if_due(request: AccessRequest) -> bool:
-    if request.status is not R.PENDING or request.expires_at > clock.now():
-        return False
-    _expire(request, actor=None)
-    return True
-
-
 def _cancel(request: AccessRequest, *, actor: User) -> Enrollment:
-    _move(request, "cancel")
-    enrollment = db.session.get(Enrollment, request.enrollment_id)
-    _stop_grants(enrollment)
-    enrollments.cancel_request(enrollment, actor=actor)
+    enrollment = _decide(request, "cancel", actor=actor)
     audit.record(
         "access.cancelled", actor=actor, organization=enrollment.organization, target=request
     )
@@ -300,65 +248,50 @@ def _cancel(request: AccessRequest, *, actor: User) -> Enrollment:
 
 
 def _expire(request: AccessRequest, *, actor: User | None) -> None:
-    _move(request, "expire")
-    enrollment = db.session.get(Enrollment, request.enrollment_id)
-    _stop_grants(enrollment)
-    enrollments.refuse_consent(enrollment, reason=EXPIRED)
+    enrollment = _decide(request, "expire", actor=actor)
     audit.record(
         "access.expired", actor=actor, organization=enrollment.organization, target=request
     )
     email.access_closed(enrollment, "expired before the practice answered")
 
 
-def _pending_only(staff: User, requests: list[AccessRequest]) -> list[AccessRequest]:
-    if not staff.is_staff:
-        raise Forbidden("Only staff cancel or expire access requests.")
-    return [r for r in requests if r.status is R.PENDING]
-
-
-def _move(request: AccessRequest, operation: str) -> None:
-    # One conditional UPDATE: two concurrent decisions cannot both apply.
+def _decide(request: AccessRequest, operation: str, *, actor: User | None) -> Enrollment:
+    # One conditional UPDATE: of two concurrent decisions, one applies; the other is told.
     allowed, target = TRANSITIONS[operation]
-    changed = db.session.execute(
-        update(AccessRequest)
-        .where(AccessRequest.id == request.id, AccessRequest.status.in_(allowed))
-        .values(status=target, decided_at=clock.now())
-    )
-    if changed.rowcount != 1:
-        db.session.rollback()
+    if not claim(request, AccessRequest.status.in_(allowed), status=target, decided_at=clock.now()):
         raise Conflict(f"This request is already {request.status.value}.")
-    db.session.refresh(request)
+    return enrollments.follow_request(request, actor=actor)
 
 
-def _stop_grants(enrollment: Enrollment) -> None:
-    now = clock.now()
-    for grant in enrollment.grants:
-        if grant.status is not GrantStatus.DEACTIVATED:
-            grant.status, grant.deactivated_at = GrantStatus.DEACTIVATED, now
+def _still_pending(request: AccessRequest | None) -> AccessRequest:
+    if request is not None:
+        _expire_if_due(request)
+    if request is None or request.status is not RequestStatus.PENDING:
+        raise LinkNoLongerValid()
+    return request
 
 
 def _open_request(enrollment: Enrollment) -> AccessRequest:
     request = db.session.scalar(
         select(AccessRequest).where(
-            AccessRequest.enrollment_id == enrollment.id, AccessRequest.status == R.PENDING
+            AccessRequest.enrollment_id == enrollment.id,
+            AccessRequest.status == RequestStatus.PENDING,
         )
     )
     if request is not None and _expire_if_due(request):
-        commit()
         request = None
     if request is None:
         raise Conflict("There is no open access request for this institution.")
     return request
 
 
-def _pending_for(institution: Institution, request_id: int) -> AccessRequest:
-    request = db.session.scalar(
-        select(AccessRequest).where(
-            AccessRequest.id == request_id, AccessRequest.institution_id == institution.id
-        )
-    )
-    if request is not None and _expire_if_due(request):
-        commit()
-    if request is None or request.status is not R.PENDING:
-        raise LinkNoLongerValid()
-    return request
+def _expire_if_due(request: AccessRequest) -> bool:
+    """Expire a pending request whose time is up (committed at once); True if it expired."""
+    if request.status is not RequestStatus.PENDING or request.expires_at > clock.now():
+        return False
+    try:
+        _expire(request, actor=None)
+    except Conflict:
+        return False  # decided meanwhile: the claim re-read it
+    commit()
+    return True

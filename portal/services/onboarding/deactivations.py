@@ -4,55 +4,61 @@ Nothing is deleted: grants keep their activation and deactivation times, which i
 billing reads. Deactivating every active location deactivates the enrollment itself.
 """
 
-from portal import clock
-from portal.models import Enrollment, EnrollmentStatus, GrantStatus, Location, User
-from portal.services import Forbidden, PortalError, audit, commit
-from portal.services.onboarding import enrollments
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal import email
+from portal.extensions import db
+from portal.models import Enrollment, Institution, User
+from portal.services import Forbidden, NotFound, audit, commit
+from portal.services.onboarding import enrollments, grants
+from portal.services.outcomes import Outcome, each
 
 
-def active_locations(enrollment: Enrollment) -> list[Location]:
-    return [g.location for g in enrollment.grants if g.status is GrantStatus.ACTIVE]
+@dataclass(frozen=True)
+class Deactivation:
+    enrollment: Enrollment
+    locations: list[str]  # the names of the locations that stopped
+    whole: bool
 
 
-def deactivate(actor: User, enrollment: Enrollment, location_ids: list[int] | None = None):
+def deactivate(
+    enrollment: Enrollment, *, actor: User | None, location_ids: list[int] | None = None, reason=""
+) -> Deactivation:
     """Deactivate the whole enrollment (no ids) or the chosen active locations.
 
-    Returns the names of the locations that stopped. Raises PortalError for a choice that
-    is not among the active locations, InvalidTransition for an already deactivated one.
+    Raises InvalidTransition for a choice that is not among the active locations, or for an
+    enrollment already deactivated. `actor` None is the practice revoking its consent.
     """
-    names = _deactivate(actor, enrollment, location_ids)
+    done = _deactivate(enrollment, actor=actor, location_ids=location_ids, reason=reason)
     commit()
-    return names
+    return done
 
 
-def deactivate_many(staff: User, chosen: list[Enrollment]) -> int:
-    """Ops' bulk action: deactivate each enrollment not yet deactivated, in one transaction."""
-    if not staff.is_staff:
+def deactivate_many(chosen: list[Enrollment], *, actor: User) -> Outcome:
+    """Ops' bulk action: deactivate each enrollment; the deactivated ones are skipped."""
+    if not actor.is_staff:
         raise Forbidden("Only staff deactivate in bulk.")
-    todo = [e for e in chosen if e.status is not EnrollmentStatus.DEACTIVATED]
-    for enrollment in todo:
-        _deactivate(staff, enrollment, None)
+    outcome = each(chosen, lambda enrollment: _deactivate(enrollment, actor=actor))
     commit()
-    return len(todo)
+    return outcome
 
 
-def _deactivate(actor: User, enrollment: Enrollment, location_ids: list[int] | None) -> list[str]:
-    active = {g.location_id: g for g in enrollment.grants if g.status is GrantStatus.ACTIVE}
+def _deactivate(enrollment, *, actor, location_ids=None, reason="") -> Deactivation:
+    active = {g.location_id: g for g in grants.active(enrollment)}
     whole = location_ids is None or set(location_ids) >= set(active)
-    if not whole and (not location_ids or not set(location_ids) <= set(active)):
-        raise PortalError("Choose one or more of the active locations.")
-    stopping = list(active) if whole else list(dict.fromkeys(location_ids))
-    now = clock.now()
-    for location_id in stopping:
-        active[location_id].status = GrantStatus.DEACTIVATED
-        active[location_id].deactivated_at = now
-    names = [active[i].location.name for i in stopping]
     if whole:
-        for grant in enrollment.grants:
-            if grant.status is GrantStatus.REQUESTED:
-                grant.status, grant.deactivated_at = GrantStatus.DEACTIVATED, now
-        reason = "deactivated by staff" if actor.is_staff else "deactivated by the developer"
-        enrollments.deactivate(enrollment, actor=actor, reason=reason)
+        stopping = list(active.values())
+        by = "staff" if actor is not None and actor.is_staff else "the developer"
+        reason = reason or f"deactivated by {by}"
+        enrollments.move(enrollment, "deactivate", actor=actor, reason=reason)
+    else:
+        chosen = set(location_ids)
+        enrollments.check(enrollment, "deactivate_locations", chosen=chosen, offered=set(active))
+        stopping = [active[i] for i in dict.fromkeys(location_ids)]
+        grants.stop(stopping)
+    names = [g.location.name for g in stopping]
     audit.record(
         "enrollment.locations_deactivated",
         actor=actor,
@@ -61,4 +67,25 @@ def _deactivate(actor: User, enrollment: Enrollment, location_ids: list[int] | N
         locations=names,
         whole=whole,
     )
-    return names
+    return Deactivation(enrollment, names, whole)
+
+
+def revoke(enrollment_id: int, *, practice: Institution) -> Enrollment:
+    """The practice withdraws an organization's access: its grants stop now."""
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.id == enrollment_id, Enrollment.institution_id == practice.id
+        )
+    )
+    if enrollment is None:
+        raise NotFound("No such app.")
+    enrollments.check(enrollment, "deactivate")  # before the audit row and the email
+    audit.record(
+        "access.revoked",
+        actor=None,
+        organization=enrollment.organization,
+        target=enrollment,
+        institution=practice.name,
+    )
+    email.access_revoked(enrollment)
+    return deactivate(enrollment, actor=None, reason=enrollments.REVOKED).enrollment

@@ -1,223 +1,286 @@
 """The onboarding lifecycle of an enrollment (one organization and one institution).
 
-Each named operation below may only start from the statuses listed; anything else is
-refused with InvalidTransition. Sync events (see `syncs.py`) drive most of them.
+The table is the whole rule: a step starts only from the statuses listed and when its
+guards pass, or is refused with InvalidTransition in the table's words. `move` is the only
+code that changes an enrollment's status: check, one conditional UPDATE (a racer that lost
+is told what the winner did), the step's effect on the grants, the audit row. Enrollments
+follow their own sync (`follow`, `settle`) and the practice's answer (`follow_request`).
 """
 
-from sqlalchemy import select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, or_, select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import (
+    AccessRequest,
     Enrollment,
     EnrollmentStatus,
     GrantStatus,
     Institution,
-    Location,
     LocationGrant,
     Mode,
     Organization,
+    RequestStatus,
+    Sync,
+    SyncStage,
     User,
 )
-from portal.services import InvalidTransition, PortalError, audit, commit
+from portal.services import InvalidTransition, audit
+from portal.services.claims import claim
+from portal.services.onboarding import access, grants
 
-S = EnrollmentStatus
 
-# operation: (statuses it may start from, status it leads to)
-TRANSITIONS: dict[str, tuple[frozenset[EnrollmentStatus], EnrollmentStatus]] = {
-    "request_credentials": (frozenset({S.NEEDS_SYNC, S.INSTALLING}), S.NEEDS_CREDENTIALS),
-    "request_schedule": (frozenset({S.NEEDS_SYNC}), S.NEEDS_SCHEDULE),
-    "start_install": (
-        frozenset({S.NEEDS_SYNC, S.NEEDS_CREDENTIALS, S.NEEDS_SCHEDULE}),
-        S.INSTALLING,
-    ),
-    "request_locations": (frozenset({S.INSTALLING, S.LIVE}), S.NEEDS_LOCATIONS),
-    "go_live": (frozenset({S.INSTALLING, S.NEEDS_LOCATIONS}), S.LIVE),
-    "fail": (frozenset({S.INSTALLING, S.NEEDS_LOCATIONS, S.LIVE}), S.FAILED),
-    "retry": (frozenset({S.FAILED}), S.INSTALLING),
-    # Using a practice's existing Synchronizer: the practice consents (see consent.py).
-    "request_access": (frozenset({S.NEEDS_SYNC, S.FAILED, S.DEACTIVATED}), S.AWAITING_CONSENT),
-    "consent": (frozenset({S.AWAITING_CONSENT}), S.LIVE),
-    "refuse_consent": (frozenset({S.AWAITING_CONSENT}), S.FAILED),
-    "cancel_request": (frozenset({S.AWAITING_CONSENT}), S.DEACTIVATED),
-    "deactivate": (frozenset(set(S) - {S.DEACTIVATED}), S.DEACTIVATED),
+@dataclass(frozen=True)
+class Step:
+    verb: str  # completes "cannot ..." in a refusal
+    start: frozenset[EnrollmentStatus]
+    to: EnrollmentStatus | None  # None: a check before acting; the status stays
+    guards: tuple[str, ...] = ()
+    effect: str | None = None  # what happens to the location grants
+
+
+def _step(verb, start, to, guards=(), effect=None) -> Step:
+    return Step(verb, frozenset(start), to, tuple(guards), effect)
+
+
+EVERY = set(EnrollmentStatus)
+TRANSITIONS: dict[str, Step] = {
+    # Following the organization's own sync (FOLLOW_SYNC)
+    "request_credentials": _step("ask for credentials",
+                                 {EnrollmentStatus.NEEDS_SYNC, EnrollmentStatus.INSTALLING},
+                                 EnrollmentStatus.NEEDS_CREDENTIALS),
+    "request_schedule": _step("ask for install windows", {EnrollmentStatus.NEEDS_SYNC},
+                              EnrollmentStatus.NEEDS_SCHEDULE),
+    "start_install": _step("start the install",
+                           {EnrollmentStatus.NEEDS_SYNC, EnrollmentStatus.NEEDS_CREDENTIALS,
+                            EnrollmentStatus.NEEDS_SCHEDULE}, EnrollmentStatus.INSTALLING),
+    "request_locations": _step("ask which locations to activate",
+                               {EnrollmentStatus.INSTALLING, EnrollmentStatus.LIVE},
+                               EnrollmentStatus.NEEDS_LOCATIONS),
+    "go_live": _step("go live", {EnrollmentStatus.INSTALLING, EnrollmentStatus.NEEDS_LOCATIONS},
+                     EnrollmentStatus.LIVE, effect="grant"),
+    "fail": _step("mark it failed",
+                  {EnrollmentStatus.INSTALLING, EnrollmentStatus.NEEDS_LOCATIONS,
+                   EnrollmentStatus.LIVE}, EnrollmentStatus.FAILED),
+    "retry": _step("retry", {EnrollmentStatus.FAILED}, EnrollmentStatus.INSTALLING),
+    # Following the practice's answer to an access request (FOLLOW_REQUEST; consent.py)
+    "request_access": _step("request access",
+                            {EnrollmentStatus.NEEDS_SYNC, EnrollmentStatus.FAILED,
+                             EnrollmentStatus.DEACTIVATED}, EnrollmentStatus.AWAITING_CONSENT,
+                            ["practice_email"], "request_all"),
+    "consent": _step("record the practice's consent", {EnrollmentStatus.AWAITING_CONSENT},
+                     EnrollmentStatus.LIVE, effect="activate_requested"),
+    "refuse_consent": _step("record a refused consent", {EnrollmentStatus.AWAITING_CONSENT},
+                            EnrollmentStatus.FAILED, effect="stop_all"),
+    "cancel_request": _step("cancel the access request", {EnrollmentStatus.AWAITING_CONSENT},
+                            EnrollmentStatus.DEACTIVATED, effect="stop_all"),
+    # The developer, staff or the practice
+    "select_locations": _step("select locations", {EnrollmentStatus.NEEDS_LOCATIONS},
+                              EnrollmentStatus.LIVE, ["locations_chosen"], "grant"),
+    "deactivate": _step("deactivate it", EVERY - {EnrollmentStatus.DEACTIVATED},
+                        EnrollmentStatus.DEACTIVATED, effect="stop_all"),
+    # Checks before acting (no status change)
+    "deactivate_locations": _step("deactivate locations", EVERY - {EnrollmentStatus.DEACTIVATED},
+                                  None, ["active_locations_chosen"]),
+    "add_sync": _step("add a sync",
+                      EVERY - {EnrollmentStatus.AWAITING_CONSENT, EnrollmentStatus.DEACTIVATED},
+                      None, ["access"]),
+    "request_activation": _step("activate more locations", {EnrollmentStatus.LIVE}, None,
+                                ["locations_offered"]),
+}  # fmt: skip
+
+# The step an enrollment takes when its organization's own sync reaches a stage (the first
+# one it is at); an active sync settles the locations instead (`settle`).
+FOLLOW_SYNC = {
+    SyncStage.NEEDS_CREDENTIALS: ("request_credentials",),
+    SyncStage.NEEDS_SCHEDULE: ("request_schedule",),
+    SyncStage.INSTALLING: ("start_install", "retry"),
+    SyncStage.FAILED: ("fail",),
+    SyncStage.ACTIVE: (),
 }
-
-LABELS = {
-    S.NEEDS_SYNC: "Needs sync",
-    S.NEEDS_CREDENTIALS: "Needs credentials",
-    S.NEEDS_SCHEDULE: "Needs schedule",
-    S.NEEDS_LOCATIONS: "Needs locations",
-    S.INSTALLING: "Installing",
-    S.AWAITING_CONSENT: "Awaiting consent",
-    S.FAILED: "Failed",
-    S.LIVE: "Live",
-    S.DEACTIVATED: "Deactivated",
+# The step it takes when the practice answers its access request, and the reason shown.
+DENIED, EXPIRED, REVOKED = (
+    "access denied by the practice",
+    "consent expired",
+    "access revoked by the practice",
+)
+FOLLOW_REQUEST = {
+    RequestStatus.PENDING: ("request_access", ""),
+    RequestStatus.APPROVED: ("consent", ""),
+    RequestStatus.REJECTED: ("refuse_consent", DENIED),
+    RequestStatus.EXPIRED: ("refuse_consent", EXPIRED),
+    RequestStatus.CANCELLED: ("cancel_request", ""),
 }
-VERBS = {
-    "request_credentials": "ask for credentials",
-    "request_schedule": "ask for install windows",
-    "start_install": "start the install",
-    "request_locations": "ask which locations to activate",
-    "go_live": "go live",
-    "fail": "mark it failed",
-    "retry": "retry",
-    "request_access": "request access",
-    "consent": "record the practice's consent",
-    "refuse_consent": "record a refused consent",
-    "cancel_request": "cancel the access request",
-    "deactivate": "deactivate it",
-}
+ACCESS_CLOSED = {DENIED, EXPIRED, REVOKED}  # the practice said no: the developer may ask again
+
+# "Needs sync", "Awaiting consent": what the Institutions page and refusals call each status.
+LABELS = {status: status.value.replace("_", " ").capitalize() for status in EnrollmentStatus}
 
 
-def can(enrollment: Enrollment, operation: str) -> bool:
-    return enrollment.status in TRANSITIONS[operation][0]
+def refusal(enrollment: Enrollment, operation: str, **context) -> str | None:
+    """Why `operation` cannot happen to `enrollment` now (the table's words), or None."""
+    step, name = TRANSITIONS[operation], enrollment.institution.name
+    if enrollment.status not in step.start:
+        label = LABELS[enrollment.status].lower()
+        if enrollment.status is step.to:
+            return f"{name} is already {label}: cannot {step.verb} again."
+        wanted = ", ".join(sorted(LABELS[s].lower() for s in step.start))
+        return f"{name} is {label}: cannot {step.verb} (only when {wanted})."
+    for guard in step.guards:
+        refused = GUARDS[guard](enrollment, context)
+        if refused:
+            return refused
+    return None
 
 
-def _move(enrollment: Enrollment, operation: str, *, actor: User | None, reason: str = "") -> None:
-    allowed, target = TRANSITIONS[operation]
-    if enrollment.status not in allowed:
-        wanted = ", ".join(sorted(LABELS[s].lower() for s in allowed))
-        raise InvalidTransition(
-            f"{enrollment.institution.name} is {LABELS[enrollment.status].lower()}: "
-            f"cannot {VERBS[operation]} (only when {wanted})."
-        )
-    previous = enrollment.status
-    enrollment.status, enrollment.status_reason = target, reason
-    enrollment.status_changed_at = clock.now()
+def check(enrollment: Enrollment, operation: str, **context) -> None:
+    """Raise InvalidTransition unless `operation` may happen to `enrollment` now."""
+    refused = refusal(enrollment, operation, **context)
+    if refused:
+        raise InvalidTransition(refused)
+
+
+def move(enrollment: Enrollment, operation: str, *, actor: User | None, reason="", **context):
+    """Take the step `operation` (with `context` for its guards and effect) or raise
+    InvalidTransition with the reason. Does not commit."""
+    check(enrollment, operation, **context)
+    step, before = TRANSITIONS[operation], enrollment.status
+    won = claim(
+        enrollment,
+        Enrollment.status.in_(step.start),
+        status=step.to,
+        status_reason=reason,
+        status_changed_at=clock.now(),
+    )
+    if not won:
+        raise InvalidTransition(refusal(enrollment, operation) or "It changed meanwhile.")
+    if step.effect is not None:
+        EFFECTS[step.effect](enrollment, context)
     audit.record(
         f"enrollment.{operation}",
         actor=actor,
         organization=enrollment.organization,
         target=enrollment,
-        before=previous.value,
-        after=target.value,
+        before=before.value,
+        after=step.to.value,
         reason=reason,
     )
-
-
-def request_credentials(enrollment: Enrollment, *, actor=None, reason: str = "") -> None:
-    """A cloud sync needs its credentials (created, or the last ones were rejected)."""
-    _move(enrollment, "request_credentials", actor=actor, reason=reason)
-
-
-def request_schedule(enrollment: Enrollment, *, actor=None) -> None:
-    """A scheduled-install sync needs the developer's install windows."""
-    _move(enrollment, "request_schedule", actor=actor)
-
-
-def start_install(enrollment: Enrollment, *, actor=None) -> None:
-    """A product key was issued, credentials submitted or windows proposed."""
-    _move(enrollment, "start_install", actor=actor)
-
-
-def request_locations(enrollment: Enrollment, *, actor=None) -> None:
-    """The sync found several locations; the developer picks the ones to activate."""
-    _move(enrollment, "request_locations", actor=actor)
-
-
-def go_live(enrollment: Enrollment, *, actor=None) -> None:
-    _move(enrollment, "go_live", actor=actor)
-
-
-def fail(enrollment: Enrollment, *, reason: str, actor=None) -> None:
-    _move(enrollment, "fail", actor=actor, reason=reason)
-
-
-def retry(enrollment: Enrollment, *, actor=None) -> None:
-    _move(enrollment, "retry", actor=actor)
-
-
-def request_access(enrollment: Enrollment, *, actor=None) -> None:
-    _move(enrollment, "request_access", actor=actor)
-
-
-def consent(enrollment: Enrollment, *, actor=None) -> None:
-    _move(enrollment, "consent", actor=actor)
-
-
-def refuse_consent(enrollment: Enrollment, *, reason: str = "consent refused", actor=None) -> None:
-    _move(enrollment, "refuse_consent", actor=actor, reason=reason)
-
-
-def cancel_request(enrollment: Enrollment, *, actor=None) -> None:
-    _move(enrollment, "cancel_request", actor=actor)
-
-
-def deactivate(enrollment: Enrollment, *, reason: str = "", actor=None) -> None:
-    _move(enrollment, "deactivate", actor=actor, reason=reason)
 
 
 def start(organization: Organization, institution: Institution, mode: Mode) -> Enrollment:
     """A new enrollment waiting for its first sync (added to the session, not committed)."""
     enrollment = Enrollment(
-        organization=organization, institution=institution, mode=mode, status=S.NEEDS_SYNC
+        organization=organization,
+        institution=institution,
+        mode=mode,
+        status=EnrollmentStatus.NEEDS_SYNC,
     )
     db.session.add(enrollment)
     return enrollment
 
 
-def grant(enrollment: Enrollment, locations: list[Location]) -> None:
-    """Activate the enrollment's access to `locations` (existing active grants stay as is)."""
-    held = {g.location_id for g in enrollment.grants if g.status is GrantStatus.ACTIVE}
-    now = clock.now()
-    for location in locations:
-        if location.id not in held:
-            db.session.add(
-                LocationGrant(
-                    enrollment=enrollment,
-                    location=location,
-                    status=GrantStatus.ACTIVE,
-                    requested_at=now,
-                    activated_at=now,
-                )
-            )
+def follow(enrollment: Enrollment, sync: Sync, *, actor: User | None, reason="", added=False):
+    """Take the step the organization's own sync now calls for, when the enrollment is at
+    that step (live through another sync, say, it stays). A sync just `added` moves only an
+    enrollment still waiting for its first sync."""
+    if sync.created_by_org_id != enrollment.organization_id:
+        return
+    if added and enrollment.status is not EnrollmentStatus.NEEDS_SYNC:
+        return
+    if sync.status is SyncStage.ACTIVE:
+        _settle(enrollment, actor=actor)
+        return
+    for operation in FOLLOW_SYNC[sync.status]:
+        if enrollment.status in TRANSITIONS[operation].start:
+            move(enrollment, operation, actor=actor, reason=reason)
+            return
 
 
-def active_grant_count(enrollment: Enrollment) -> int:
-    return sum(1 for g in enrollment.grants if g.status is GrantStatus.ACTIVE)
+def settle(sync: Sync, *, actor: User | None = None) -> None:
+    """After a report of an installed sync: its organization's enrollment takes the
+    locations (see `_settle`), when it still can change."""
+    # One query finds the enrollment only when settling can change it (installing, or live
+    # without an active grant), so a steady heartbeat reads nothing more.
+    unsettled = or_(
+        Enrollment.status == EnrollmentStatus.INSTALLING,
+        and_(
+            Enrollment.status == EnrollmentStatus.LIVE,
+            ~exists().where(
+                LocationGrant.enrollment_id == Enrollment.id,
+                LocationGrant.status == GrantStatus.ACTIVE,
+            ),
+        ),
+    )
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.organization_id == sync.created_by_org_id,
+            Enrollment.institution_id == sync.institution_id,
+            unsettled,
+        )
+    )
+    if enrollment is not None:
+        _settle(enrollment, actor=actor)
 
 
-def settle_locations(enrollment: Enrollment, *, actor=None) -> None:
-    """After an install completes: one (or no) location goes live at once, several wait for
-    the developer to choose. A live enrollment that already has access stays as it is."""
-    if enrollment.status is S.LIVE and active_grant_count(enrollment):
+def _settle(enrollment: Enrollment, *, actor: User | None) -> None:
+    # One (or no) location goes live at once; several wait for the developer to choose. A
+    # live enrollment that already has access stays as it is.
+    if enrollment.status is EnrollmentStatus.LIVE and grants.active(enrollment):
         return
     locations = enrollment.institution.locations
     if len(locations) > 1:
-        if enrollment.status is not S.NEEDS_LOCATIONS:
-            request_locations(enrollment, actor=actor)
-        return
-    grant(enrollment, locations)
-    if enrollment.status is not S.LIVE:
-        go_live(enrollment, actor=actor)
+        if enrollment.status is not EnrollmentStatus.NEEDS_LOCATIONS:
+            move(enrollment, "request_locations", actor=actor)
+    elif enrollment.status is EnrollmentStatus.LIVE:
+        grants.grant(enrollment, locations)
+    else:
+        move(enrollment, "go_live", actor=actor, locations=locations)
 
 
-def select_locations(enrollment: Enrollment, location_ids: list[int], *, actor: User) -> None:
-    """Activate the chosen locations of a `needs_locations` enrollment and make it live.
+def follow_request(request: AccessRequest, *, actor: User | None) -> Enrollment:
+    """Take the step the practice's answer to an access request calls for."""
+    enrollment = db.session.get(Enrollment, request.enrollment_id)
+    operation, reason = FOLLOW_REQUEST[request.status]
+    move(enrollment, operation, actor=actor, reason=reason)
+    return enrollment
 
-    Raises PortalError when nothing (or a location of another institution) is chosen, and
-    InvalidTransition when the enrollment is not waiting for a choice.
-    """
-    if enrollment.status is not S.NEEDS_LOCATIONS:
-        raise InvalidTransition(
-            f"{enrollment.institution.name} is {LABELS[enrollment.status].lower()}: "
-            "there are no locations to select."
-        )
-    wanted = set(location_ids)
-    locations = db.session.scalars(
-        select(Location).where(
-            Location.institution_id == enrollment.institution_id, Location.id.in_(wanted)
-        )
-    ).all()
-    if not wanted or len(locations) != len(wanted):
-        raise PortalError("Choose at least one of this institution's locations.")
-    grant(enrollment, list(locations))
-    go_live(enrollment, actor=actor)
-    audit.record(
-        "enrollment.locations_selected",
-        actor=actor,
-        target=enrollment,
-        locations=sorted(wanted),
+
+def _access(enrollment: Enrollment, context: dict) -> str | None:
+    if access.has_access(enrollment):
+        return None
+    return "The practice has not granted your organization access to its Synchronizer yet."
+
+
+def _practice_email(enrollment: Enrollment, context: dict) -> str | None:
+    if enrollment.institution.email:
+        return None
+    return (
+        f"{enrollment.institution.name} has no email address on file to ask for consent. "
+        "Contact support and we will reach the practice."
     )
-    commit()
+
+
+def _chosen(message: str):
+    # The chosen ids are all among the offered ones, and there is at least one.
+    def guard(enrollment: Enrollment, context: dict) -> str | None:
+        chosen, offered = context.get("chosen", set()), context.get("offered", set())
+        return None if chosen and chosen <= offered else message
+
+    return guard
+
+
+GUARDS = {
+    "access": _access,
+    "practice_email": _practice_email,
+    "locations_chosen": _chosen("Choose at least one of this institution's locations."),
+    "active_locations_chosen": _chosen("Choose one or more of the active locations."),
+    "locations_offered": _chosen("Choose one or more of the locations offered."),
+}
+EFFECTS = {
+    "grant": lambda enrollment, context: grants.grant(enrollment, context["locations"]),
+    "request_all": lambda enrollment, context: grants.request_all(enrollment),
+    "activate_requested": lambda enrollment, context: grants.activate_requested(enrollment),
+    "stop_all": lambda enrollment, context: grants.stop(enrollment.grants),
+}

@@ -143,3 +143,10 @@ def add(details: Details, *, organization, actor: User, mode: Mode, subdomain: s
         subdomain=institution.subdomain,
     )
     return enrollment
+
+
+def dismiss_match(institution: Institution, *, actor: User) -> Institution:
+    """The developer says the practice they are creating is not this match (audited)."""
+    audit.record("institution.match_dismissed", actor=actor, target=institution)
+    commit()
+    return institution

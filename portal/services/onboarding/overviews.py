@@ -19,21 +19,21 @@ from portal.models import (
     Sync,
     SyncStage,
 )
+from portal.services import NotFound, tenancy
 
-S = EnrollmentStatus
 TAB_LABELS = {"todo": "TO DO", "in_progress": "IN PROGRESS", "all": "ALL"}
 
 # status: (what the developer does next, the sync status it concerns)
 NEXT_ACTIONS = {
-    S.NEEDS_SYNC: ("create_sync", None),
-    S.NEEDS_CREDENTIALS: ("provide_credentials", SyncStage.NEEDS_CREDENTIALS),
-    S.NEEDS_SCHEDULE: ("pick_windows", SyncStage.NEEDS_SCHEDULE),
-    S.NEEDS_LOCATIONS: ("select_locations", None),
-    S.INSTALLING: ("view", None),
-    S.AWAITING_CONSENT: ("view", None),
-    S.FAILED: ("retry", SyncStage.FAILED),
-    S.LIVE: ("sync_status", None),
-    S.DEACTIVATED: ("view", None),
+    EnrollmentStatus.NEEDS_SYNC: ("create_sync", None),
+    EnrollmentStatus.NEEDS_CREDENTIALS: ("provide_credentials", SyncStage.NEEDS_CREDENTIALS),
+    EnrollmentStatus.NEEDS_SCHEDULE: ("pick_windows", SyncStage.NEEDS_SCHEDULE),
+    EnrollmentStatus.NEEDS_LOCATIONS: ("select_locations", None),
+    EnrollmentStatus.INSTALLING: ("view", None),
+    EnrollmentStatus.AWAITING_CONSENT: ("view", None),
+    EnrollmentStatus.FAILED: ("retry", SyncStage.FAILED),
+    EnrollmentStatus.LIVE: ("sync_status", None),
+    EnrollmentStatus.DEACTIVATED: ("view", None),
 }
 
 
@@ -55,6 +55,18 @@ class RowFacts:
     @property
     def last_write_at(self) -> datetime | None:
         return max((s.last_write_at for s in self.syncs if s.last_write_at), default=None)
+
+
+def find_enrollment(organization: Organization, enrollment_id: int, mode: Mode) -> Enrollment:
+    """The organization's enrollment in `mode` (a row of its Institutions page), or NotFound."""
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.id == enrollment_id, tenancy.visible(Enrollment, organization, mode)
+        )
+    )
+    if enrollment is None:
+        raise NotFound("No such institution.")
+    return enrollment
 
 
 def tab_clause(tab: str | None):

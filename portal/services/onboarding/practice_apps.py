@@ -18,8 +18,6 @@ from portal.models import (
 )
 from portal.services.onboarding import consent
 
-R, S = RequestStatus, EnrollmentStatus
-
 
 @dataclass(frozen=True)
 class App:
@@ -46,10 +44,19 @@ def apps_for(institution: Institution) -> list[App]:
         .join(Organization, Organization.id == Enrollment.organization_id)
         .outerjoin(
             AccessRequest,
-            (AccessRequest.enrollment_id == Enrollment.id) & (AccessRequest.status == R.PENDING),
+            (AccessRequest.enrollment_id == Enrollment.id)
+            & (AccessRequest.status == RequestStatus.PENDING),
         )
         .where(Enrollment.institution_id == institution.id)
-        .where(Enrollment.status.in_([S.LIVE, S.AWAITING_CONSENT, S.NEEDS_LOCATIONS]))
+        .where(
+            Enrollment.status.in_(
+                [
+                    EnrollmentStatus.LIVE,
+                    EnrollmentStatus.AWAITING_CONSENT,
+                    EnrollmentStatus.NEEDS_LOCATIONS,
+                ]
+            )
+        )
         .order_by(Organization.name)
     )
     return [App(*row) for row in rows]

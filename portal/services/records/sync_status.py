@@ -1,5 +1,5 @@
 """Sync status as the API reports it: green while the Synchronizer read (or wrote) recently
-(the rule of `sync_health`; pending, before the first report, shows as red).
+(the rule of `syncs.health`; pending, before the first report, shows as red).
 
 Sandbox institutions have no Synchronizer; they report one simulated, always-green sync so
 that clients can exercise the endpoint.
@@ -13,10 +13,10 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import InstallMethod, Institution, Location, Mode, Sync
-from portal.services.onboarding import sync_health
-from portal.services.onboarding.sync_health import Health
 from portal.services.records import api_access
 from portal.services.records.api_access import Caller
+from portal.services.syncs import health as sync_health
+from portal.services.syncs.health import Health
 
 
 @dataclass(frozen=True)

@@ -1,14 +1,16 @@
-"""The Sync status overview of `/portal`: every sync of the organization's institutions in
-the current mode, with read and write health, stalest first, filterable to red."""
+"""The Sync status page of `/portal`: the read and write health of every sync the
+organization can see in the current mode, stalest first, filterable to red."""
 
 from flask import url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_login import current_user
 from markupsafe import Markup
 
 from portal.admin_views.base import PortalModelView
 from portal.models import Sync
-from portal.services.onboarding import catalogue, sync_health
-from portal.services.onboarding.sync_health import Health
+from portal.services.onboarding import catalogue
+from portal.services.syncs import health
+from portal.services.syncs.health import Health
 
 HEALTH_BADGES = {Health.GREEN: "success", Health.RED: "danger", Health.PENDING: "secondary"}
 SECRET_COLUMNS = [
@@ -28,7 +30,7 @@ class HealthFilter(BaseSQLAFilter):
         super().__init__(Sync.last_read_at, "Health", options=options)
 
     def apply(self, query, value, alias=None):
-        return query.filter(sync_health.clause(Health(value)))
+        return query.filter(health.clause(Health(value)))
 
     def operation(self):
         return "is"
@@ -40,9 +42,9 @@ class HealthFilter(BaseSQLAFilter):
 def health_cell(field: str):
     def format_cell(view, context, row, name):
         moment = getattr(row, field)
-        state = sync_health.of(moment)
+        state = health.of(moment)
         label = "pending install" if state is Health.PENDING else state.value
-        ago = "" if moment is None else f" {sync_health.ago(moment)}"
+        ago = "" if moment is None else f" {health.ago(moment)}"
         return Markup('<span class="badge badge-{} health-{}">{}</span><small>{}</small>').format(
             HEALTH_BADGES[state], state.value, label, ago
         )
@@ -54,7 +56,12 @@ def _system(view, context, row, name):
     return catalogue.name_of(row.ehr)
 
 
-class SyncStatusView(PortalModelView):
+def _own_server(view, context, row, name):
+    # Another organization's server names stay theirs, even once the practice let us in.
+    return row.server_name if row.created_by_org_id == current_user.organization_id else ""
+
+
+class SyncHealthView(PortalModelView):
     mode_scoped = True
     column_list = ["institution.name", "ehr", "server_name", "status", "read", "write"]
     column_labels = {
@@ -64,32 +71,38 @@ class SyncStatusView(PortalModelView):
         "read": "Last read",
         "write": "Last write",
     }
+    # What another organization's sync shows: system, stage and health; never its creator,
+    # credentials, server or host names (tenancy hides it entirely before a grant).
+    column_details_list = column_export_list = [
+        "institution.name",
+        "ehr",
+        "server_name",
+        "status",
+        "last_read_at",
+        "last_write_at",
+    ]
     column_formatters = {
         "ehr": _system,
+        "server_name": _own_server,
         "status": lambda v, c, row, n: row.status.value.replace("_", " "),
         "read": health_cell("last_read_at"),
         "write": health_cell("last_write_at"),
     }
-    column_formatters_export = {
-        "read": lambda v, c, row, n: row.last_read_at,
-        "write": lambda v, c, row, n: row.last_write_at,
-    }
+    column_formatters_export = {"server_name": _own_server}
     column_sortable_list = [
         ("institution.name", "institution.name"),
         "ehr",
         "status",
-        ("read", sync_health.staleness),
+        ("read", health.staleness),
         ("write", Sync.last_write_at),
     ]
     column_filters = [HealthFilter(), "status", "ehr"]
-    column_details_exclude_list = SECRET_COLUMNS
-    column_export_exclude_list = SECRET_COLUMNS
     list_template = "portal/sync_status.html"
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         if sort_column is None:
             # Stalest first; syncs that never reported come last.
-            order = (sync_health.staleness.is_(None), sync_health.staleness, Sync.id)
+            order = (health.staleness.is_(None), health.staleness, Sync.id)
             return query.order_by(*order), joins
         query, joins = super()._apply_sorting(query, joins, sort_column, sort_desc)
         return query.order_by(Sync.id), joins
