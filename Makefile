@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test test-sqlite test-postgres install system-deps lint format bench clean
+.PHONY: run test test-sqlite test-postgres install test-tools system-deps lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,12 @@ $(VENV)/.installed: requirements.txt
 	touch $@
 
 install: $(VENV)/.installed
+
+# Browser-side test tools (axe-core), pinned in package-lock.json; `npm ci` installs exactly it.
+node_modules/.package-lock.json: package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+
+test-tools: node_modules/.package-lock.json
 
 run: install
 	$(BIN)/flask db upgrade
@@ -28,13 +34,13 @@ run: install
 system-deps:
 	scripts/ensure-system-deps
 
-test: install system-deps test-sqlite test-postgres
+test: install system-deps test-tools test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install test-tools
 	@echo "== test suite on SQLite =="
 	$(BIN)/pytest
 
-test-postgres: install
+test-postgres: install test-tools
 	@echo "== test suite on PostgreSQL =="
 	scripts/with-postgres $(BIN)/pytest
 
@@ -47,7 +53,7 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
 
 # Scale benchmarks (BENCHMARKS.md): generate the dataset and run every scenario on SQLite,
 # then on a throwaway PostgreSQL; print both in one table. BENCH_SCALE=small for a quick run.
