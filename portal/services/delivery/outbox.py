@@ -31,7 +31,7 @@ def enqueue(
         recipient=to,
         subject=subject,
         body_text=render_template(f"email/{template}.txt", **context),
-        body_html=render_template(f"email/{template}.html", **context),
+        body_html=render_template(f"email/{template}.html", subject=subject, **context),
         organization_id=organization.id if organization else None,
     )
     db.session.add(email)
