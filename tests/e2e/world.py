@@ -1,0 +1,200 @@
+"""A populated world for walking every page: one organization with an institution in every
+status of the lifecycle, a second one asking for its practice, staff queues with rows, an
+import, invitations, keys, and the one-time links that the emails carry."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import (
+    EnrollmentStatus,
+    Location,
+    Mode,
+    OutboundEmail,
+    SyncStatus,
+)
+from portal.services import commit
+from portal.services.accounts import api_keys, invitations, practice_sessions, upgrades, users
+from portal.services.imports import csv_import
+from portal.services.onboarding import (
+    activations,
+    consent,
+    deactivations,
+    enrollments,
+    installs,
+)
+from tests.conftest import PASSWORD, signup
+from tests.onboarding import ADDRESS, enrollment_in, institution, sync_in, upgraded
+
+ADMIN, MEMBER, STAFF = "alice@alpha.example", "max@alpha.example", "olive@ops.example"
+NEWCOMER = "dana@delta.example"  # an admin still in test mode, before the upgrade
+PRACTICE_EMAIL = "desk@shared.example"
+# What a developer types to create Echo Smiles, another developer's live practice (a match).
+MATCHING_PRACTICE = {
+    "Institution name": "Echo Smiles",
+    "Street address": ADDRESS["street_address"],
+    "City": ADDRESS["city"],
+    "ZIP code": ADDRESS["zip_code"],
+    "Phone": ADDRESS["phone_number"],
+}
+
+CSV_HEADER = (
+    "institution_name,street_address,street_address_2,city,state,zip_code,phone_number,"
+    "email,website,contact_name,is_group,ehr,server_name\n"
+)
+GOOD_CSV = CSV_HEADER + (
+    "Hudson Family Dental,12 River Road,,Albany,NY,12207,(518) 555-0199,,,,no,dentrix,FRONTDESK\n"
+    "Bright Kids Orthodontics,9 Elm Street,,Troy,NY,12180,(518) 555-0142,,,,no,athena,\n"
+)
+BAD_CSV = CSV_HEADER + "Nameless,,,Albany,NY,12207,,,,,maybe,unknown,\n"
+
+
+@dataclass
+class World:
+    """Ids and one-time links that the page walk fills URL arguments with."""
+
+    ids: dict[str, int] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    slug: str = ""  # the admin's organization
+
+
+def build() -> World:
+    alice = upgraded("Alpha Apps", ADMIN, "Alice Admin")
+    world = World(slug=alice.organization.slug)
+    member = users.add_member(alice.organization, MEMBER, "Max Member", PASSWORD)
+    users.create_staff(STAFF, PASSWORD, name="Olive Ops")
+    world.ids["user_id"] = member.id
+    _lifecycle(world, alice)
+    _shared_practice(world, alice)
+    _keys_and_people(world, alice)
+    _imports(world, alice)
+    world.links["practice_sign_in"] = _practice_sign_in()
+    signup("Delta Apps", NEWCOMER, "Dana Newcomer")
+    return world
+
+
+def _lifecycle(world: World, alice) -> None:
+    """One institution per status; each sync kind at the step where it waits for someone."""
+    institution(alice, "Needs Sync Dental", phone_number="(518) 555-0101")
+    cloud = institution(alice, "Cloud Credentials Dental", phone_number="(518) 555-0102")
+    world.ids["cloud_sync"] = installs.create_sync(
+        cloud, ehr="athena", server_name="", actor=alice
+    ).id
+    scheduled = institution(alice, "Scheduled Install Dental", phone_number="(518) 555-0103")
+    sync = installs.create_sync(scheduled, ehr="dentrix_enterprise", server_name="SRV", actor=alice)
+    world.ids["scheduled_sync"] = sync.id
+    windowed = institution(alice, "Windowed Install Dental", phone_number="(518) 555-0104")
+    sync = installs.create_sync(windowed, ehr="dolphin", server_name="ORTHO", actor=alice)
+    tomorrow = clock.now().replace(tzinfo=None) + timedelta(days=3)
+    installs.propose_windows(
+        sync,
+        starts=[tomorrow, tomorrow + timedelta(days=1)],
+        timezone="America/New_York",
+        actor=alice,
+    )
+    world.ids["windowed_sync"] = sync.id
+    installing = institution(alice, "Installing Dental", phone_number="(518) 555-0105")
+    sync = installs.create_sync(installing, ehr="dentrix", server_name="FRONT", actor=alice)
+    world.ids["installer_sync"] = sync.id
+    world.ids["enrollment_id"] = installing.id
+    failed = enrollment_in(alice, EnrollmentStatus.FAILED, "Failed Install Dental")
+    failed.status_reason = "The Synchronizer could not reach the database."
+    sync = sync_in(failed, "opendental", SyncStatus.FAILED)
+    sync.failure_reason = "The Synchronizer could not reach the database."
+    commit()
+    choosing = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Choosing Dental")
+    sync_in(choosing, "eaglesoft", SyncStatus.ACTIVE)
+    _offices(choosing.institution, 2)
+    world.ids["needs_locations"] = choosing.id
+
+
+def _shared_practice(world: World, alice) -> None:
+    """Alice's live practice (four offices: two active, one requested, one free), another
+    developer asking it for access, and Alice asking a third practice."""
+    live = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Shared Smiles")
+    live.institution.email = PRACTICE_EMAIL
+    sync = sync_in(live, "dentrix", SyncStatus.ACTIVE)
+    sync.last_read_at = sync.last_write_at = clock.now() - timedelta(minutes=5)
+    offices = _offices(live.institution, 4)
+    enrollments.select_locations(live, [offices[0].id, offices[1].id], actor=alice)
+    activations.request(alice, live, [offices[2].id])
+    world.ids["live"] = live.id
+    gone = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Closed Smiles")
+    sync_in(gone, "dentrix", SyncStatus.ACTIVE)
+    enrollments.select_locations(gone, [_offices(gone.institution, 1)[0].id], actor=alice)
+    deactivations.deactivate(alice, gone, None)
+
+    bob = upgraded("Bravo Apps", "bob@bravo.example", "Bob")
+    consent.request_access(bob, live.institution)
+    world.links["access_request"] = _link(PRACTICE_EMAIL, "/practice/requests/")
+    other = enrollment_in(bob, EnrollmentStatus.LIVE, "Bravo Smiles")
+    other.institution.email = "desk@bravo-smiles.example"
+    sync_in(other, "opendental", SyncStatus.ACTIVE)
+    _offices(other.institution, 1)
+    world.ids["awaiting"] = consent.request_access(alice, other.institution).id
+    matched = enrollment_in(bob, EnrollmentStatus.LIVE, "Echo Smiles")
+    sync_in(matched, "dentrix", SyncStatus.ACTIVE)
+    upgrades.request_upgrade(
+        signup("Charlie Apps", "carol@charlie.example"),
+        legal_name="Charlie Apps LLC",
+        billing_email="billing@charlie.example",
+        expected_practices=12,
+    )
+
+
+def _keys_and_people(world: World, alice) -> None:
+    org = alice.organization
+    api_keys.create(org, Mode.SANDBOX, actor=alice)
+    first = api_keys.create(org, Mode.PRODUCTION, actor=alice)
+    api_keys.rotate(api_keys.get_for(org, first.key.id), actor=alice, grace="24h")
+    invitations.invite(alice, "new@alpha.example", is_admin=False)
+    world.links["invitation"] = _link("new@alpha.example", "/invitations/")
+    users.request_password_reset(ADMIN)
+    world.links["password_reset"] = _link(ADMIN, "/reset-password/")
+
+
+def _imports(world: World, alice) -> None:
+    org = alice.organization
+    world.ids["bad_batch"] = csv_import.upload(alice, org, "broken.csv", BAD_CSV.encode()).id
+    applied = csv_import.upload(alice, org, "practices.csv", GOOD_CSV.encode())
+    csv_import.apply(alice, applied)
+    world.ids["batch_id"] = applied.id
+    world.ids["preview_batch"] = csv_import.upload(
+        alice, org, "again.csv", GOOD_CSV.replace("Hudson", "Mohawk").encode()
+    ).id
+
+
+def _practice_sign_in() -> str:
+    practice_sessions.send_links(PRACTICE_EMAIL)
+    return _link(PRACTICE_EMAIL, "/practice/sign-in/")
+
+
+def _offices(institution_row, count: int) -> list[Location]:
+    start = len(institution_row.locations)
+    offices = [
+        Location(
+            institution=institution_row,
+            foreign_id=str(start + i),
+            name=f"{institution_row.name} Office {start + i}",
+            city="Albany",
+            state="NY",
+        )
+        for i in range(1, count + 1)
+    ]
+    db.session.add_all(offices)
+    db.session.commit()
+    return offices
+
+
+def _link(recipient: str, path: str) -> str:
+    """The path of the newest one-time link emailed to `recipient` (from the outbox row)."""
+    body = db.session.scalars(
+        select(OutboundEmail.body_text)
+        .where(OutboundEmail.recipient == recipient)
+        .order_by(OutboundEmail.id.desc())
+    ).first()
+    return re.search(re.escape(path) + r"\S+", body).group(0)
