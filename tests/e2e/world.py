@@ -15,7 +15,7 @@ from portal.models import (
     Location,
     Mode,
     OutboundEmail,
-    SyncStatus,
+    SyncStage,
 )
 from portal.services import commit
 from portal.services.accounts import api_keys, invitations, practice_sessions, upgrades, users
@@ -103,11 +103,11 @@ def _lifecycle(world: World, alice) -> None:
     world.ids["enrollment_id"] = installing.id
     failed = enrollment_in(alice, EnrollmentStatus.FAILED, "Failed Install Dental")
     failed.status_reason = "The Synchronizer could not reach the database."
-    sync = sync_in(failed, "opendental", SyncStatus.FAILED)
+    sync = sync_in(failed, "opendental", SyncStage.FAILED)
     sync.failure_reason = "The Synchronizer could not reach the database."
     commit()
     choosing = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Choosing Dental")
-    sync_in(choosing, "eaglesoft", SyncStatus.ACTIVE)
+    sync_in(choosing, "eaglesoft", SyncStage.ACTIVE)
     _offices(choosing.institution, 2)
     world.ids["needs_locations"] = choosing.id
 
@@ -117,14 +117,14 @@ def _shared_practice(world: World, alice) -> None:
     developer asking it for access, and Alice asking a third practice."""
     live = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Shared Smiles")
     live.institution.email = PRACTICE_EMAIL
-    sync = sync_in(live, "dentrix", SyncStatus.ACTIVE)
+    sync = sync_in(live, "dentrix", SyncStage.ACTIVE)
     sync.last_read_at = sync.last_write_at = clock.now() - timedelta(minutes=5)
     offices = _offices(live.institution, 4)
     enrollments.select_locations(live, [offices[0].id, offices[1].id], actor=alice)
     activations.request(alice, live, [offices[2].id])
     world.ids["live"] = live.id
     gone = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Closed Smiles")
-    sync_in(gone, "dentrix", SyncStatus.ACTIVE)
+    sync_in(gone, "dentrix", SyncStage.ACTIVE)
     enrollments.select_locations(gone, [_offices(gone.institution, 1)[0].id], actor=alice)
     deactivations.deactivate(alice, gone, None)
 
@@ -133,11 +133,11 @@ def _shared_practice(world: World, alice) -> None:
     world.links["access_request"] = _link(PRACTICE_EMAIL, "/practice/requests/")
     other = enrollment_in(bob, EnrollmentStatus.LIVE, "Bravo Smiles")
     other.institution.email = "desk@bravo-smiles.example"
-    sync_in(other, "opendental", SyncStatus.ACTIVE)
+    sync_in(other, "opendental", SyncStage.ACTIVE)
     _offices(other.institution, 1)
     world.ids["awaiting"] = consent.request_access(alice, other.institution).id
     matched = enrollment_in(bob, EnrollmentStatus.LIVE, "Echo Smiles")
-    sync_in(matched, "dentrix", SyncStatus.ACTIVE)
+    sync_in(matched, "dentrix", SyncStage.ACTIVE)
     upgrades.request_upgrade(
         signup("Charlie Apps", "carol@charlie.example"),
         legal_name="Charlie Apps LLC",
