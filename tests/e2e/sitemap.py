@@ -13,8 +13,9 @@ from portal.models import Enrollment, Mode
 from portal.services.accounts import users
 from tests.e2e import world as w
 
-# Who opens pages under each prefix (the first match wins; the rest is anonymous).
-AUDIENCES = (("/portal/", "admin"), ("/ops/", "staff"))
+# Who opens pages under each prefix (the first match wins; the rest is anonymous). Pages
+# without URL arguments are opened by each of the prefix's audiences, the others by the first.
+AUDIENCES = (("/portal/", ("admin", "newcomer")), ("/ops/", ("staff",)), ("/", ("anonymous",)))
 SIGNED_IN = {"admin": w.ADMIN, "newcomer": w.NEWCOMER, "staff": w.STAFF}
 # Not pages: files, JSON, machine protocols, and endpoints that only redirect.
 NOT_PAGES = ("static", ".export", ".ajax_lookup", ".ajax_update", "api.", "synchronizer.")
@@ -67,9 +68,12 @@ def pages(app: Flask, found: w.World) -> list[Page]:
     views = {view.endpoint: view for admin in app.extensions["admin"] for view in admin._views}
     walked: list[Page] = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
-        if "GET" in rule.methods and not _not_a_page(rule):
+        if "GET" not in rule.methods or _not_a_page(rule):
+            continue
+        audiences = next(who for prefix, who in AUDIENCES if rule.rule.startswith(prefix))
+        for who in audiences[: 1 if rule.arguments else None]:
             with app.test_request_context():
-                walked += _pages_of(rule, views.get(rule.endpoint.split(".")[0]), found)
+                walked += _pages_of(rule, views.get(rule.endpoint.split(".")[0]), found, who)
     order = {"anonymous": 0, "practice": 1, "admin": 2, "newcomer": 3, "staff": 4}
     # Anonymous pages first: the practice's sign-in link must be seen before it is used.
     return sorted(dict.fromkeys(walked), key=lambda page: order[page.who])
@@ -83,9 +87,8 @@ def _not_a_page(rule) -> bool:
     )
 
 
-def _pages_of(rule, view, found: w.World) -> list[Page]:
+def _pages_of(rule, view, found: w.World, who: str) -> list[Page]:
     endpoint, name = rule.endpoint, rule.endpoint.split(".")[-1]
-    who = next((who for prefix, who in AUDIENCES if rule.rule.startswith(prefix)), "anonymous")
     if endpoint in LINKS:
         urls = [found.links[LINKS[endpoint]]]
     elif name in ROW_VIEWS:
@@ -103,8 +106,6 @@ def _pages_of(rule, view, found: w.World) -> list[Page]:
     walked = [Page(who, url, endpoint) for url in urls]
     if endpoint == "practice.index":
         walked.append(Page("practice", rule.rule, endpoint))
-    if who == "admin" and not rule.arguments:
-        walked += [Page("newcomer", page.url, endpoint) for page in walked]
     return walked
 
 
@@ -151,8 +152,8 @@ def _row_pages(view, name: str, who: str) -> list[str]:
     if name == "create_view":
         return [url_for(endpoint)]
     row = _first_row(view, who)
-    assert row is not None, f"{endpoint}: the world has no row for it"
-    return [url_for(endpoint, id=row.id)]
+    assert row is not None or who == "newcomer", f"{endpoint}: the world has no row for it"
+    return [] if row is None else [url_for(endpoint, id=row.id)]
 
 
 def _list_variants(view, who: str) -> list[str]:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import (
+    Enrollment,
     EnrollmentStatus,
     Location,
     Mode,
@@ -26,6 +27,7 @@ from portal.services.onboarding import (
     deactivations,
     enrollments,
     installs,
+    syncs,
 )
 from tests.conftest import PASSWORD, signup
 from tests.onboarding import ADDRESS, enrollment_in, institution, sync_in, upgraded
@@ -70,6 +72,7 @@ def build() -> World:
     world.ids["user_id"] = member.id
     _lifecycle(world, alice)
     _shared_practice(world, alice)
+    _other_developers(world, alice)
     _keys_and_people(world, alice)
     _imports(world, alice)
     world.links["practice_sign_in"] = _practice_sign_in()
@@ -78,29 +81,9 @@ def build() -> World:
 
 
 def _lifecycle(world: World, alice) -> None:
-    """One institution per status; each sync kind at the step where it waits for someone."""
+    """One institution per status; each install method at the step where it waits."""
     institution(alice, "Needs Sync Dental", phone_number="(518) 555-0101")
-    cloud = institution(alice, "Cloud Credentials Dental", phone_number="(518) 555-0102")
-    world.ids["cloud_sync"] = installs.create_sync(
-        cloud, ehr="athena", server_name="", actor=alice
-    ).id
-    scheduled = institution(alice, "Scheduled Install Dental", phone_number="(518) 555-0103")
-    sync = installs.create_sync(scheduled, ehr="dentrix_enterprise", server_name="SRV", actor=alice)
-    world.ids["scheduled_sync"] = sync.id
-    windowed = institution(alice, "Windowed Install Dental", phone_number="(518) 555-0104")
-    sync = installs.create_sync(windowed, ehr="dolphin", server_name="ORTHO", actor=alice)
-    tomorrow = clock.now().replace(tzinfo=None) + timedelta(days=3)
-    installs.propose_windows(
-        sync,
-        starts=[tomorrow, tomorrow + timedelta(days=1)],
-        timezone="America/New_York",
-        actor=alice,
-    )
-    world.ids["windowed_sync"] = sync.id
-    installing = institution(alice, "Installing Dental", phone_number="(518) 555-0105")
-    sync = installs.create_sync(installing, ehr="dentrix", server_name="FRONT", actor=alice)
-    world.ids["installer_sync"] = sync.id
-    world.ids["enrollment_id"] = installing.id
+    _waiting_syncs(world, alice)
     failed = enrollment_in(alice, EnrollmentStatus.FAILED, "Failed Install Dental")
     failed.status_reason = "The Synchronizer could not reach the database."
     sync = sync_in(failed, "opendental", SyncStage.FAILED)
@@ -112,9 +95,30 @@ def _lifecycle(world: World, alice) -> None:
     world.ids["needs_locations"] = choosing.id
 
 
+def _waiting_syncs(world: World, alice) -> None:
+    """Syncs waiting for credentials, for windows, for staff to confirm one, for the agent."""
+
+    def new_sync(name: str, phone: str, ehr: str, server: str = ""):
+        enrollment = institution(alice, name, phone_number=phone)
+        return installs.create_sync(enrollment, ehr=ehr, server_name=server, actor=alice)
+
+    world.ids["cloud_sync"] = new_sync("Cloud Credentials Dental", "(518) 555-0102", "athena").id
+    scheduled = new_sync("Scheduled Install Dental", "(518) 555-0103", "dentrix_enterprise", "SRV")
+    world.ids["scheduled_sync"] = scheduled.id
+    windowed = new_sync("Windowed Install Dental", "(518) 555-0104", "dolphin", "ORTHO")
+    soon = clock.now().replace(tzinfo=None) + timedelta(days=3)
+    installs.propose_windows(
+        windowed, starts=[soon, soon + timedelta(days=1)], timezone="America/New_York", actor=alice
+    )
+    world.ids["windowed_sync"] = windowed.id
+    installing = new_sync("Installing Dental", "(518) 555-0105", "dentrix", "FRONT")
+    world.ids["installer_sync"] = installing.id
+    world.ids["enrollment_id"] = syncs.enrollment_of(installing).id
+
+
 def _shared_practice(world: World, alice) -> None:
-    """Alice's live practice (four offices: two active, one requested, one free), another
-    developer asking it for access, and Alice asking a third practice."""
+    """Alice's live practice (four offices: two active, one requested, one free) and one she
+    left (deactivated)."""
     live = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Shared Smiles")
     live.institution.email = PRACTICE_EMAIL
     sync = sync_in(live, "dentrix", SyncStage.ACTIVE)
@@ -128,8 +132,13 @@ def _shared_practice(world: World, alice) -> None:
     enrollments.select_locations(gone, [_offices(gone.institution, 1)[0].id], actor=alice)
     deactivations.deactivate(alice, gone, None)
 
+
+def _other_developers(world: World, alice) -> None:
+    """Bob asks Alice's practice for access and runs two live practices (one Alice asks
+    for, one she will match); Carol waits for her upgrade."""
     bob = upgraded("Bravo Apps", "bob@bravo.example", "Bob")
-    consent.request_access(bob, live.institution)
+    shared = db.session.get(Enrollment, world.ids["live"]).institution
+    consent.request_access(bob, shared)
     world.links["access_request"] = _link(PRACTICE_EMAIL, "/practice/requests/")
     other = enrollment_in(bob, EnrollmentStatus.LIVE, "Bravo Smiles")
     other.institution.email = "desk@bravo-smiles.example"
