@@ -19,6 +19,8 @@ AUDIENCES = (("/portal/", ("admin", "newcomer")), ("/ops/", ("staff",)), ("/", (
 SIGNED_IN = {"admin": w.ADMIN, "newcomer": w.NEWCOMER, "staff": w.STAFF}
 # Not pages: files, JSON, machine protocols, and endpoints that only redirect.
 NOT_PAGES = ("static", ".export", ".ajax_lookup", ".ajax_update", "api.", "synchronizer.")
+# Old console URLs that only redirect to the new ones.
+MOVED = "moved_"
 NOT_PAGE_ENDPOINTS = {"public.healthz", "portal_sync_setup.index"}
 ROW_VIEWS = {
     "create_view": "can_create",
@@ -48,13 +50,6 @@ ARGUMENTS = {
     ("ops_import.result", "batch_id"): ["batch_id"],
     ("*", "user_id"): ["user_id"],
 }
-# The syncs each ops confirmation page is opened for.
-CONFIRMATIONS = {
-    "confirm_window": "windowed_sync",
-    "mark_installed": "cloud_sync",
-    "reject_credentials": "cloud_sync",
-    "mark_failed": "installer_sync",
-}
 
 
 @dataclass(frozen=True)
@@ -82,6 +77,7 @@ def pages(app: Flask, found: w.World) -> list[Page]:
 def _not_a_page(rule) -> bool:
     return (
         rule.endpoint in NOT_PAGE_ENDPOINTS
+        or rule.endpoint.startswith(MOVED)
         or any(part in rule.endpoint for part in NOT_PAGES)
         or rule.rule.endswith(".csv")
     )
@@ -95,8 +91,6 @@ def _pages_of(rule, view, found: w.World, who: str) -> list[Page]:
         urls = _row_pages(view, name, who)
     elif name == "bulk_view":
         urls = _bulk_pages(view, who)
-    elif endpoint == "ops_syncs.confirm":
-        urls = [url_for(endpoint, action=a, id=found.ids[s]) for a, s in CONFIRMATIONS.items()]
     else:
         urls = [url_for(endpoint, **values) for values in _argument_sets(rule, found)]
     if name == "index_view":

@@ -146,12 +146,16 @@ def assert_titles_name_their_pages(titles) -> None:
 def pages_after_a_post(visitors):
     """Pages that only a form's answer shows: a new API key, a match, a practice's decision."""
     admin = visitors.tab("admin")
-    open_page(admin, "/portal/portal_api_key/")
+    admin.get_by_role("navigation", name="Portal").get_by_role("link", name="API Key").click()
+    wait_until_shown(admin)
     admin.get_by_role("button", name="Rotate").click()
     wait_until_shown(admin)
     expect(admin.get_by_test_id("new-api-key")).to_be_visible()
     yield "admin (new API key)"
-    open_page(admin, "/portal/portal_institutions/add/")
+    admin.get_by_role("navigation", name="Portal").get_by_role("link", name="Institutions").click()
+    wait_until_shown(admin)
+    admin.get_by_role("link", name="Create Institution").click()
+    wait_until_shown(admin)
     for label, value in world.MATCHING_PRACTICE.items():
         admin.get_by_label(label).fill(value)
     admin.get_by_label("State").select_option("NY")

@@ -9,7 +9,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AccessRequest, ActivationRequest, OutboundEmail, Sync, UpgradeRequest
 from portal.services.accounts import upgrades, users
-from portal.services.onboarding import activations, consent, install_ops, installs
+from portal.services.onboarding import activations, consent, deactivations
+from portal.services.syncs import installs, setup
 from tests.conftest import PASSWORD
 from tests.e2e import axe, world
 
@@ -28,22 +29,25 @@ def send_every_kind_of_email(found: world.World) -> None:
         password=PASSWORD,
         welcome=True,
     )
-    upgrades.approve(staff, db.session.scalars(select(UpgradeRequest)).all())
-    activations.fulfil(staff, db.session.scalars(select(ActivationRequest)).all())
+    upgrades.approve(db.session.scalars(select(UpgradeRequest)).all(), actor=staff)
+    activations.fulfil(db.session.scalars(select(ActivationRequest)).all(), actor=staff)
     granted = consent.decide_by_link(found.links["access_request"].rsplit("/", 1)[1], grant=True)
-    consent.revoke(granted.institution, granted.enrollment_id)
+    deactivations.revoke(granted.enrollment_id, practice=granted.institution)
     others = select(AccessRequest).where(AccessRequest.id != granted.id)
-    consent.cancel_by_staff(staff, db.session.scalars(others).all())
+    consent.cancel_by_staff(db.session.scalars(others).all(), actor=staff)
 
     cloud = db.session.get(Sync, found.ids["cloud_sync"])
-    installs.submit_credentials(
+    setup.submit_credentials(
         cloud, url="https://practice.example.com", username="admin", password="x" * 12, actor=alice
     )
-    install_ops.reject_credentials([cloud.id], reason="The password was refused.", actor=staff)
+    installs.reject_credentials([cloud], reason="The password was refused.", actor=staff)
     windowed = db.session.get(Sync, found.ids["windowed_sync"])
-    install_ops.confirm_windows({windowed.id: windowed.proposed_windows[0]}, actor=staff)
-    install_ops.mark_installed([windowed.id], actor=staff)
-    install_ops.mark_failed([found.ids["installer_sync"]], reason="No database found.", actor=staff)
+    installs.confirm_windows(
+        [windowed], windows={windowed.id: windowed.proposed_windows[0]}, actor=staff
+    )
+    installs.mark_installed([windowed], actor=staff)
+    installing = db.session.get(Sync, found.ids["installer_sync"])
+    installs.mark_failed([installing], reason="No database found.", actor=staff)
 
 
 def test_every_html_email_passes_axe(app, browser):

@@ -21,14 +21,8 @@ from portal.models import (
 from portal.services import commit
 from portal.services.accounts import api_keys, invitations, practice_sessions, upgrades, users
 from portal.services.imports import csv_import
-from portal.services.onboarding import (
-    activations,
-    consent,
-    deactivations,
-    enrollments,
-    installs,
-    syncs,
-)
+from portal.services.onboarding import activations, consent, deactivations
+from portal.services.syncs import lifecycle, setup
 from tests.conftest import PASSWORD, signup
 from tests.onboarding import ADDRESS, enrollment_in, institution, sync_in, upgraded
 
@@ -100,20 +94,20 @@ def _waiting_syncs(world: World, alice) -> None:
 
     def new_sync(name: str, phone: str, ehr: str, server: str = ""):
         enrollment = institution(alice, name, phone_number=phone)
-        return installs.create_sync(enrollment, ehr=ehr, server_name=server, actor=alice)
+        return setup.create_sync(enrollment, ehr=ehr, server_name=server, actor=alice)
 
     world.ids["cloud_sync"] = new_sync("Cloud Credentials Dental", "(518) 555-0102", "athena").id
     scheduled = new_sync("Scheduled Install Dental", "(518) 555-0103", "dentrix_enterprise", "SRV")
     world.ids["scheduled_sync"] = scheduled.id
     windowed = new_sync("Windowed Install Dental", "(518) 555-0104", "dolphin", "ORTHO")
     soon = clock.now().replace(tzinfo=None) + timedelta(days=3)
-    installs.propose_windows(
+    setup.propose_windows(
         windowed, starts=[soon, soon + timedelta(days=1)], timezone="America/New_York", actor=alice
     )
     world.ids["windowed_sync"] = windowed.id
     installing = new_sync("Installing Dental", "(518) 555-0105", "dentrix", "FRONT")
     world.ids["installer_sync"] = installing.id
-    world.ids["enrollment_id"] = syncs.enrollment_of(installing).id
+    world.ids["enrollment_id"] = lifecycle.enrollment_of(installing).id
 
 
 def _shared_practice(world: World, alice) -> None:
@@ -124,13 +118,13 @@ def _shared_practice(world: World, alice) -> None:
     sync = sync_in(live, "dentrix", SyncStage.ACTIVE)
     sync.last_read_at = sync.last_write_at = clock.now() - timedelta(minutes=5)
     offices = _offices(live.institution, 4)
-    enrollments.select_locations(live, [offices[0].id, offices[1].id], actor=alice)
-    activations.request(alice, live, [offices[2].id])
+    activations.select_locations(live, [offices[0].id, offices[1].id], actor=alice)
+    activations.request(live, [offices[2].id], actor=alice)
     world.ids["live"] = live.id
     gone = enrollment_in(alice, EnrollmentStatus.NEEDS_LOCATIONS, "Closed Smiles")
     sync_in(gone, "dentrix", SyncStage.ACTIVE)
-    enrollments.select_locations(gone, [_offices(gone.institution, 1)[0].id], actor=alice)
-    deactivations.deactivate(alice, gone, None)
+    activations.select_locations(gone, [_offices(gone.institution, 1)[0].id], actor=alice)
+    deactivations.deactivate(gone, actor=alice)
 
 
 def _other_developers(world: World, alice) -> None:
@@ -138,20 +132,22 @@ def _other_developers(world: World, alice) -> None:
     for, one she will match); Carol waits for her upgrade."""
     bob = upgraded("Bravo Apps", "bob@bravo.example", "Bob")
     shared = db.session.get(Enrollment, world.ids["live"]).institution
-    consent.request_access(bob, shared)
+    consent.request_access(shared, actor=bob)
     world.links["access_request"] = _link(PRACTICE_EMAIL, "/practice/requests/")
     other = enrollment_in(bob, EnrollmentStatus.LIVE, "Bravo Smiles")
     other.institution.email = "desk@bravo-smiles.example"
     sync_in(other, "opendental", SyncStage.ACTIVE)
     _offices(other.institution, 1)
-    world.ids["awaiting"] = consent.request_access(alice, other.institution).id
+    world.ids["awaiting"] = consent.request_access(other.institution, actor=alice).id
     matched = enrollment_in(bob, EnrollmentStatus.LIVE, "Echo Smiles")
     sync_in(matched, "dentrix", SyncStage.ACTIVE)
+    carol = signup("Charlie Apps", "carol@charlie.example")
     upgrades.request_upgrade(
-        signup("Charlie Apps", "carol@charlie.example"),
+        carol.organization,
         legal_name="Charlie Apps LLC",
         billing_email="billing@charlie.example",
         expected_practices=12,
+        actor=carol,
     )
 
 
@@ -160,7 +156,7 @@ def _keys_and_people(world: World, alice) -> None:
     api_keys.create(org, Mode.SANDBOX, actor=alice)
     first = api_keys.create(org, Mode.PRODUCTION, actor=alice)
     api_keys.rotate(api_keys.get_for(org, first.key.id), actor=alice, grace="24h")
-    invitations.invite(alice, "new@alpha.example", is_admin=False)
+    invitations.invite("new@alpha.example", is_admin=False, actor=alice)
     world.links["invitation"] = _link("new@alpha.example", "/invitations/")
     users.request_password_reset(ADMIN)
     world.links["password_reset"] = _link(ADMIN, "/reset-password/")
@@ -168,13 +164,12 @@ def _keys_and_people(world: World, alice) -> None:
 
 def _imports(world: World, alice) -> None:
     org = alice.organization
-    world.ids["bad_batch"] = csv_import.upload(alice, org, "broken.csv", BAD_CSV.encode()).id
-    applied = csv_import.upload(alice, org, "practices.csv", GOOD_CSV.encode())
-    csv_import.apply(alice, applied)
+    world.ids["bad_batch"] = csv_import.upload(org, "broken.csv", BAD_CSV.encode(), actor=alice).id
+    applied = csv_import.upload(org, "practices.csv", GOOD_CSV.encode(), actor=alice)
+    csv_import.apply(applied, actor=alice)
     world.ids["batch_id"] = applied.id
-    world.ids["preview_batch"] = csv_import.upload(
-        alice, org, "again.csv", GOOD_CSV.replace("Hudson", "Mohawk").encode()
-    ).id
+    again = GOOD_CSV.replace("Hudson", "Mohawk").encode()
+    world.ids["preview_batch"] = csv_import.upload(org, "again.csv", again, actor=alice).id
 
 
 def _practice_sign_in() -> str:
