@@ -1,6 +1,7 @@
 # Two commands: `make run` serves the portal with demo data; `make test` passes the suite.
 # Both set everything up on a fresh machine (virtualenv, packages, migrations, and for the
-# tests Debian's postgresql and chromium when they are missing).
+# tests Debian's postgresql, redis-server, chromium and npm when they are missing). `make run`
+# installs the runtime requirements; the tests and tools add requirements-dev.txt.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -9,7 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export FLASK_APP := app.py
 
-.PHONY: run test test-sqlite test-postgres install test-tools system-deps lint format bench clean
+.PHONY: run test test-sqlite test-postgres install install-dev production-venv test-tools \
+	system-deps lint format bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,7 +19,17 @@ $(VENV)/.installed: requirements.txt
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
 install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+# requirements.txt alone, as production installs it: tests/deploy runs the Procfile from it.
+PRODUCTION_VENV := $(CURDIR)/.venv-production
+production-venv:
+	PYTHON=$(PYTHON) scripts/production-venv $(PRODUCTION_VENV)
 
 # Browser-side test tools (axe-core), pinned in package-lock.json; `npm ci` installs exactly it.
 node_modules/.package-lock.json: package-lock.json
@@ -25,35 +37,35 @@ node_modules/.package-lock.json: package-lock.json
 
 test-tools: node_modules/.package-lock.json
 
+# The development server and a worker beside it (emails, jobs), stopped together by Ctrl-C.
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo --if-empty
-	@echo "SyncPortal on http://$(HOST):$(PORT)  (portal: /portal/, ops: /ops/)"
-	$(BIN)/flask run --host $(HOST) --port $(PORT)
+	BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) scripts/run-dev
 
 system-deps:
 	scripts/ensure-system-deps
 
-test: install system-deps test-tools test-sqlite test-postgres
+test: install-dev system-deps test-tools production-venv test-sqlite test-postgres
 
-test-sqlite: install test-tools
+test-sqlite: install-dev test-tools production-venv
 	@echo "== test suite on SQLite =="
-	$(BIN)/pytest
+	DEPLOY_VENV=$(PRODUCTION_VENV) $(BIN)/pytest
 
-test-postgres: install test-tools
+test-postgres: install-dev test-tools production-venv
 	@echo "== test suite on PostgreSQL =="
-	scripts/with-postgres $(BIN)/pytest
+	DEPLOY_VENV=$(PRODUCTION_VENV) scripts/with-postgres $(BIN)/pytest
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-production node_modules .pytest_cache .ruff_cache
 
 # Scale benchmarks (BENCHMARKS.md): generate the dataset and run every scenario on SQLite,
 # then on a throwaway PostgreSQL; print both in one table. BENCH_SCALE=small for a quick run.
@@ -61,7 +73,7 @@ BENCH_SCALE ?= full
 BENCH_RUN = $(BIN)/python -m benchmarks.run --scale $(BENCH_SCALE)
 BENCH_GENERATE = $(BIN)/python -m benchmarks.generate --scale $(BENCH_SCALE)
 
-bench: install
+bench: install-dev
 	@command -v wrk >/dev/null || echo "bench: wrk not found, using the Python load generator"
 	$(BENCH_GENERATE) --database-url sqlite:///$(CURDIR)/.bench/bench-$(BENCH_SCALE).db
 	$(BENCH_RUN) --database-url sqlite:///$(CURDIR)/.bench/bench-$(BENCH_SCALE).db
