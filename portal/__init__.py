@@ -1,9 +1,10 @@
 """SyncPortal: the developer portal for onboarding practices onto the Synchronizer."""
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
-from portal import sqlite_pragmas
+from portal import observability, sqlite_pragmas
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -16,6 +17,7 @@ def create_app(config: type[settings.Config] | str | None = None, **overrides) -
         instance_path=str(settings.INSTANCE),
     )
     load_config(app, config, overrides)
+    register_operations(app)
     register_extensions(app)
     register_security(app)
     register_blueprints(app)
@@ -30,8 +32,19 @@ def load_config(app: Flask, config, overrides: dict) -> None:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development and tests.")
+    from portal.services import secrets
+
+    secrets.check_keys(app.config)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE.mkdir(exist_ok=True)
+
+
+def register_operations(app: Flask) -> None:
+    # JSON logs with request ids, optional Sentry, and the client's real address when
+    # TRUSTED_PROXY_COUNT proxies stand in front (their X-Forwarded-For/-Proto are believed).
+    observability.init_app(app)
+    if proxies := app.config["TRUSTED_PROXY_COUNT"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
 def register_extensions(app: Flask) -> None:
@@ -55,9 +68,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    # Public pages, sign-in and sign-up.
-    from portal import auth, invitations, practice, public, synchronizer
+    # Public pages, sign-in and sign-up, and the health checks of the load balancer.
+    from portal import auth, health, invitations, practice, public, synchronizer
 
+    app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(invitations.bp)
@@ -82,7 +96,7 @@ def register_admin(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
-    # flask demo, create-staff, outbox send, ...
+    # flask worker, demo, create-staff, outbox send, ...
     from portal import cli
 
     cli.init_app(app)

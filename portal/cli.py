@@ -1,14 +1,17 @@
 """`flask` commands. Each parses its arguments, calls one service, and reports."""
 
 import os
+import signal
+import threading
 
 import click
 from flask import Flask, current_app
 
-from portal.services import PortalError, demo
+from portal import worker
+from portal.services import PortalError, demo, encryption
 from portal.services.accounts import users
 from portal.services.delivery import outbox
-from portal.services.imports import csv_import
+from portal.services.imports import applying, csv_import
 from portal.services.onboarding import consent
 from portal.simulator import synchronizer_group
 
@@ -16,9 +19,11 @@ from portal.simulator import synchronizer_group
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_staff)
     app.cli.add_command(demo_command)
+    app.cli.add_command(worker_command)
     app.cli.add_command(outbox_group)
     app.cli.add_command(requests_group)
     app.cli.add_command(import_institutions)
+    app.cli.add_command(rotate_encryption)
     app.cli.add_command(synchronizer_group)
 
 
@@ -63,6 +68,8 @@ def demo_command(if_empty: bool, new_key: bool) -> None:
         click.echo(
             "The sandbox API key was shown when it was created; `flask demo --new-key` rotates it."
         )
+    if logins:
+        _print_where_emails_go()
 
 
 def _print_sandbox_access(access: demo.SandboxAccess) -> None:
@@ -72,6 +79,30 @@ def _print_sandbox_access(access: demo.SandboxAccess) -> None:
     click.echo(f'  curl -s -X POST {base}/api/authenticates -H "Authorization: {access.key}"')
 
 
+@click.command("worker")
+@click.option("--until-idle", is_flag=True, help="Do what is due, then stop.")
+def worker_command(until_idle: bool) -> None:
+    """Run the worker: emails, jobs and periodic tasks, until stopped (Ctrl-C, SIGTERM)."""
+    if until_idle:
+        click.echo(f"{worker.run_until_idle()} piece(s) of work done.")
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    try:
+        worker.run(current_app._get_current_object(), stop)
+    except worker.WorkerAlreadyRunning as error:
+        raise click.ClickException(str(error)) from error
+
+
+def _print_where_emails_go() -> None:
+    base = current_app.config["BASE_URL"]
+    click.echo(
+        f"Emails (invitations, consent requests...) go out through `flask worker`; read each "
+        f"one with its links on {base}/ops/outbox/ as ops@syncportal.example."
+    )
+
+
 @click.group("outbox")
 def outbox_group() -> None:
     """The email outbox."""
@@ -79,8 +110,11 @@ def outbox_group() -> None:
 
 @outbox_group.command("send")
 def outbox_send() -> None:
-    """Send every email that is due (run from cron; safe to run concurrently)."""
-    sent = outbox.send_due()
+    """Send every email that is due now, then stop (`flask worker` does this continuously)."""
+    sent = batch = outbox.send_due()
+    while batch:
+        batch = outbox.send_due()
+        sent += batch
     click.echo(f"{sent} email(s) sent.")
 
 
@@ -91,7 +125,7 @@ def requests_group() -> None:
 
 @requests_group.command("expire")
 def requests_expire() -> None:
-    """Expire access requests older than 30 days (run daily from cron)."""
+    """Expire access requests older than 30 days now (`flask worker` does this hourly)."""
     expired = consent.expire_due()
     click.echo(f"{expired} access request(s) expired.")
 
@@ -115,7 +149,17 @@ def import_institutions(slug: str, path: str, do_apply: bool) -> None:
         for error in plan.errors[:50]:
             click.echo(f"  {error}")
         if do_apply:
-            summary = csv_import.apply(batch, actor=None)
+            summary = applying.apply(batch, actor=None)
             click.echo(f"Imported batch {batch.id}: {len(summary['sync_ids'])} sync(s) created.")
     except PortalError as error:
         raise click.ClickException(str(error)) from error
+
+
+@click.command("rotate-encryption")
+def rotate_encryption() -> None:
+    """Re-encrypt stored credentials under the first key of ENCRYPTION_KEYS."""
+    try:
+        rotated = encryption.rotate()
+    except ValueError as error:
+        raise click.ClickException(f"{error}: keep the old key in ENCRYPTION_KEYS.") from error
+    click.echo(f"{rotated} stored secret(s) re-encrypted under the newest key.")

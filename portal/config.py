@@ -19,6 +19,10 @@ def _int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _float(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
 def _database_url() -> str:
     url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'syncportal.db'}")
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
@@ -31,10 +35,16 @@ def _database_url() -> str:
 class Config:
     ENV_NAME = os.environ.get("SYNCPORTAL_ENV", "development")
     SECRET_KEY = os.environ.get("SECRET_KEY")
-    # Fernet key for credentials stored at rest; derived from SECRET_KEY when unset.
+    # Fernet keys for credentials stored at rest, newest first (comma-separated); the newest
+    # encrypts, all decrypt (`flask rotate-encryption` moves everything to the newest).
+    # ENCRYPTION_KEY is the older single-key setting; without either, SECRET_KEY derives one.
+    ENCRYPTION_KEYS = os.environ.get("ENCRYPTION_KEYS", "")
     ENCRYPTION_KEY = os.environ.get("ENCRYPTION_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # hide_parameters: a logged database error shows its SQL but never the values bound to it.
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    # SQLite: how long a write waits for another process's write to finish before failing.
+    SQLITE_BUSY_TIMEOUT_SECONDS = _int("SQLITE_BUSY_TIMEOUT_SECONDS", 60)
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
@@ -47,7 +57,15 @@ class Config:
         "MAIL_DEFAULT_SENDER", "SyncPortal <no-reply@syncportal.local>"
     )
     MAIL_TIMEOUT_SECONDS = _int("MAIL_TIMEOUT_SECONDS", 10)
+    MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", False)
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
+
+    # `flask worker`: how often an idle worker looks for work, and how long a claim on an
+    # email batch or a job lasts before another worker may take it over (the first stopped).
+    WORKER_POLL_SECONDS = _float("WORKER_POLL_SECONDS", 1.0)
+    OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 600)
+    JOB_CLAIM_SECONDS = _int("JOB_CLAIM_SECONDS", 900)
+    JOB_MAX_ATTEMPTS = _int("JOB_MAX_ATTEMPTS", 3)
 
     MAX_CONTENT_LENGTH = _int("MAX_CONTENT_LENGTH", 6 * 1024 * 1024)
     SESSION_COOKIE_HTTPONLY = True
@@ -71,15 +89,27 @@ class Config:
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis down: count in each process until it is back (the API keeps answering), and
+    # never let a hung Redis hold a request for long.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_timeout": 0.5, "socket_connect_timeout": 0.5}
     # API limits per key (per address for /api/authenticates), in the limits library's syntax.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "100/second;5000/minute")
     API_RECORDS_RATE_LIMIT = os.environ.get("API_RECORDS_RATE_LIMIT", "100/second;1000/minute")
     API_AUTH_RATE_LIMIT = os.environ.get("API_AUTH_RATE_LIMIT", "10/second;100/minute")
 
+    # Operations: log level, error reports, and how many proxies in front set X-Forwarded-*.
+    LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+    SENTRY_DSN = os.environ.get("SENTRY_DSN")
+    TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
+
 
 class DevelopmentConfig(Config):
     SECRET_KEY = Config.SECRET_KEY or "dev-only-secret-key-change-me"
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+    # Without a mail server of your own, the worker records emails as sent without sending:
+    # read them on ops' Outbound email page.
+    MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ)
 
 
 class TestConfig(Config):

@@ -13,6 +13,7 @@ __all__ = [
     "InvitationStatus",
     "RequestStatus",
     "EmailStatus",
+    "JobStatus",
     "TokenPurpose",
     "ImportStatus",
     "TABS",
@@ -101,8 +102,16 @@ class RequestStatus(enum.StrEnum):
 
 class EmailStatus(enum.StrEnum):
     PENDING = "pending"
-    SENDING = "sending"
+    CLAIMED = "claimed"  # taken by a worker, not yet handed to the mail server
+    SENDING = "sending"  # handed to the mail server; the outcome is not recorded yet
     SENT = "sent"
+    FAILED = "failed"
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
     FAILED = "failed"
 
 
@@ -113,5 +122,6 @@ class TokenPurpose(enum.StrEnum):
 
 class ImportStatus(enum.StrEnum):
     PREVIEWED = "previewed"
+    APPLYING = "applying"  # handed to the worker; nothing is written until it finishes
     APPLIED = "applied"
     REJECTED = "rejected"

@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from portal import create_app
+from portal import create_app, worker
 from portal.extensions import db, limiter
 from portal.services.accounts import users
 
@@ -97,17 +97,32 @@ def org_admin():
 
 
 class Mailbox:
-    """Messages received by the test SMTP server."""
+    """Messages received by the test SMTP server.
+
+    Requests only queue emails; reading `messages` first lets the worker do what is due
+    (as `flask worker` would by then), so a test reads what the worker delivered."""
 
     def __init__(self):
-        self.messages = []
+        self.received = []
 
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 OK"
+    @property
+    def messages(self) -> list:
+        worker.run_until_idle("test worker")
+        return self.received
 
     def bodies_to(self, address: str) -> list[str]:
         return [m.get_body(("plain",)).get_content() for m in self.messages if address in m["To"]]
+
+
+class MailboxHandler:
+    """The aiosmtpd handler that files each message in a Mailbox."""
+
+    def __init__(self, box: Mailbox):
+        self.box = box
+
+    async def handle_DATA(self, server, session, envelope):
+        self.box.received.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 OK"
 
 
 @pytest.fixture
@@ -135,7 +150,7 @@ def start_mailbox(mail_settings):
 
     def start() -> Mailbox:
         box = Mailbox()
-        controller = Controller(box, hostname="127.0.0.1", port=mail_settings)
+        controller = Controller(MailboxHandler(box), hostname="127.0.0.1", port=mail_settings)
         controller.start()
         controllers.append(controller)
         return box
@@ -148,6 +163,17 @@ def start_mailbox(mail_settings):
 @pytest.fixture
 def mailbox(start_mailbox):
     return start_mailbox()
+
+
+@pytest.fixture
+def running_worker(app):
+    """`flask worker`'s loop in a thread (for pages that wait on the worker: imports)."""
+    stop = threading.Event()
+    thread = threading.Thread(target=worker.run, args=(app, stop), kwargs={"poll_seconds": 0.2})
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=120)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Upload CSV: the sample, the upload, the dry-run preview, apply, and the files it offers
 (errors, product keys). The same pages serve staff importing on an organization's behalf."""
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.forms import UploadCsvForm
 from portal.models import ImportBatch, Organization
 from portal.services import Conflict, PortalError
-from portal.services.imports import csv_import, import_files
+from portal.services.imports import applying, csv_import, import_files, import_progress
 
 PREVIEW_ROWS = 500
 
@@ -74,7 +74,7 @@ class ImportPages:
     def apply(self, batch_id: int):
         batch = self.batch(batch_id)
         try:
-            csv_import.apply(batch, actor=signed_in_user())
+            applying.queue_apply(batch, actor=signed_in_user())
         except Conflict as error:
             return render_template(
                 "errors/error.html", code=409, title="Already imported", message=str(error)
@@ -82,8 +82,20 @@ class ImportPages:
         except PortalError as error:
             flash(str(error), "danger")
             return redirect(url_for(".preview", batch_id=batch.id))
-        flash("Imported. Hand each practice's IT the product key of its sync.", "success")
-        return redirect(url_for(".result", batch_id=batch.id))
+        return redirect(url_for(".progress", batch_id=batch.id))
+
+    @expose("/<int:batch_id>/progress")
+    def progress(self, batch_id: int):
+        state = import_progress.of(self.batch(batch_id))
+        if state.finished:
+            flash("Imported. Hand each practice's IT the product key of its sync.", "success")
+            return redirect(url_for(".result", batch_id=batch_id))
+        return self.render("portal/imports/progress.html", batch=self.batch(batch_id), state=state)
+
+    @expose("/<int:batch_id>/progress.json")
+    def progress_json(self, batch_id: int):
+        state = import_progress.of(self.batch(batch_id))
+        return jsonify(state.as_json(url_for(".progress", batch_id=batch_id)))
 
     @expose("/<int:batch_id>/result")
     def result(self, batch_id: int):

@@ -88,10 +88,10 @@ class OutboxView(BulkActionsMixin, StaffView):
         "resend": BulkAction(
             "Resend",
             outbox.resend,
-            "Failed emails, and emails stuck in sending, go back in the queue and are sent "
-            "now. A stuck email may already have reached its recipient, who then gets it "
-            "twice. Emails sent or still pending are skipped.",
-            done="{n} email(s) queued again and sent where the mail server took them.",
+            "Failed emails, and emails stuck in sending, go back in the queue; the worker "
+            "sends them within a minute. A stuck email may already have reached its "
+            "recipient, who then gets it twice. Emails sent or still pending are skipped.",
+            done="{n} email(s) queued again; the worker sends them within a minute.",
             refusal=lambda email: (
                 None
                 if email.status is EmailStatus.FAILED or outbox.is_stuck(email)

@@ -16,7 +16,7 @@ from portal.models.accounts import (
     UpgradeRequest,
     User,
 )
-from portal.models.activity import AuditEvent, ImportBatch, OutboundEmail
+from portal.models.activity import AuditEvent, ImportBatch, Job, OutboundEmail, PeriodicRun
 from portal.models.onboarding import (
     AccessRequest,
     ActivationRequest,
@@ -39,12 +39,14 @@ __all__ = [
     "ImportBatch",
     "Institution",
     "Invitation",
+    "Job",
     "Location",
     "LocationGrant",
     "LoginThrottle",
     "OneTimeToken",
     "Organization",
     "OutboundEmail",
+    "PeriodicRun",
     "Sync",
     "UpgradeRequest",
     "User",

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
 from portal.models.accounts import Organization
-from portal.statuses import EmailStatus, ImportStatus, _enum
+from portal.statuses import EmailStatus, ImportStatus, JobStatus, _enum
 
 
 class AuditEvent(db.Model):
@@ -49,6 +49,9 @@ class OutboundEmail(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = now_column(index=True)
+    # The worker holding the row (claimed or sending) and when its claim lapses.
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class ImportBatch(db.Model):
@@ -68,3 +71,36 @@ class ImportBatch(db.Model):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = now_column()
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Job(db.Model):
+    """Deferred work for `flask worker`: a kind, its arguments, and how far it got."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_run_after", "status", "run_after"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    arguments: Mapped[dict] = mapped_column(JSON, default=dict)
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[JobStatus] = mapped_column(_enum(JobStatus), default=JobStatus.QUEUED)
+    attempts: Mapped[int] = mapped_column(default=0)
+    run_after: Mapped[datetime] = now_column()
+    claimed_by: Mapped[str] = mapped_column(String(100), default="")
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    done: Mapped[int] = mapped_column(default=0)
+    total: Mapped[int] = mapped_column(default=0)
+    result: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = now_column()
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PeriodicRun(db.Model):
+    """When each periodic worker task is next due; claimed by one worker per period."""
+
+    __tablename__ = "periodic_runs"
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    next_run_at: Mapped[datetime] = now_column()
+    last_run_by: Mapped[str] = mapped_column(String(100), default="")

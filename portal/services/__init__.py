@@ -1,7 +1,7 @@
 """Use cases. Every rule lives here; entry points parse input, call one service, map errors.
 
-A public service call is one transaction: it ends with `commit()`, which also hands the
-emails written in that transaction to the mail server.
+A public service call is one transaction: it ends with `commit()`. Emails and other slow
+outside work are rows written in that transaction; `flask worker` acts on them later.
 """
 
 from portal.extensions import db
@@ -38,10 +38,6 @@ class RateLimited(PortalError):
 
 
 def commit() -> None:
-    """Commit the unit of work, then try to deliver the emails it queued."""
-    from portal.services.delivery import outbox
-
-    queued = db.session.info.pop("queued_email_ids", None)
+    """Commit the unit of work. It never talks to a mail server: the worker sends the emails
+    the transaction queued, so a slow or silent server never slows a page."""
     db.session.commit()
-    if queued:
-        outbox.deliver(queued)

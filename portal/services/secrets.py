@@ -4,8 +4,9 @@ import base64
 import hashlib
 import hmac
 import secrets
+from functools import cache
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import current_app
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -30,12 +31,36 @@ def same(a: str, b: str) -> bool:
     return hmac.compare_digest(a.encode(), b.encode())
 
 
-def _fernet() -> Fernet:
-    key = current_app.config.get("ENCRYPTION_KEY")
-    if not key:
-        derived = hashlib.sha256(("fernet:" + current_app.config["SECRET_KEY"]).encode()).digest()
-        key = base64.urlsafe_b64encode(derived)
-    return Fernet(key)
+def encryption_keys(config) -> list[str]:
+    """Every key that may decrypt, newest first: ENCRYPTION_KEYS (comma-separated), then the
+    older single ENCRYPTION_KEY, then the key derived from SECRET_KEY (the default). The
+    first one encrypts."""
+    listed = [k.strip() for k in (config.get("ENCRYPTION_KEYS") or "").split(",") if k.strip()]
+    derived = hashlib.sha256(("fernet:" + config["SECRET_KEY"]).encode()).digest()
+    for older in (config.get("ENCRYPTION_KEY"), base64.urlsafe_b64encode(derived).decode()):
+        if older and older not in listed:
+            listed.append(older)
+    return listed
+
+
+def check_keys(config) -> None:
+    """Refuse to start with a key Fernet cannot use. Raises RuntimeError."""
+    try:
+        _fernet_for(tuple(encryption_keys(config)))
+    except ValueError as exc:
+        raise RuntimeError(
+            "ENCRYPTION_KEYS: each key must be 32 url-safe base64-encoded bytes "
+            "(Fernet.generate_key())."
+        ) from exc
+
+
+@cache
+def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
+    return MultiFernet([Fernet(key) for key in keys])
+
+
+def _fernet() -> MultiFernet:
+    return _fernet_for(tuple(encryption_keys(current_app.config)))
 
 
 def encrypt(plaintext: str) -> str:
@@ -45,5 +70,13 @@ def encrypt(plaintext: str) -> str:
 def decrypt(ciphertext: str) -> str:
     try:
         return _fernet().decrypt(ciphertext.encode()).decode()
-    except InvalidToken as exc:  # a rotated ENCRYPTION_KEY without re-encryption
-        raise ValueError("stored secret cannot be decrypted with the current key") from exc
+    except InvalidToken as exc:  # its key was dropped from ENCRYPTION_KEYS too early
+        raise ValueError("stored secret cannot be decrypted with the configured keys") from exc
+
+
+def reencrypt(ciphertext: str) -> str:
+    """The same secret under the newest key (`flask rotate-encryption`). Raises ValueError."""
+    try:
+        return _fernet().rotate(ciphertext.encode()).decode()
+    except InvalidToken as exc:
+        raise ValueError("stored secret cannot be decrypted with the configured keys") from exc

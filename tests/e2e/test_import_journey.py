@@ -10,7 +10,7 @@ from tests.e2e.test_onboarding_journeys import production, sign_in
 from tests.onboarding import upgraded
 
 
-def test_sample_upload_preview_apply_and_product_keys(page, tmp_path):
+def test_sample_upload_preview_apply_and_product_keys(page, tmp_path, running_worker):
     upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     sign_in(page, "alice@alpha.example")
     production(page)
@@ -28,7 +28,10 @@ def test_sample_upload_preview_apply_and_product_keys(page, tmp_path):
     expect(page.get_by_test_id("count-additional-sync")).to_have_text("1")
     expect(page.get_by_test_id("import-rows")).to_contain_text("Bright Kids Orthodontics")
     page.get_by_role("button", name="Import 3 row(s)").click()
-    expect(page.get_by_test_id("created-syncs")).to_contain_text("Hudson Family Dental")
+    # The worker imports; the progress page follows it and opens the result when done.
+    expect(page.get_by_test_id("created-syncs")).to_contain_text(
+        "Hudson Family Dental", timeout=60_000
+    )
 
     with page.expect_download() as keys:
         page.get_by_test_id("product-keys-csv").click()

@@ -20,7 +20,7 @@ from portal.models import (
     SyncStage,
 )
 from portal.services import Conflict, PortalError
-from portal.services.imports import csv_import, import_files
+from portal.services.imports import applying, csv_import, import_files
 from portal.services.imports.csv_import import COLUMNS, Kind
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
@@ -63,7 +63,7 @@ def test_identical_institution_rows_make_one_institution_with_a_sync_each(dev):
     )
     kinds = [r.kind for r in csv_import.preview(batch).rows]
     assert kinds == [Kind.NEW, Kind.ADDITIONAL_SYNC]
-    summary = csv_import.apply(batch, actor=dev)
+    summary = applying.apply(batch, actor=dev)
     institution = db.session.scalar(select(Institution).where(Institution.name == "Hudson Dental"))
     assert [s.server_name for s in institution.syncs] == ["FRONT", "BACK"]
     assert len(summary["sync_ids"]) == 2
@@ -81,7 +81,7 @@ def test_a_thousand_rows_with_line_502_invalid_write_nothing(dev):
     ]
     before = (count(Institution), count(Sync))
     with pytest.raises(PortalError, match="1 row error"):
-        csv_import.apply(batch, actor=dev)
+        applying.apply(batch, actor=dev)
     assert (count(Institution), count(Sync)) == before
 
 
@@ -108,7 +108,7 @@ def test_formulas_round_trip_export_import_export_unchanged(app, dev):
     exported_cells = [cell(hostile["name"]), cell(hostile["contact_name"])]
     content = to_csv([row(name=exported_cells[0], contact_name=exported_cells[1])])
     batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
-    csv_import.apply(batch, actor=dev)
+    applying.apply(batch, actor=dev)
     stored = db.session.scalar(select(Institution).where(Institution.name == "@Dental Care"))
     assert stored.contact_name == hostile["contact_name"]  # stored as text
     users.create_staff("s@ops.example", PASSWORD)
@@ -128,7 +128,7 @@ def test_a_matched_row_becomes_an_access_request(dev, mailbox):
         dev.organization, "f.csv", to_csv([row(name="Hudson Dental PLLC")]), actor=dev
     )
     assert [r.kind for r in csv_import.preview(batch).rows] == [Kind.MATCH]
-    csv_import.apply(batch, actor=dev)
+    applying.apply(batch, actor=dev)
     assert count(AccessRequest) == 1 and count(Institution) == 3  # two sandboxes, one practice
     assert mailbox.bodies_to("desk@hudson.example")
 
@@ -136,12 +136,12 @@ def test_a_matched_row_becomes_an_access_request(dev, mailbox):
 def test_applying_twice_is_refused_and_reuploading_previews_nothing_new(dev):
     content = to_csv([row()])
     batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
-    csv_import.apply(batch, actor=dev)
+    applying.apply(batch, actor=dev)
     with pytest.raises(Conflict):
-        csv_import.apply(batch, actor=dev)
+        applying.apply(batch, actor=dev)
     again = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
     assert csv_import.preview(again).nothing_new
-    csv_import.apply(again, actor=dev)
+    applying.apply(again, actor=dev)
     assert count(Sync) == 1
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, worker
 from portal.extensions import db
 from portal.models import (
     AccessRequest,
@@ -104,15 +104,16 @@ def test_resend_delivers_failed_and_stuck_email_and_skips_sent_ones(staff, mailb
     sent.status = EmailStatus.SENT
     db.session.commit()
     assert len(outbox.resend([failed, stuck, sent], actor=staff).done) == 2
+    assert sorted(m["To"] for m in mailbox.messages) == ["a@example.com", "b@example.com"]
     db.session.expire_all()
     assert [e.status for e in (failed, stuck, sent)] == [EmailStatus.SENT] * 3
-    assert sorted(m["To"] for m in mailbox.messages) == ["a@example.com", "b@example.com"]
     assert len(actions("email.resent")) == 2
 
 
 def test_a_resent_email_whose_server_is_still_down_waits_in_the_queue(staff, mail_settings):
     email = failed_email("a@example.com")
     assert len(outbox.resend([email], actor=staff).done) == 1
+    worker.run_until_idle()
     db.session.refresh(email)
     assert email.status is EmailStatus.PENDING and email.attempts == 1
     assert actions("email.resent")  # the decision is recorded even though sending failed

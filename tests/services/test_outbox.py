@@ -1,24 +1,43 @@
+import threading
 from datetime import timedelta
 
+from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from portal import clock
+from portal import clock, worker
 from portal.extensions import db
 from portal.models import EmailStatus, OutboundEmail
 from portal.services.accounts import users
 from portal.services.delivery import outbox
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, Mailbox, MailboxHandler
 
 
-def test_signup_succeeds_with_the_mail_server_down_and_the_email_arrives_once_later(
-    app, start_mailbox
-):
-    # Nothing listens on the mail port while the user signs up.
+def queue(n: int, prefix: str = "reader") -> list[int]:
+    ids = [
+        outbox.enqueue("password_reset", to=f"{prefix}{i}@example.test", subject=f"Hello {i}",
+                       user={"name": f"Reader {i}"}, reset_url="http://127.0.0.1/r", minutes=60).id
+        for i in range(n)
+    ]  # fmt: skip
+    db.session.commit()
+    return ids
+
+
+def rows() -> list[OutboundEmail]:
+    db.session.expire_all()
+    return db.session.scalars(select(OutboundEmail).order_by(OutboundEmail.id)).all()
+
+
+def test_signing_up_only_queues_the_email_and_the_worker_delivers_it_once(app, start_mailbox):
+    # Nothing listens on the mail port while the user signs up: the request does not care.
     users.signup(
         organization_name="Down Co", name="D", email_address="d@down.example", password=PASSWORD
     )
     email = db.session.scalars(select(OutboundEmail)).one()
-    assert email.status == EmailStatus.PENDING and email.attempts == 1
+    assert (email.status, email.attempts, email.last_error) == (EmailStatus.PENDING, 0, "")
+
+    assert outbox.send_due() == 0  # the worker tries: the server is down
+    db.session.refresh(email)
+    assert email.status is EmailStatus.PENDING and email.attempts == 1
     assert "ConnectionRefusedError" in email.last_error
 
     mailbox = start_mailbox()
@@ -27,37 +46,113 @@ def test_signup_succeeds_with_the_mail_server_down_and_the_email_arrives_once_la
         first = runner.invoke(args=["outbox", "send"])
         second = runner.invoke(args=["outbox", "send"])
     assert "1 email(s) sent" in first.output and "0 email(s) sent" in second.output
-    assert len(mailbox.messages) == 1
-    assert mailbox.messages[0]["Subject"] == "Welcome to SyncPortal"
+    assert len(mailbox.received) == 1
+    assert mailbox.received[0]["Subject"] == "Welcome to SyncPortal"
     db.session.refresh(email)
     assert email.status == EmailStatus.SENT
-
-
-def test_a_row_is_delivered_at_most_once_even_if_two_senders_race(mailbox):
-    users.signup(
-        organization_name="Race", name="R", email_address="r@race.example", password=PASSWORD
-    )
-    email_id = db.session.scalar(select(OutboundEmail.id))
-    assert outbox.deliver([email_id]) == 0  # already sent after the signup commit
-    assert len(mailbox.messages) == 1
 
 
 def test_retries_back_off_and_give_up_after_the_last_attempt(app, mail_settings):
     app.config["OUTBOX_MAX_ATTEMPTS"] = 3
     try:
-        users.signup(
-            organization_name="Nope", name="N", email_address="n@nope.example", password=PASSWORD
-        )
-        email = db.session.scalars(select(OutboundEmail)).one()
+        queue(1)
+        outbox.send_due()
+        (email,) = rows()
         first_retry = email.next_attempt_at
-        assert outbox.send_due() == 0 and email.attempts == 1  # not due yet
+        assert outbox.send_due() == 0 and rows()[0].attempts == 1  # not due yet
         with clock.travel(timedelta(minutes=2)):
             outbox.send_due()
-        db.session.refresh(email)
+        (email,) = rows()
         assert email.attempts == 2 and email.next_attempt_at - first_retry >= timedelta(minutes=1)
         with clock.travel(timedelta(hours=1)):
             outbox.send_due()
-        db.session.refresh(email)
+        (email,) = rows()
         assert email.status == EmailStatus.FAILED and email.attempts == 3
     finally:
         app.config["OUTBOX_MAX_ATTEMPTS"] = 8
+
+
+class SessionCounter(MailboxHandler):
+    """Files messages and notes which SMTP session (connection) carried each."""
+
+    def __init__(self, box):
+        super().__init__(box)
+        self.sessions = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.sessions.append(id(session))
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_batch_of_emails_goes_over_one_mail_server_connection(mail_settings):
+    box = Mailbox()
+    handler = SessionCounter(box)
+    controller = Controller(handler, hostname="127.0.0.1", port=mail_settings)
+    controller.start()
+    try:
+        queue(12)
+        assert outbox.send_due() == 12
+    finally:
+        controller.stop()
+    assert len(box.received) == 12 and len(set(handler.sessions)) == 1
+    assert {e.status for e in rows()} == {EmailStatus.SENT}
+
+
+def test_two_workers_racing_deliver_every_email_exactly_once(mailbox):
+    queue(120)
+    errors = []
+
+    def work(app):
+        try:
+            with app.app_context():
+                worker.run_until_idle()
+                db.session.remove()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    from flask import current_app
+
+    app = current_app._get_current_object()
+    threads = [threading.Thread(target=work, args=(app,)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors
+    recipients = [m["To"] for m in mailbox.received]
+    assert len(recipients) == 120 and len(set(recipients)) == 120
+    assert {e.status for e in rows()} == {EmailStatus.SENT}
+
+
+def test_a_stopped_workers_claim_is_released_after_its_lease_and_sent_once(app, mailbox):
+    (email_id,) = queue(1)
+    # A worker claimed the row and stopped before trying it.
+    assert outbox._claim_batch("gone:1", 50) == [email_id]
+    assert outbox.send_due("other:2") == 0  # still claimed by the stopped worker
+    lease = timedelta(seconds=app.config["OUTBOX_CLAIM_SECONDS"] + 1)
+    with clock.travel(lease):
+        assert outbox.send_due("other:2") == 1
+    (email,) = rows()
+    assert email.status is EmailStatus.SENT and email.attempts == 1
+    assert len(mailbox.received) == 1
+
+
+def test_a_row_a_stopped_worker_was_sending_fails_for_ops_instead_of_going_out_twice(mailbox):
+    (email_id,) = queue(1)
+    outbox._claim_batch("gone:1", 50)
+    assert outbox._start("gone:1", email_id) is not None  # handed over, then the worker died
+    db.session.commit()
+    with clock.travel(outbox.STUCK_AFTER + timedelta(seconds=1)):
+        assert outbox.send_due("other:2") == 0
+    (email,) = rows()
+    assert email.status is EmailStatus.FAILED and "unknown" in email.last_error
+    assert mailbox.received == []
+
+
+def test_a_worker_whose_claim_lapsed_does_not_send_a_row_another_worker_took(mailbox):
+    (email_id,) = queue(1)
+    outbox._claim_batch("slow:1", 50)
+    with clock.travel(timedelta(hours=1)):
+        assert outbox.send_due("fast:2") == 1
+    assert outbox._start("slow:1", email_id) is None  # the slow worker wakes up: not its row
+    assert len(mailbox.received) == 1

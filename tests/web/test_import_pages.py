@@ -2,6 +2,7 @@ import io
 
 import pytest
 
+from portal import worker
 from portal.services.accounts import users
 from portal.services.imports import csv_import
 from tests.conftest import PASSWORD, csrf_token, login
@@ -37,7 +38,12 @@ def test_upload_preview_apply_and_product_keys(client, dev):
     page = client.get(preview).get_data(as_text=True)
     assert "new institution" in page and "additional sync" in page
     applied = client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
-    assert applied.status_code == 302
+    assert applied.headers["Location"].endswith("/progress")
+    waiting = client.get(applied.headers["Location"]).get_data(as_text=True)
+    assert "Waiting for a worker" in waiting
+    worker.run_until_idle()
+    done = client.get(applied.headers["Location"])
+    assert done.headers["Location"].endswith("/result")
     keys = client.get(f"{preview}product-keys.csv").get_data(as_text=True).splitlines()
     assert len(keys) == 3 and "FRONT" in keys[1]
     again = client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
@@ -76,6 +82,7 @@ def test_staff_import_on_behalf_of_an_organization(client, dev):
     response = upload(client, to_csv([row()]), path="/ops/import/", org=dev.organization.slug)
     preview = response.headers["Location"]
     client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
+    worker.run_until_idle()
     assert "Hudson Dental" in client.get(f"{preview}result").get_data(as_text=True)
 
 

@@ -11,6 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal import clock, email
 from portal.extensions import db
@@ -38,6 +39,10 @@ def _dummy_hash(time_cost: int, memory_kib: int) -> str:
     return _hasher(time_cost, memory_kib).hash("not-a-real-password")
 
 
+ALREADY_EXISTS = "An account with this email already exists. Sign in instead."
+SIGNUP_TRIES = 5
+
+
 class InvalidCredentials(PortalError):
     status_code = 401
 
@@ -62,11 +67,26 @@ def signup(
 ) -> User:
     """Create an organization, its first admin and its sandbox practice.
 
-    Raises Conflict when the email already has an account.
+    Raises Conflict when the email already has an account, also when a parallel sign-up
+    with the same email wins the race (the database's unique email decides).
     """
     address = normalise_email(email_address)
-    if find_user_by_email(address):
-        raise Conflict("An account with this email already exists. Sign in instead.")
+    password_hash = hash_password(password)
+    for _ in range(SIGNUP_TRIES):
+        if find_user_by_email(address):
+            raise Conflict(ALREADY_EXISTS)
+        try:
+            return _create_account(organization_name, name, address, password_hash, welcome)
+        except IntegrityError:
+            # Another sign-up took this email, or the same organization slug or sandbox
+            # subdomain, between our look-up and our insert: look again.
+            db.session.rollback()
+    raise Conflict("Many sign-ups are happening at once; please try again.")
+
+
+def _create_account(
+    organization_name: str, name: str, address: str, password_hash: str, welcome: bool
+) -> User:
     organization = Organization(
         name=organization_name.strip(), slug=unique_slug(Organization.slug, organization_name)
     )
@@ -74,7 +94,7 @@ def signup(
         organization=organization,
         email=address,
         name=name.strip(),
-        password_hash=hash_password(password),
+        password_hash=password_hash,
         is_admin=True,
     )
     db.session.add_all([organization, user])
@@ -88,9 +108,12 @@ def signup(
 
 
 def authenticate(email_address: str, password: str, *, address: str | None) -> User:
-    """Check a password under the throttle. Raises RateLimited or InvalidCredentials."""
+    """Check a password under the throttle. Raises RateLimited or InvalidCredentials.
+
+    The attempt is counted (and committed) before the password is checked, so parallel
+    guesses cannot overtake the limit."""
     keys = throttling.keys_for(email_address, address)
-    throttling.check(keys)
+    throttling.reserve(keys)
     user = find_user_by_email(email_address)
     if user is None or not _verify(user.password_hash, password):
         throttling.record_failure(keys)

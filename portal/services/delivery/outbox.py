@@ -1,22 +1,34 @@
-"""The email outbox: rows written with the change, delivered after commit, retried with backoff.
+"""The email outbox: rows written in the same transaction as the change, delivered later by
+`flask worker` in batches over one mail server connection, retried with backoff.
 
-A row is claimed (pending -> sending) by one conditional UPDATE before its message goes to the
-mail server, so two senders never deliver the same row: delivery is at most once per row.
+Requests only write rows; nothing here runs inside a request except `enqueue`, `resend`.
+Every step below is one conditional UPDATE, so a row reaches the mail server at most once
+even with several workers on several machines.
 """
 
-import smtplib
 from datetime import timedelta
 
 from flask import current_app, render_template
-from flask_mail import Connection, Message
 from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
 from portal.models import EmailStatus, Organization, OutboundEmail, User
 from portal.services import Forbidden, audit
+from portal.services.delivery import smtp
 from portal.services.outcomes import Outcome
 
+S = EmailStatus
+TRANSITIONS = {
+    "claim": (S.PENDING, S.CLAIMED),  # a worker takes a batch (SKIP LOCKED on PostgreSQL)
+    "start": (S.CLAIMED, S.SENDING),  # committed just before the message goes out
+    "sent": (S.SENDING, S.SENT),
+    "retry": (S.SENDING, S.PENDING),  # back-off; FAILED after the last attempt
+    "release": (S.CLAIMED, S.PENDING),  # never tried: the batch stopped, or the claim lapsed
+    "give up": (S.SENDING, S.FAILED),  # the worker stopped mid-send: the server may have it
+}
+
+BATCH_SIZE = 50
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
 STUCK_AFTER = timedelta(minutes=15)
@@ -36,28 +48,18 @@ def enqueue(
     )
     db.session.add(email)
     db.session.flush()
-    db.session.info.setdefault("queued_email_ids", []).append(email.id)
     return email
 
 
-def deliver(ids: list[int]) -> int:
-    """Try to send the given rows now; failures stay pending for `send_due`. Returns sent count."""
-    return sum(_deliver_one(email_id) for email_id in ids)
+def send_due(worker: str = "flask outbox send", limit: int = BATCH_SIZE) -> int:
+    """Deliver one batch of due rows over one connection; returns how many were sent.
 
-
-def send_due(limit: int = 500) -> int:
-    """Send every pending row whose retry time has come (the `flask outbox send` command)."""
-    _give_up_on_stuck()
-    due = db.session.scalars(
-        select(OutboundEmail.id)
-        .where(
-            OutboundEmail.status == EmailStatus.PENDING,
-            OutboundEmail.next_attempt_at <= clock.now(),
-        )
-        .order_by(OutboundEmail.id)
-        .limit(limit)
-    ).all()
-    return deliver(list(due))
+    Rows a stopped worker left behind are dealt with first: claimed rows go back in the
+    queue, rows stuck in sending become failed (see TRANSITIONS).
+    """
+    _recover_abandoned()
+    ids = _claim_batch(worker, limit)
+    return _deliver_batch(worker, ids) if ids else 0
 
 
 def retry(email: OutboundEmail) -> None:
@@ -65,12 +67,13 @@ def retry(email: OutboundEmail) -> None:
     email.status = EmailStatus.PENDING
     email.next_attempt_at = clock.now()
     email.attempts = 0
+    email.claimed_by, email.claimed_until = "", None
 
 
 def resend(emails: list[OutboundEmail], *, actor: User) -> Outcome:
     """Ops' *Resend*: failed rows, and rows stuck in `sending` (the sender stopped), go back
-    in the queue with fresh attempts and are delivered now. Sent and pending rows are
-    skipped. Audited. Forbidden unless staff."""
+    in the queue with fresh attempts for the worker. Sent and pending rows are skipped.
+    Audited. Forbidden unless staff."""
     if not actor.is_staff:
         raise Forbidden("Only staff resend email.")
     outcome = Outcome()
@@ -85,7 +88,6 @@ def resend(emails: list[OutboundEmail], *, actor: User) -> Outcome:
         )
         outcome.done.append(email)
     db.session.commit()
-    deliver([e.id for e in outcome.done])
     return outcome
 
 
@@ -93,86 +95,122 @@ def is_stuck(email: OutboundEmail) -> bool:
     return email.status is EmailStatus.SENDING and email.next_attempt_at < clock.now() - STUCK_AFTER
 
 
-def _claim(email_id: int) -> bool:
-    result = db.session.execute(
+def _claim_batch(worker: str, limit: int) -> list[int]:
+    now = clock.now()
+    due = db.session.scalars(
+        select(OutboundEmail.id)
+        .where(OutboundEmail.status == S.PENDING, OutboundEmail.next_attempt_at <= now)
+        .order_by(OutboundEmail.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)  # PostgreSQL; SQLite runs one worker
+    ).all()
+    claimed = []
+    if due:
+        lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
+        claimed = db.session.scalars(
+            update(OutboundEmail)
+            .where(OutboundEmail.id.in_(due), OutboundEmail.status == S.PENDING)
+            .values(status=S.CLAIMED, claimed_by=worker, claimed_until=now + lease)
+            .returning(OutboundEmail.id),
+            execution_options={"synchronize_session": False},
+        ).all()
+    db.session.commit()
+    return sorted(claimed)
+
+
+def _deliver_batch(worker: str, ids: list[int]) -> int:
+    try:
+        connection = smtp.connect()
+    except smtp.CONNECTION_ERRORS as exc:
+        for email_id in ids:
+            if email := _start(worker, email_id):
+                _schedule_retry(email, exc)
+        db.session.commit()
+        return 0
+    sent = 0
+    for position, email_id in enumerate(ids):
+        email = _start(worker, email_id)
+        if email is None:
+            continue
+        try:
+            connection.send(smtp.message(email))
+        except smtp.MESSAGE_ERRORS as exc:
+            _schedule_retry(email, exc)
+        except smtp.CONNECTION_ERRORS as exc:
+            _schedule_retry(email, exc)
+            _release(worker, ids[position + 1 :])
+            break
+        else:
+            email.status, email.sent_at, email.last_error = S.SENT, clock.now(), ""
+            sent += 1
+    db.session.commit()
+    connection.close()
+    return sent
+
+
+def _start(worker: str, email_id: int) -> OutboundEmail | None:
+    """claimed -> sending, committed (with the previous row's outcome) before sending."""
+    now = clock.now()
+    started = db.session.execute(
         update(OutboundEmail)
         .where(
             OutboundEmail.id == email_id,
-            OutboundEmail.status == EmailStatus.PENDING,
-            OutboundEmail.next_attempt_at <= clock.now(),
+            OutboundEmail.status == S.CLAIMED,
+            OutboundEmail.claimed_by == worker,
         )
-        .values(status=EmailStatus.SENDING, next_attempt_at=clock.now())
+        .values(status=S.SENDING, next_attempt_at=now, attempts=OutboundEmail.attempts + 1),
+        execution_options={"synchronize_session": False},
     )
     db.session.commit()
-    return result.rowcount == 1
-
-
-def _deliver_one(email_id: int) -> bool:
-    if not _claim(email_id):
-        return False
+    if started.rowcount != 1:
+        return None  # the claim lapsed and another worker has the row now
     email = db.session.get(OutboundEmail, email_id)
-    email.attempts += 1
-    try:
-        _send(email)
-    except (OSError, smtplib.SMTPException) as exc:
-        _schedule_retry(email, exc)
-        db.session.commit()
-        return False
-    email.status, email.sent_at, email.last_error = EmailStatus.SENT, clock.now(), ""
-    db.session.commit()
-    return True
+    db.session.refresh(email)
+    return email
+
+
+def _release(worker: str, ids: list[int]) -> None:
+    db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id.in_(ids),
+            OutboundEmail.status == S.CLAIMED,
+            OutboundEmail.claimed_by == worker,
+        )
+        .values(status=S.PENDING, claimed_by="", claimed_until=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _schedule_retry(email: OutboundEmail, exc: Exception) -> None:
     email.last_error = f"{type(exc).__name__}: {exc}"[:1000]
+    email.claimed_by, email.claimed_until = "", None
     if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        email.status = EmailStatus.FAILED
+        email.status = S.FAILED
         return
     delay = min(BACKOFF_BASE_SECONDS * 2 ** (email.attempts - 1), BACKOFF_CAP_SECONDS)
-    email.status, email.next_attempt_at = (
-        EmailStatus.PENDING,
-        clock.now() + timedelta(seconds=delay),
+    email.status, email.next_attempt_at = S.PENDING, clock.now() + timedelta(seconds=delay)
+    current_app.logger.warning(
+        "email not sent; retrying later",
+        extra={"email_id": email.id, "error": type(exc).__name__, "retry_in_seconds": delay},
     )
-    current_app.logger.warning("email %s not sent (%s); retry in %ss", email.id, exc, delay)
 
 
-def _give_up_on_stuck() -> None:
-    # A sender that died mid-delivery leaves a row in `sending`; we cannot know whether the
-    # server took it, so it becomes `failed` for ops to resend rather than risk a duplicate.
+def _recover_abandoned() -> None:
+    now = clock.now()
+    # Claimed but never tried: back in the queue, no attempt used.
     db.session.execute(
         update(OutboundEmail)
-        .where(
-            OutboundEmail.status == EmailStatus.SENDING,
-            OutboundEmail.next_attempt_at < clock.now() - STUCK_AFTER,
-        )
-        .values(status=EmailStatus.FAILED, last_error="delivery state unknown (sender stopped)")
+        .where(OutboundEmail.status == S.CLAIMED, OutboundEmail.claimed_until < now)
+        .values(status=S.PENDING, claimed_by="", claimed_until=None),
+        execution_options={"synchronize_session": False},
+    )
+    # Handed to the server by a worker that stopped: we cannot know whether the server took
+    # it, so it becomes failed for ops to resend rather than risk a duplicate.
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.status == S.SENDING, OutboundEmail.next_attempt_at < now - STUCK_AFTER)
+        .values(status=S.FAILED, last_error="delivery state unknown (sender stopped)"),
+        execution_options={"synchronize_session": False},
     )
     db.session.commit()
-
-
-class _TimeoutConnection(Connection):
-    """Flask-Mail's connection with a socket timeout, reading the settings at send time."""
-
-    def configure_host(self):
-        config = current_app.config
-        smtp = smtplib.SMTP_SSL if config["MAIL_USE_SSL"] else smtplib.SMTP
-        host = smtp(
-            config["MAIL_SERVER"], config["MAIL_PORT"], timeout=config["MAIL_TIMEOUT_SECONDS"]
-        )
-        if config["MAIL_USE_TLS"]:
-            host.starttls()
-        if config["MAIL_USERNAME"] and config["MAIL_PASSWORD"]:
-            host.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        return host
-
-
-def _send(email: OutboundEmail) -> None:
-    message = Message(
-        subject=email.subject,
-        recipients=[email.recipient],
-        body=email.body_text,
-        html=email.body_html,
-    )
-    state = current_app.extensions["mail"]
-    with _TimeoutConnection(state) as connection:
-        connection.send(message)

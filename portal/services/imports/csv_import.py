@@ -4,7 +4,7 @@ transaction or not at all.
 Rows whose institution fields are identical are one institution with one sync per row. A
 row is planned as a new institution, an additional sync, a match (request access instead
 of installing), already onboarded (nothing new), or an error naming its line and column.
-Apply plans again from the stored file, so the preview can never be stale.
+Apply (`applying.py`) plans again from the stored file, so the preview can never be stale.
 """
 
 import hashlib
@@ -13,27 +13,20 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from flask import current_app
-from sqlalchemy import update
 
-from portal import clock
 from portal.extensions import db
 from portal.models import (
     Enrollment,
     ImportBatch,
-    ImportStatus,
     Institution,
-    Mode,
     Organization,
     User,
 )
 from portal.services import (
-    Conflict,
     Forbidden,
     NotFound,
-    PortalError,
     audit,
     commit,
-    naming,
     tenancy,
 )
 from portal.services.imports.csv_files import (
@@ -43,8 +36,7 @@ from portal.services.imports.csv_files import (
     read,
 )
 from portal.services.imports.import_rows import check_row, group_key
-from portal.services.onboarding import access, consent, institutions, matching
-from portal.services.syncs import setup
+from portal.services.onboarding import access, institutions, matching
 
 COLUMNS = [
     "institution_name",
@@ -135,7 +127,7 @@ def upload(
 
     Raises FileRejected (nothing is stored) for a file that cannot be read at all.
     """
-    _may_import(actor, organization)
+    may_import(actor, organization)
     plan(organization, content)  # a whole-file problem raises here, before anything is written
     batch = ImportBatch(
         organization_id=organization.id,
@@ -201,71 +193,6 @@ def plan(organization: Organization, content: bytes) -> Plan:
     return Plan(planned, list(groups.values()))
 
 
-def apply(batch: ImportBatch, *, actor: User | None) -> dict:
-    """Apply a previewed batch in one transaction: everything or nothing.
-
-    Raises Conflict if the batch was applied already, PortalError if any row has an error.
-    """
-    organization = db.session.get(Organization, batch.organization_id)
-    _may_import(actor, organization)
-    if batch.status is not ImportStatus.PREVIEWED:
-        raise Conflict("This file was already imported.")
-    result = plan(organization, batch.content)
-    if result.errors:
-        raise PortalError(f"{len(result.errors)} row error(s): fix the file and upload it again.")
-    claimed = db.session.execute(
-        update(ImportBatch)
-        .where(ImportBatch.id == batch.id, ImportBatch.status == ImportStatus.PREVIEWED)
-        .values(status=ImportStatus.APPLIED, applied_at=clock.now())
-    )
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        raise Conflict("This file was already imported.")
-    creating = [group for group in result.groups if _creates_institution(group)]
-    names = naming.unique_slugs(Institution.subdomain, [g.details.name for g in creating])
-    subdomains = {id(group): name for group, name in zip(creating, names, strict=True)}
-    sync_ids = [
-        sid
-        for group in result.groups
-        for sid in _apply_group(actor, organization, group, subdomains.get(id(group), ""))
-    ]
-    summary = {"counts": result.counts, "sync_ids": sync_ids}
-    db.session.execute(
-        update(ImportBatch).where(ImportBatch.id == batch.id).values(summary=summary)
-    )
-    audit.record(
-        "import.applied", actor=actor, organization=organization, target=batch, **result.counts
-    )
-    commit()
-    db.session.refresh(batch)
-    return summary
-
-
-def _creates_institution(group: Group) -> bool:
-    todo = any(row[0].kind not in NOTHING_NEW for row in group.rows)
-    return todo and group.match is None and group.enrollment is None
-
-
-def _apply_group(actor: User, organization: Organization, group: Group, subdomain: str):
-    todo = [row for row in group.rows if row[0].kind not in NOTHING_NEW]
-    if not todo:
-        return []
-    if group.match is not None:
-        consent.add_request(group.match, organization=organization, actor=actor)
-        return []
-    enrollment = group.enrollment or institutions.add(
-        group.details,
-        organization=organization,
-        actor=actor,
-        mode=Mode.PRODUCTION,
-        subdomain=subdomain,
-    )
-    return [
-        setup.add_sync(enrollment, ehr=ehr, server_name=server, actor=actor).id
-        for _, ehr, server in todo
-    ]
-
-
 def _classify(organization: Organization, groups: list[Group]) -> None:
     """Mark each group's rows: existing enrollment, match, or new (a few queries in all)."""
     keys = [_own_key(group.details) for group in groups]
@@ -302,7 +229,7 @@ def _own_key(details) -> tuple[str, str, str]:
     return matching.own_key(details.name, details.street_address, details.zip_code)
 
 
-def _may_import(actor: User | None, organization: Organization) -> None:
+def may_import(actor: User | None, organization: Organization) -> None:
     # actor None is the operator at the command line (`flask import-institutions`).
     if actor is not None and not (actor.is_staff or actor.organization_id == organization.id):
         raise NotFound("No such organization.")

@@ -1,0 +1,44 @@
+"""gunicorn settings for SyncPortal (`gunicorn --config gunicorn.conf.py app:app`).
+
+Every value can be changed through the environment. Run it behind a buffering reverse proxy
+(README, "Deploying"): gunicorn's workers read requests themselves, so without one a few
+slow clients can hold every worker.
+"""
+
+import os
+
+from portal.observability import JsonFormatter  # noqa: F401 - named in logconfig_dict
+
+bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+# Threads let a worker go on serving while one request waits on the database.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Restart workers now and then so a slow leak cannot grow for ever.
+max_requests = 2000
+max_requests_jitter = 200
+# The app logs one JSON line per request itself (without query strings or secrets in paths);
+# gunicorn's access log would print full URLs, so it stays off.
+accesslog = None
+errorlog = "-"
+loglevel = os.environ.get("LOG_LEVEL", "info").lower()
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "portal.observability.JsonFormatter"}},
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": loglevel.upper()},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": loglevel.upper(), "propagate": False},
+        "gunicorn.access": {"handlers": [], "propagate": False},
+    },
+}
