@@ -53,6 +53,7 @@ def configure_logging(level: str) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level.upper())
+    logging.getLogger("portal").setLevel(level.upper())  # even if a library lowers the root's
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # its access lines print full URLs
 
 
@@ -112,6 +113,7 @@ def _init_sentry(app: Flask) -> None:
         environment=app.config["ENV_NAME"],
         integrations=[FlaskIntegration()],
         send_default_pii=False,  # no cookies, headers with credentials, bodies or user data
+        include_local_variables=False,  # a frame's locals may hold a password or a record
         max_request_body_size="never",
         before_send=_scrub,
     )
