@@ -12,7 +12,7 @@ from portal.services.delivery import outbox
 from tests.conftest import signup
 from tests.deploy.harness import Deployment, RedisServer
 
-PER_SECOND = 3  # the API key's per-second limit in these deployments (a busy machine is slow)
+PER_SECOND = 2  # the API key's per-second limit here: low, so a busy machine still exceeds it
 
 
 @pytest.fixture
