@@ -33,7 +33,7 @@ def test_a_periodic_task_runs_once_per_period_whichever_worker_asks():
 
 
 def test_the_worker_expires_old_access_requests_without_cron(mailbox):
-    consent.request_access(upgraded("Bravo Apps", "b@bravo.example"), live_practice())
+    consent.request_access(live_practice(), actor=upgraded("Bravo Apps", "b@bravo.example"))
     worker.run_until_idle("w:1")  # first pass: the hourly task runs (nothing is old yet)
     with clock.travel(timedelta(days=31)):
         worker.run_until_idle("w:1")

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from portal import config, create_app
 from portal.extensions import db
-from portal.models import AuditEvent, EnrollmentStatus, Sync, SyncStatus
-from portal.services.onboarding import syncs
+from portal.models import AuditEvent, EnrollmentStatus, Sync, SyncStage
+from portal.services.syncs import keys as syncs
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -23,7 +23,7 @@ def keys(app):
 def stored_syncs(count: int) -> list[tuple[Sync, str]]:
     dev = upgraded("Keys Co", "k@keys.example")
     enrollment = enrollment_in(dev, EnrollmentStatus.INSTALLING)
-    made = [sync_in(enrollment, "dentrix", SyncStatus.INSTALLING, f"SRV{i}") for i in range(count)]
+    made = [sync_in(enrollment, "dentrix", SyncStage.INSTALLING, f"SRV{i}") for i in range(count)]
     return [(sync, syncs.product_key(sync)) for sync in made]
 
 

@@ -49,8 +49,8 @@ def test_a_full_portal_and_api_run_logs_json_lines_without_any_secret(client, lo
     client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
     login(client, "lou@logged.example", "Wrong-password-123")
     login(client, "lou@logged.example")
-    form(client, "/portal/portal_users/invite/", email="ivy@logged.example")
-    keys_page = "/portal/portal_api_key/"
+    form(client, "/portal/users/invite/", email="ivy@logged.example")
+    keys_page = "/portal/api-key/"
     created = client.post(f"{keys_page}create", data={"csrf_token": csrf_token(client, keys_page)})
     secrets.append(re.search(r"sp_test_[0-9A-Za-z]{36}", created.get_data(as_text=True))[0])
     client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})

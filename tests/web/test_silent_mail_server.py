@@ -15,7 +15,7 @@ from portal.models import EmailStatus, OutboundEmail
 from portal.services.accounts import upgrades, users
 from tests.conftest import PASSWORD, csrf_token, login, signup
 
-UPGRADES = "/ops/ops_upgrade_requests/"
+UPGRADES = "/ops/upgrade-requests/"
 
 
 class SilentServer:
@@ -47,8 +47,8 @@ def fifty_upgrade_requests() -> None:
     for i in range(50):
         admin = signup(f"Waiting {i} Apps", f"admin{i}@waiting{i}.example")
         upgrades.request_upgrade(
-            admin, legal_name=f"Waiting {i} LLC", billing_email=f"bills{i}@waiting{i}.example",
-            expected_practices=3,
+            admin.organization, legal_name=f"Waiting {i} LLC",
+            billing_email=f"bills{i}@waiting{i}.example", expected_practices=3, actor=admin,
         )  # fmt: skip
 
 
@@ -60,7 +60,7 @@ def test_inviting_and_a_fifty_row_bulk_approval_finish_while_the_mail_server_nev
         signup("Alpha Apps", "alice@alpha.example", "Alice")
         fifty_upgrade_requests()
         login(client, "alice@alpha.example")
-        page = "/portal/portal_users/invite/"
+        page = "/portal/users/invite/"
         invited = client.post(
             page, data={"csrf_token": csrf_token(client, page), "email": "new@alpha.example"}
         )
