@@ -13,8 +13,3 @@ def index():
     if current_user.is_authenticated:
         return redirect(home_for(current_user))
     return redirect(url_for("auth.login"))
-
-
-@bp.route("/healthz")
-def healthz():
-    return {"status": "ok"}

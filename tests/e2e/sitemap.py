@@ -21,7 +21,13 @@ SIGNED_IN = {"admin": w.ADMIN, "newcomer": w.NEWCOMER, "staff": w.STAFF}
 NOT_PAGES = ("static", ".export", ".ajax_lookup", ".ajax_update", "api.", "synchronizer.")
 # Old console URLs that only redirect to the new ones.
 MOVED = "moved_"
-NOT_PAGE_ENDPOINTS = {"public.healthz", "portal_sync_setup.index"}
+NOT_PAGE_ENDPOINTS = {
+    "health.healthz",
+    "health.readyz",
+    "portal_imports.progress_json",
+    "ops_import.progress_json",
+    "portal_sync_setup.index",
+}
 ROW_VIEWS = {
     "create_view": "can_create",
     "edit_view": "can_edit",

@@ -20,7 +20,7 @@ from portal.models import (
 )
 from portal.services import commit
 from portal.services.accounts import api_keys, invitations, practice_sessions, upgrades, users
-from portal.services.imports import csv_import
+from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations
 from portal.services.syncs import lifecycle, setup
 from tests.conftest import PASSWORD, signup
@@ -166,7 +166,7 @@ def _imports(world: World, alice) -> None:
     org = alice.organization
     world.ids["bad_batch"] = csv_import.upload(org, "broken.csv", BAD_CSV.encode(), actor=alice).id
     applied = csv_import.upload(org, "practices.csv", GOOD_CSV.encode(), actor=alice)
-    csv_import.apply(applied, actor=alice)
+    applying.apply(applied, actor=alice)
     world.ids["batch_id"] = applied.id
     again = GOOD_CSV.replace("Hudson", "Mohawk").encode()
     world.ids["preview_batch"] = csv_import.upload(org, "again.csv", again, actor=alice).id
