@@ -61,9 +61,11 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    # Security headers on every response and JSON-or-HTML error pages.
-    from portal import security
+    # One input layer before every view (text the databases can hold, ids in their range),
+    # security headers on every response, and JSON-or-HTML error pages.
+    from portal import inputs, security
 
+    inputs.init_app(app)
     security.init_app(app)
 
 

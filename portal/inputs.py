@@ -1,0 +1,155 @@
+"""One input layer, run before any view: what the databases cannot hold never reaches them.
+
+- Text with a NUL character or an unpaired UTF-16 surrogate (PostgreSQL refuses both; SQLite
+  would store them) is refused with a 400 that names the field, wherever it comes from: the
+  path, the query string, a form field or file name, or any string of a JSON body.
+- An id must be ASCII digits within the database's INTEGER range: in a URL (`<int:...>`, for
+  every route) and in the id parameters of the consoles (`id`, `rowid`, `pk`, `*_id`).
+  Anything else names no row, so the page does not exist: 404, before the database is asked.
+"""
+
+import re
+from collections.abc import Iterator
+
+from flask import Flask, abort, request
+from werkzeug.exceptions import BadRequest
+from werkzeug.routing import IntegerConverter
+
+ID_MAX = 2**31 - 1  # every primary key is an INTEGER, which PostgreSQL keeps to 32 bits
+_ID = re.compile(r"[0-9]{1,10}")
+ID_PARAMETERS = frozenset({"id", "rowid", "pk"})
+# These edges parse their own ids and answer in their JSON envelope (400 naming the field).
+OWN_ID_CHECKS = frozenset({"api", "synchronizer"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class TextRefused(BadRequest):
+    """A 400 whose description says which field holds what, and what to do."""
+
+    def __init__(self, field: str, text: str):
+        field = _UNSTORABLE.sub("?", field)[:120]  # the label may quote a client's JSON key
+        what = (
+            "a NUL character"
+            if "\x00" in text
+            else "an unpaired surrogate (text that is not valid Unicode)"
+        )
+        super().__init__(f"{field} contains {what}, which text cannot hold. Remove it and retry.")
+
+
+def unstorable(text: str) -> bool:
+    """Whether `text` holds a character no database column can store."""
+    return _UNSTORABLE.search(text) is not None
+
+
+def check_text(text: str, field: str) -> str:
+    """`text` unchanged, or TextRefused (400) naming `field`."""
+    if unstorable(text):
+        raise TextRefused(f"The field '{field}'", text)
+    return text
+
+
+def parse_id(value) -> int | None:
+    """The row id `value` names (ASCII digits, 1 to ID_MAX), or None if it names none.
+
+    `str.isdigit()` is not enough: it accepts '²', which `int()` refuses."""
+    text = value if isinstance(value, str) else str(value)
+    if not _ID.fullmatch(text):
+        return None
+    number = int(text)
+    return number if 0 < number <= ID_MAX else None
+
+
+def id_or_404(value) -> int:
+    """`parse_id(value)`, or a 404: an id that cannot exist names a page that does not."""
+    number = parse_id(value)
+    if number is None:
+        abort(404)
+    return number
+
+
+def _numbers_up_to(limit: int) -> str:
+    """A regex matching the decimal numbers from 0 to `limit` (2147483647: 1 to 9 digits,
+    or 10 digits below it place by place), so that routing itself finds no page for more."""
+    text = str(limit)
+    options = [f"[0-9]{{1,{len(text) - 1}}}", text]
+    for place, digit in enumerate(text):
+        if digit != "0":
+            rest = len(text) - place - 1
+            options.append(f"{text[:place]}[0-{int(digit) - 1}][0-9]{{{rest}}}")
+    return "(?:" + "|".join(options) + ")"
+
+
+class DatabaseId(IntegerConverter):
+    """`<int:...>` in every route: ASCII digits (not any Unicode digit) up to ID_MAX. The
+    range is in the regex, not only checked after matching: werkzeug answers 405 instead of
+    404 when a converter refuses a path that another method's route also matched."""
+
+    regex = _numbers_up_to(ID_MAX)
+
+    def __init__(self, map, fixed_digits=0, min=None, max=ID_MAX, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def init_app(app: Flask) -> None:
+    """Install the layer; call before any blueprint is registered (routes bind converters)."""
+    app.url_map.converters["int"] = DatabaseId
+    app.before_request(check_request)
+
+
+def check_request() -> None:
+    """Refuse unstorable text in any part of the request, and ids that name no row."""
+    for field, text in _texts():
+        if unstorable(text):
+            raise TextRefused(field, text)
+    if request.blueprint not in OWN_ID_CHECKS:
+        for name, values in _parameters():
+            if name in ID_PARAMETERS or name.endswith("_id"):
+                for value in values:
+                    id_or_404(value)
+
+
+def _parameters() -> Iterator[tuple[str, list[str]]]:
+    yield from request.args.lists()
+    if request.mimetype in FORM_TYPES:
+        yield from request.form.lists()
+
+
+def _texts() -> Iterator[tuple[str, str]]:
+    yield "The address", request.path
+    for name, values in _parameters():
+        yield "A field name", name
+        for value in values:
+            yield f"The field '{name}'", value
+    if request.mimetype in FORM_TYPES:
+        for name, upload in request.files.items(multi=True):
+            yield f"The name of the file in '{name}'", upload.filename or ""
+    elif request.content_length or request.headers.get("Transfer-Encoding"):
+        yield from _json_texts()
+
+
+def _json_texts() -> Iterator[tuple[str, str]]:
+    # The API reads bodies as JSON whatever their type, so every body is looked at as JSON.
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:
+        raise BadRequest("The JSON body is nested too deeply.") from None
+    for path, text in _strings(body):
+        yield f"The JSON value at '{path}'", text
+
+
+def _strings(body) -> Iterator[tuple[str, str]]:
+    """Every key and string of a parsed JSON document with its path; iterative, so depth
+    costs no stack."""
+    stack = [("$", body)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            yield path, value
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                yield f"{path} (a key)", key
+                stack.append((f"{path}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
