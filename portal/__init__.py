@@ -62,10 +62,12 @@ def register_extensions(app: Flask) -> None:
 
 def register_security(app: Flask) -> None:
     # One input layer before every view (text the databases can hold, ids in their range),
-    # security headers on every response, and JSON-or-HTML error pages.
-    from portal import inputs, security
+    # one guard for every return address, security headers on every response, and
+    # JSON-or-HTML error pages.
+    from portal import inputs, redirects, security
 
     inputs.init_app(app)
+    redirects.init_app(app)
     security.init_app(app)
 
 

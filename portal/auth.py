@@ -3,6 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
+from portal import redirects
 from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from portal.services import PortalError, RateLimited
 from portal.services.accounts import users
@@ -58,7 +59,7 @@ def login():
             status = 401
         else:
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+            return redirect(redirects.safe_target(request.args.get("next")) or home_for(user))
     return render_template("auth/login.html", form=form), status
 
 
@@ -95,9 +96,3 @@ def reset_password(token: str):
             flash("Your password is changed. Sign in with it.", "success")
             return redirect(url_for("auth.login"))
     return render_template("auth/reset_password.html", form=form)
-
-
-def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None

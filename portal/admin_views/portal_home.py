@@ -4,6 +4,7 @@ from flask import flash, redirect, request, session, url_for
 from flask_admin import expose
 from flask_login import current_user
 
+from portal import redirects
 from portal.admin_views.base import PortalIndexBase, current_mode
 from portal.models import Mode
 from portal.services import dashboards
@@ -26,8 +27,4 @@ class PortalHomeView(PortalIndexBase):
             flash("Production mode opens once your organization's upgrade is approved.", "warning")
         elif wanted in (Mode.SANDBOX, Mode.PRODUCTION):
             session["mode"] = wanted
-        return redirect(_same_site(request.form.get("next")) or url_for("portal.index"))
-
-
-def _same_site(target: str | None) -> str | None:
-    return target if target and target.startswith("/") and not target.startswith("//") else None
+        return redirect(redirects.safe_target(request.form.get("next")) or url_for("portal.index"))
