@@ -27,7 +27,8 @@ def create_app(config: type[settings.Config] | str | None = None, **overrides) -
 
 
 def load_config(app: Flask, config, overrides: dict) -> None:
-    # Settings come from the environment; production refuses to start without a secret key.
+    # Settings come from the environment; production refuses to start without a secret key
+    # or without the address its emailed links point to.
     app.config.from_object(config if isinstance(config, type) else settings.load(config))
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
@@ -35,6 +36,7 @@ def load_config(app: Flask, config, overrides: dict) -> None:
     from portal.services import secrets
 
     secrets.check_keys(app.config)
+    settings.check_base_url(app.config.get("BASE_URL"))
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE.mkdir(exist_ok=True)
 

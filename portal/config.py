@@ -5,6 +5,7 @@ Development and tests may run without secrets; production refuses to start witho
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -45,7 +46,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
     # SQLite: how long a write waits for another process's write to finish before failing.
     SQLITE_BUSY_TIMEOUT_SECONDS = _int("SQLITE_BUSY_TIMEOUT_SECONDS", 60)
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Where emailed links point; required in production (requests never choose it).
+    BASE_URL = os.environ.get("BASE_URL")
 
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
     MAIL_PORT = _int("MAIL_PORT", 8025)
@@ -107,8 +109,12 @@ class Config:
     TRUSTED_PROXY_COUNT = _int("TRUSTED_PROXY_COUNT", 0)
 
 
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+
+
 class DevelopmentConfig(Config):
     SECRET_KEY = Config.SECRET_KEY or "dev-only-secret-key-change-me"
+    BASE_URL = Config.BASE_URL or LOCAL_BASE_URL
     SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
     # Without a mail server of your own, the worker records emails as sent without sending:
     # read them on ops' Outbound email page.
@@ -118,6 +124,7 @@ class DevelopmentConfig(Config):
 class TestConfig(Config):
     TESTING = True
     SECRET_KEY = "test-secret-key"
+    BASE_URL = LOCAL_BASE_URL
     SESSION_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     MAIL_PORT = 1  # nothing listens there unless a test starts an SMTP server
@@ -136,6 +143,16 @@ class ProductionConfig(Config):
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}
+
+
+def check_base_url(value: str | None) -> None:
+    """Refuse to start without an absolute http(s) BASE_URL: emailed links are built from it."""
+    parts = urlsplit(value or "")
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise RuntimeError(
+            "BASE_URL must be set outside development and tests, to the portal's public "
+            "address such as https://portal.example.com (emailed links are built from it)."
+        )
 
 
 def load(name: str | None = None) -> type[Config]:

@@ -1,30 +1,46 @@
 """One small function per message. Each renders `templates/email/<name>.txt|html` into the
-outbox, inside the caller's transaction."""
+outbox, inside the caller's transaction.
 
-from contextlib import nullcontext
+Every link is built from BASE_URL, never from the request: the Host header is the client's
+to choose, and a reset link pointing at someone else's host hands them the token."""
+
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from portal.models import GrantStatus, Institution, User
 from portal.services.accounts import members
 from portal.services.delivery import outbox
 from portal.services.onboarding import catalogue
 
+SUBJECT_MAX = 300  # the column's length
+_SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
+
 
 def link(endpoint: str, **values) -> str:
-    """An absolute URL: from the request when there is one, else from BASE_URL (CLI, jobs)."""
-    context = (
-        nullcontext()
-        if has_request_context()
-        else current_app.test_request_context(base_url=current_app.config["BASE_URL"])
+    """The absolute URL of `endpoint` under BASE_URL, in a request or not."""
+    base = urlsplit(current_app.config["BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
     )
-    with context:
-        return url_for(endpoint, _external=True, **values)
+    return adapter.build(endpoint, values, force_external=True)
+
+
+def subject_line(text: str) -> str:
+    """One header line that fits its column: line breaks and control characters become
+    spaces (a name with CR/LF must not break the message), and long names are cut."""
+    line = _SPACES.sub(" ", text).strip()
+    return line if len(line) <= SUBJECT_MAX else line[: SUBJECT_MAX - 1].rstrip() + "…"
+
+
+def _enqueue(template: str, *, subject: str, **context) -> None:
+    outbox.enqueue(template, subject=subject_line(subject), **context)
 
 
 def welcome(user: User, sandbox: Institution) -> None:
-    outbox.enqueue(
+    _enqueue(
         "welcome",
         to=user.email,
         subject="Welcome to SyncPortal",
@@ -36,7 +52,7 @@ def welcome(user: User, sandbox: Institution) -> None:
 
 
 def password_reset(user: User, raw_token: str, ttl: timedelta) -> None:
-    outbox.enqueue(
+    _enqueue(
         "password_reset",
         to=user.email,
         subject="Reset your SyncPortal password",
@@ -48,7 +64,7 @@ def password_reset(user: User, raw_token: str, ttl: timedelta) -> None:
 
 
 def invitation(invitation, raw_token: str, inviter: User) -> None:
-    outbox.enqueue(
+    _enqueue(
         "invitation",
         to=invitation.email,
         subject=f"{inviter.name} invited you to {invitation.organization.name} on SyncPortal",
@@ -62,7 +78,7 @@ def invitation(invitation, raw_token: str, inviter: User) -> None:
 def upgrade_decided(upgrade, requester: User | None) -> None:
     """To the billing address and the admin who asked."""
     for address in sorted({upgrade.billing_email} | ({requester.email} if requester else set())):
-        outbox.enqueue(
+        _enqueue(
             "upgrade_decided",
             to=address,
             subject=f"Your SyncPortal upgrade request was {upgrade.status.value}",
@@ -73,7 +89,7 @@ def upgrade_decided(upgrade, requester: User | None) -> None:
 
 
 def _sync_message(template: str, subject: str, user: User, sync, enrollment, **context) -> None:
-    outbox.enqueue(
+    _enqueue(
         template,
         to=user.email,
         subject=f"{subject}: {sync.institution.name}",
@@ -111,7 +127,7 @@ def sync_installed(user: User, sync, enrollment, reason: str = "") -> None:
 
 
 def practice_login(institution: Institution, raw_token: str) -> None:
-    outbox.enqueue(
+    _enqueue(
         "practice_login",
         to=institution.email,
         subject=f"Sign in to manage the apps connected to {institution.name}",
@@ -123,7 +139,7 @@ def practice_login(institution: Institution, raw_token: str) -> None:
 def access_requested(request, enrollment, raw_token: str) -> None:
     """To the practice: which developer asks for which locations, and where to decide."""
     institution = enrollment.institution
-    outbox.enqueue(
+    _enqueue(
         "access_requested",
         to=institution.email,
         subject=f"{enrollment.organization.name} asks to connect to {institution.name}",
@@ -151,7 +167,7 @@ def access_revoked(enrollment) -> None:
 
 def _to_admins(template: str, enrollment, subject: str, **context) -> None:
     for admin in members.admins(enrollment.organization):
-        outbox.enqueue(
+        _enqueue(
             template,
             to=admin.email,
             subject=subject,
@@ -166,7 +182,7 @@ def _to_admins(template: str, enrollment, subject: str, **context) -> None:
 def activation_decided(activation, requester: User | None) -> None:
     if requester is None:
         return
-    outbox.enqueue(
+    _enqueue(
         "activation_decided",
         to=requester.email,
         subject=f"Additional locations {activation.status.value}: "

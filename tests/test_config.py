@@ -9,8 +9,17 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
         create_app("production")
 
 
+@pytest.mark.parametrize("base_url", [None, "", "portal.example.com", "ftp://portal.example.com"])
+def test_production_refuses_to_start_without_an_absolute_base_url(monkeypatch, base_url):
+    monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "s3cret")
+    monkeypatch.setattr(config.ProductionConfig, "BASE_URL", base_url)
+    with pytest.raises(RuntimeError, match="BASE_URL must be set"):
+        create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
+
+
 def test_production_cookies_are_secure_and_http_only(monkeypatch):
     monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "s3cret")
+    monkeypatch.setattr(config.ProductionConfig, "BASE_URL", "https://portal.example.com")
     app = create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"

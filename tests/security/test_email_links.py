@@ -1,0 +1,191 @@
+"""Every absolute link in every email comes from BASE_URL, never from the request: a client
+choosing the Host header (`evil.example`) must not receive, or send others, links to it."""
+
+import inspect
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import current_app
+from sqlalchemy import select
+
+from portal import clock, email
+from portal.extensions import db
+from portal.models import (
+    ActivationRequest,
+    Enrollment,
+    EnrollmentStatus,
+    Invitation,
+    Mode,
+    OutboundEmail,
+    RequestStatus,
+    SyncStatus,
+    UpgradeRequest,
+)
+from portal.services.accounts import invitations
+from portal.services.onboarding import consent
+from tests.conftest import IsolatedClient, csrf_token, login
+from tests.onboarding import enrollment_in, live_practice, sync_in, upgraded
+
+EVIL = "evil.example"
+URL = re.compile(r"https?://[^\s\"'<>]+")
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
+
+
+def _senders():
+    return {
+        name
+        for name, function in inspect.getmembers(email, inspect.isfunction)
+        if function.__module__ == email.__name__ and not name.startswith("_")
+    } - {"link", "subject_line"}
+
+
+def _world():
+    """One object of each kind an email is about."""
+    practice = live_practice()
+    developer = upgraded("Bravo Apps", "b@bravo.example", "Bea")
+    enrollment = consent.request_access(developer, practice)
+    request = db.session.scalars(select(consent.AccessRequest)).one()
+    sync = sync_in(
+        enrollment_in(developer, EnrollmentStatus.LIVE, "Own Dental"), "dentrix", SyncStatus.ACTIVE
+    )
+    sync.confirmed_window_start = clock.now()
+    sandbox = db.session.scalars(
+        select(Enrollment).where(
+            Enrollment.organization_id == developer.organization_id, Enrollment.mode == Mode.SANDBOX
+        )
+    ).one()
+    invitations.invite(developer, "new@bravo.example", is_admin=False)
+    upgrade = UpgradeRequest(
+        organization=developer.organization,
+        legal_name="Bravo Apps LLC",
+        billing_email="billing@bravo.example",
+        status=RequestStatus.APPROVED,
+        decided_at=clock.now(),
+    )
+    activation = ActivationRequest(
+        enrollment=enrollment,
+        organization=developer.organization,
+        status=RequestStatus.APPROVED,
+        decided_at=clock.now(),
+    )
+    db.session.add_all([upgrade, activation])
+    db.session.flush()
+    return developer, practice, enrollment, request, sync, sandbox, upgrade, activation
+
+
+def _send_every_email():
+    user, practice, enrollment, request, sync, sandbox, upgrade, activation = _world()
+    invitation = db.session.scalars(select(Invitation)).one()
+    calls = {
+        "welcome": lambda: email.welcome(user, sandbox.institution),
+        "password_reset": lambda: email.password_reset(user, "tok", timedelta(hours=1)),
+        "invitation": lambda: email.invitation(invitation, "tok", user),
+        "upgrade_decided": lambda: email.upgrade_decided(upgrade, user),
+        "sync_failed": lambda: email.sync_failed(user, sync, "disk full"),
+        "credentials_rejected": lambda: email.credentials_rejected(user, sync, "wrong"),
+        "install_window_confirmed": lambda: email.install_window_confirmed(user, sync),
+        "sync_installed": lambda: email.sync_installed(user, sync),
+        "practice_login": lambda: email.practice_login(practice, "tok"),
+        "access_requested": lambda: email.access_requested(request, enrollment, "tok"),
+        "access_decided": lambda: email.access_decided(enrollment, granted=True),
+        "access_revoked": lambda: email.access_revoked(enrollment),
+        "activation_decided": lambda: email.activation_decided(activation, user),
+        "access_closed": lambda: email.access_closed(enrollment, "expired"),
+    }
+    assert set(calls) == _senders(), "a new email sender needs a line here"
+    before = db.session.scalar(select(db.func.max(OutboundEmail.id)))
+    with current_app.test_request_context("/", base_url=f"http://{EVIL}"):
+        for send in calls.values():
+            send()
+    db.session.flush()
+    return db.session.scalars(select(OutboundEmail).where(OutboundEmail.id > before)).all()
+
+
+def test_every_link_of_every_email_comes_from_base_url_whatever_the_host_header(app):
+    emails = _send_every_email()
+    base = app.config["BASE_URL"]
+    templates = {path.stem for path in TEMPLATES.glob("[!_]*.txt")}
+    assert {e.template for e in emails} == templates
+    for message in emails:
+        for body in (message.body_text, message.body_html):
+            links = URL.findall(body)
+            assert links, message.template
+            assert EVIL not in body, message.template
+            assert all(link.startswith(base + "/") for link in links), (message.template, links)
+
+
+def test_base_url_may_carry_a_path_prefix(app, monkeypatch):
+    monkeypatch.setitem(app.config, "BASE_URL", "https://portal.example.com/sync")
+    with current_app.test_request_context("/", base_url=f"http://{EVIL}"):
+        assert email.link("auth.reset_password", token="t") == (
+            "https://portal.example.com/sync/reset-password/t"
+        )
+
+
+def _outbox_links(address: str) -> list[str]:
+    bodies = db.session.scalars(
+        select(OutboundEmail.body_text).where(OutboundEmail.recipient == address)
+    ).all()
+    return [link for body in bodies for link in URL.findall(body)]
+
+
+class HostileClient(IsolatedClient):
+    """A browser whose every request says `Host: evil.example`."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault("base_url", f"http://{EVIL}")
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def hostile(app):
+    return HostileClient(app), {}
+
+
+def test_a_password_reset_asked_with_a_hostile_host_links_to_base_url(app, hostile):
+    upgraded("Alpha Apps", "alice@alpha.example")
+    client, host = hostile
+    token = csrf_token(client, "/forgot-password")
+    client.post(
+        "/forgot-password", data={"csrf_token": token, "email": "alice@alpha.example"}, **host
+    )
+    [reset] = _outbox_links("alice@alpha.example")
+    assert reset.startswith(app.config["BASE_URL"] + "/reset-password/")
+
+
+def test_a_practice_sign_in_asked_with_a_hostile_host_links_to_base_url(app, hostile):
+    live_practice("desk@shared.example")
+    client, host = hostile
+    token = csrf_token(client, "/practice/")
+    client.post("/practice/", data={"csrf_token": token, "email": "desk@shared.example"}, **host)
+    [sign_in] = _outbox_links("desk@shared.example")
+    assert sign_in.startswith(app.config["BASE_URL"] + "/practice/sign-in/")
+
+
+def test_an_invitation_sent_with_a_hostile_host_links_to_base_url(app, hostile):
+    upgraded("Alpha Apps", "alice@alpha.example")
+    client, host = hostile
+    login(client, "alice@alpha.example")
+    token = csrf_token(client, "/portal/portal_users/invite/")
+    client.post(
+        "/portal/portal_users/invite/",
+        data={"csrf_token": token, "email": "new@alpha.example"},
+        **host,
+    )
+    [accept] = _outbox_links("new@alpha.example")
+    assert accept.startswith(app.config["BASE_URL"] + "/invitations/")
+
+
+def test_pages_that_show_an_api_address_use_base_url_not_the_host_header(app, hostile):
+    upgraded("Alpha Apps", "alice@alpha.example")
+    client, _ = hostile
+    login(client, "alice@alpha.example")
+    page = client.get("/portal/quickstart/").get_data(as_text=True)
+    assert f"{app.config['BASE_URL']}/api/patients" in page and EVIL not in page
+    token = csrf_token(client, "/portal/portal_api_key/")
+    created = client.post(
+        "/portal/portal_api_key/create", data={"csrf_token": token, "mode": "sandbox"}
+    ).get_data(as_text=True)
+    assert f"{app.config['BASE_URL']}/api/authenticates" in created and EVIL not in created
