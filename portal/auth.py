@@ -6,7 +6,7 @@ from flask_login import LoginManager, current_user, login_required, login_user, 
 from portal import redirects
 from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from portal.services import PortalError, RateLimited
-from portal.services.accounts import users
+from portal.services.accounts import signups, users
 
 bp = Blueprint("auth", __name__)
 
@@ -27,18 +27,23 @@ def signup():
     form = SignupForm()
     if form.validate_on_submit():
         try:
-            user = users.signup(
+            signups.register(
                 organization_name=form.organization_name.data,
                 name=form.name.data,
                 email_address=form.email.data,
                 password=form.password.data,
             )
         except PortalError as error:
-            form.email.errors.append(str(error))
+            form.organization_name.errors.append(str(error))
         else:
-            login_user(user)
-            flash("Welcome! Your sandbox practice is ready.", "success")
-            return redirect(url_for("portal.index"))
+            # The same answer whether or not the address already has an account.
+            flash(
+                f"We sent a message to {form.email.data.strip()}. If this address is new to "
+                "SyncPortal, your organization and its sandbox practice are ready: sign in "
+                "with the password you chose.",
+                "success",
+            )
+            return redirect(url_for("auth.login"))
     return render_template("auth/signup.html", form=form)
 
 

@@ -10,12 +10,12 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from portal.models import GrantStatus, Institution, User
+from portal.models import GrantStatus, Institution, OutboundEmail, User
 from portal.services.accounts import members
 from portal.services.delivery import outbox
+from portal.services.naming import fit
 from portal.services.onboarding import catalogue
 
-SUBJECT_MAX = 300  # the column's length
 _SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 
 
@@ -31,8 +31,7 @@ def link(endpoint: str, **values) -> str:
 def subject_line(text: str) -> str:
     """One header line that fits its column: line breaks and control characters become
     spaces (a name with CR/LF must not break the message), and long names are cut."""
-    line = _SPACES.sub(" ", text).strip()
-    return line if len(line) <= SUBJECT_MAX else line[: SUBJECT_MAX - 1].rstrip() + "…"
+    return fit(_SPACES.sub(" ", text).strip(), OutboundEmail.subject)
 
 
 def _enqueue(template: str, *, subject: str, **context) -> None:
@@ -48,6 +47,19 @@ def welcome(user: User, sandbox: Institution) -> None:
         user=user,
         sandbox=sandbox,
         portal_url=link("portal.index"),
+    )
+
+
+def signup_attempted(user: User) -> None:
+    """To the owner of an address someone tried to sign up with again."""
+    _enqueue(
+        "signup_attempted",
+        to=user.email,
+        subject="Someone tried to sign up with your email address",
+        organization=user.organization,
+        user=user,
+        login_url=link("auth.login"),
+        reset_url=link("auth.forgot_password"),
     )
 
 

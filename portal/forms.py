@@ -12,11 +12,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
 
+from portal.services.accounts import users
+
 PASSWORD_RULES = [DataRequired(), Length(min=10, max=200, message="Use at least 10 characters.")]
 
 
 class SignupForm(FlaskForm):
-    organization_name = StringField("Organization name", [DataRequired(), Length(max=200)])
+    organization_name = StringField(
+        "Organization name", [DataRequired(), Length(max=users.ORGANIZATION_NAME_MAX)]
+    )
     name = StringField("Your name", [DataRequired(), Length(max=200)])
     email = EmailField("Work email", [DataRequired(), Email(), Length(max=254)])
     password = PasswordField("Password", PASSWORD_RULES)

@@ -3,6 +3,9 @@
 - Text with a NUL character or an unpaired UTF-16 surrogate (PostgreSQL refuses both; SQLite
   would store them) is refused with a 400 that names the field, wherever it comes from: the
   path, the query string, a form field or file name, or any string of a JSON body.
+- A name or an email address is one line: in any field whose name ends in `name` or
+  `email` (`name`, `organization_name`, `hostname`, `billing_email`, ...), line breaks and
+  control characters are refused too (they break email headers and every one-line display).
 - An id must be ASCII digits within the database's INTEGER range: in a URL (`<int:...>`, for
   every route) and in the id parameters of the consoles (`id`, `rowid`, `pk`, `*_id`).
   Anything else names no row, so the page does not exist: 404, before the database is asked.
@@ -23,6 +26,9 @@ OWN_ID_CHECKS = frozenset({"api", "synchronizer"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# Control characters (C0, DEL, C1: tab, CR, LF, NEL...) and the Unicode line/paragraph breaks.
+_LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+ONE_LINE_FIELD = re.compile(r"(?:^|_)(?:host|user)?(?:name|email)$")
 
 
 class TextRefused(BadRequest):
@@ -47,6 +53,26 @@ def check_text(text: str, field: str) -> str:
     """`text` unchanged, or TextRefused (400) naming `field`."""
     if unstorable(text):
         raise TextRefused(f"The field '{field}'", text)
+    return text
+
+
+class NotOneLine(BadRequest):
+    def __init__(self, field: str):
+        super().__init__(
+            f"{field} must be one line of text: remove line breaks, tabs and other control "
+            "characters."
+        )
+
+
+def one_line(text: str) -> bool:
+    """Whether `text` fits on one line: no control character and no line break."""
+    return _LINE_BREAKING.search(text) is None
+
+
+def check_one_line(text: str, field: str) -> str:
+    """`text` unchanged, or NotOneLine (400) naming `field`."""
+    if not one_line(text):
+        raise NotOneLine(f"The field '{field}'")
     return text
 
 
@@ -99,10 +125,14 @@ def init_app(app: Flask) -> None:
 
 
 def check_request() -> None:
-    """Refuse unstorable text in any part of the request, and ids that name no row."""
+    """Refuse unstorable text in any part of the request, names on several lines, and ids
+    that name no row."""
     for field, text in _texts():
         if unstorable(text):
             raise TextRefused(field, text)
+    for key, text in _named_texts():
+        if ONE_LINE_FIELD.search(key.lower()) and not one_line(text):
+            raise NotOneLine(f"The field '{key}'")
     if request.blueprint not in OWN_ID_CHECKS:
         for name, values in _parameters():
             if name in ID_PARAMETERS or name.endswith("_id"):
@@ -125,8 +155,23 @@ def _texts() -> Iterator[tuple[str, str]]:
     if request.mimetype in FORM_TYPES:
         for name, upload in request.files.items(multi=True):
             yield f"The name of the file in '{name}'", upload.filename or ""
-    elif request.content_length or request.headers.get("Transfer-Encoding"):
+    elif _has_body():
         yield from _json_texts()
+
+
+def _named_texts() -> Iterator[tuple[str, str]]:
+    """(the key it was sent under, text) of every form, query and JSON string."""
+    for name, values in _parameters():
+        for value in values:
+            yield name, value
+    if request.mimetype not in FORM_TYPES and _has_body():
+        body = request.get_json(force=True, silent=True)  # parsed and cached by now
+        for path, text in _strings(body):
+            yield path.rsplit(".", 1)[-1], text
+
+
+def _has_body() -> bool:
+    return bool(request.content_length or request.headers.get("Transfer-Encoding"))
 
 
 def _json_texts() -> Iterator[tuple[str, str]]:

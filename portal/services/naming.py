@@ -1,4 +1,5 @@
-"""Readable, unique slugs for organizations and institution subdomains."""
+"""Readable, unique slugs for organizations and institution subdomains, and values made
+from others cut to the column that stores them."""
 
 import re
 import secrets
@@ -6,6 +7,15 @@ import secrets
 from sqlalchemy import select
 
 from portal.extensions import db
+
+
+def fit(text: str, column) -> str:
+    """`text` cut to the length of `column` (e.g. `Institution.name`), ending in "…" when
+    cut: a value made of others ("<organization> Demo Practice") may outgrow each of them."""
+    limit = getattr(column.type, "length", None)
+    if limit is None or len(text) <= limit:
+        return text
+    return text[: limit - 1].rstrip() + "…"
 
 
 def slugify(text: str, max_length: int = 60) -> str:

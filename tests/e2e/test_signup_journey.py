@@ -1,4 +1,5 @@
-"""A new developer signs up, finds the sandbox practice, sees test mode, and signs out."""
+"""A new developer signs up, signs in, finds the sandbox practice, sees test mode, and signs
+out."""
 
 import re
 
@@ -16,6 +17,11 @@ def test_sign_up_see_the_demo_practice_in_test_mode_and_log_out(page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
 
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_role("alert")).to_contain_text("sign in with the password you chose")
+    page.get_by_label("Email").fill("jo@journey.example")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
     expect(page).to_have_url(re.compile(r"/portal/$"))
     expect(page.get_by_test_id("sandbox-card")).to_contain_text("Journey Dental Apps Demo Practice")
     expect(page.get_by_test_id("sandbox-subdomain")).to_have_text("journey-dental-apps-demo")

@@ -80,6 +80,7 @@ def _send_every_email():
     invitation = db.session.scalars(select(Invitation)).one()
     calls = {
         "welcome": lambda: email.welcome(user, sandbox.institution),
+        "signup_attempted": lambda: email.signup_attempted(user),
         "password_reset": lambda: email.password_reset(user, "tok", timedelta(hours=1)),
         "invitation": lambda: email.invitation(invitation, "tok", user),
         "upgrade_decided": lambda: email.upgrade_decided(upgrade, user),

@@ -9,7 +9,7 @@ def logout(client):
     return client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
 
 
-def test_signup_page_creates_the_account_and_signs_in(client):
+def test_signup_page_creates_the_account_and_sends_the_developer_to_sign_in(client):
     token = csrf_token(client, "/signup")
     response = client.post(
         "/signup",
@@ -20,10 +20,10 @@ def test_signup_page_creates_the_account_and_signs_in(client):
             "email": "wes@web.example",
             "password": PASSWORD,
         },
-        follow_redirects=True,
     )
-    page = response.get_data(as_text=True)
-    assert response.status_code == 200
+    assert (response.status_code, response.location) == (302, "/login")
+    login(client, "wes@web.example")
+    page = client.get("/portal/").get_data(as_text=True)
     assert "Web Signup Co Demo Practice" in page and "web-signup-co-demo" in page
 
 
@@ -100,11 +100,12 @@ def test_login_redirects_only_to_local_next_urls(client):
     assert response.headers["Location"] == "/portal/"
 
 
-def test_password_reset_through_the_pages(client, mailbox):
+def test_password_reset_through_the_pages(app, client, mailbox):
     signup("Reset Co", "r@reset.example")
     token = csrf_token(client, "/forgot-password")
     client.post("/forgot-password", data={"csrf_token": token, "email": "r@reset.example"})
-    link = mailbox.bodies_to("r@reset.example")[0].split("http://localhost")[1].split()[0]
+    body = mailbox.bodies_to("r@reset.example")[0]
+    link = body.split(app.config["BASE_URL"])[1].split()[0]
     form = csrf_token(client, link)
     response = client.post(
         link,

@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import clock, email
+from portal import clock, email, inputs
 from portal.extensions import db
 from portal.models import OneTimeToken, Organization, TokenPurpose, User
 from portal.services import Conflict, PortalError, audit, commit, secrets
@@ -42,6 +42,14 @@ def _dummy_hash(time_cost: int, memory_kib: int) -> str:
 ALREADY_EXISTS = "An account with this email already exists. Sign in instead."
 SIGNUP_TRIES = 5
 
+# Organization names leave room for the sandbox names made from them (see check_names).
+ORGANIZATION_NAME_MAX = 120
+NAME_LIMITS = {"organization_name": ORGANIZATION_NAME_MAX, "name": 200}
+
+
+class InvalidName(PortalError):
+    pass
+
 
 class InvalidCredentials(PortalError):
     status_code = 401
@@ -67,9 +75,11 @@ def signup(
 ) -> User:
     """Create an organization, its first admin and its sandbox practice.
 
-    Raises Conflict when the email already has an account, also when a parallel sign-up
-    with the same email wins the race (the database's unique email decides).
+    Raises InvalidName for a name that is not one line or too long, and Conflict when the
+    email already has an account, also when a parallel sign-up with the same email wins the
+    race (the database's unique email decides).
     """
+    check_names(organization_name=organization_name, name=name)
     address = normalise_email(email_address)
     password_hash = hash_password(password)
     for _ in range(SIGNUP_TRIES):
@@ -105,6 +115,17 @@ def _create_account(
         email.welcome(user, enrollment.institution)
     commit()
     return user
+
+
+def check_names(**names: str) -> None:
+    """Names are one line and leave room for what is made of them (e.g. the sandbox's
+    "<organization> Demo Practice - Main Office"). Raises InvalidName."""
+    for field, value in names.items():
+        limit = NAME_LIMITS[field]
+        if not inputs.one_line(value):
+            raise InvalidName(f"The {field.replace('_', ' ')} must be one line of text.")
+        if not value.strip() or len(value.strip()) > limit:
+            raise InvalidName(f"The {field.replace('_', ' ')} takes 1 to {limit} characters.")
 
 
 def authenticate(email_address: str, password: str, *, address: str | None) -> User:

@@ -140,6 +140,9 @@ def _deliver_batch(worker: str, ids: list[int]) -> int:
             _schedule_retry(email, exc)
             _release(worker, ids[position + 1 :])
             break
+        except Exception as exc:  # anything else: this row must not stay in `sending`
+            current_app.logger.exception("email could not be sent", extra={"email_id": email.id})
+            _schedule_retry(email, exc)
         else:
             email.status, email.sent_at, email.last_error = S.SENT, clock.now(), ""
             sent += 1

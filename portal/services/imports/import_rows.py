@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field, fields
 
+from portal import inputs
 from portal.services.imports.csv_files import CellError, Row
 from portal.services.onboarding import catalogue, institutions
 
@@ -49,6 +50,8 @@ def check_row(row: Row) -> Checked:
         )
     elif system.on_prem and not server:
         errors.append(CellError(row.line, "server_name", f"{system.name} needs the server name."))
+    if not inputs.one_line(server):
+        errors.append(CellError(row.line, "server_name", "use one line, without line breaks."))
     if errors:
         return Checked(None, errors=_unique(errors))
     return Checked(details, system.code, server if system.on_prem else "")

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
+from portal import inputs
 from portal.extensions import db
 from portal.models import Enrollment, Institution, Mode, User
 from portal.services import Forbidden, PortalError, audit, commit
@@ -73,6 +74,11 @@ def clean(details: Details) -> Details:
     }
     values["state"] = values["state"].upper()
     errors = {name: message for name, message in REQUIRED.items() if not values[name]}
+    errors.update(
+        (name, "Use one line, without line breaks or control characters.")
+        for name, value in values.items()
+        if not inputs.one_line(value)
+    )
     errors.update(
         (name, f"Use at most {limit} characters.")
         for name, limit in MAX_LENGTHS.items()

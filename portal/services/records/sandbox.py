@@ -16,7 +16,7 @@ from portal.models import (
     Organization,
 )
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
-from portal.services.naming import unique_slug
+from portal.services.naming import fit, unique_slug
 
 FIRST = [
     "Ava",
@@ -71,7 +71,7 @@ APPOINTMENTS = 40
 
 def create_demo_practice(organization: Organization) -> Enrollment:
     """Create the organization's sandbox institution, its location, and a live enrollment."""
-    name = f"{organization.name} Demo Practice"
+    name = fit(f"{organization.name} Demo Practice", Institution.name)
     institution = Institution(
         name=name,
         subdomain=unique_slug(Institution.subdomain, f"{organization.slug}-demo"),
@@ -87,7 +87,7 @@ def create_demo_practice(organization: Organization) -> Enrollment:
     location = Location(
         institution=institution,
         foreign_id="1",
-        name=f"{name} - Main Office",
+        name=fit(f"{name} - Main Office", Location.name),
         street_address="100 Main Street",
         city="Springfield",
         state="IL",
