@@ -178,9 +178,13 @@ def running_worker(app):
 
 @pytest.fixture
 def live_server(app):
-    """The app served over HTTP on loopback in a thread (for the browser and the simulator)."""
+    """The app served over HTTP on loopback in a thread (for the browser and the simulator);
+    BASE_URL names it while it runs, as in a deployment, so emailed links lead to it."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url, previous = f"http://127.0.0.1:{server.server_port}", app.config["BASE_URL"]
+    app.config["BASE_URL"] = url
+    yield url
+    app.config["BASE_URL"] = previous
     server.shutdown()
