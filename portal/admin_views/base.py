@@ -160,12 +160,10 @@ class _BaseModelView(ModelView):
             page_size=0,
         )
         names = [name for name, _ in self._export_columns]
-        cell = csv_exports.cell
 
         def rows():
             yield [title for _, title in self._export_columns]
-            for values in csv_exports.values(self, query, names, EXPORT_BATCH):
-                yield [cell(value) for value in values]
+            yield from csv_exports.values(self, query, names, EXPORT_BATCH)
 
         return csv_exports.response(rows(), self.get_export_name(export_type="csv"))
 

@@ -1,4 +1,5 @@
-"""CSV downloads that stream row by row and cannot smuggle formulas into a spreadsheet."""
+"""The one CSV writer of the app: every download (console exports, the import's files, the
+usage export) streams through `response`, which makes each cell safe for spreadsheets."""
 
 import csv
 from collections.abc import Iterable, Iterator
@@ -12,8 +13,9 @@ from werkzeug.utils import secure_filename
 
 from portal.extensions import db
 
-# A cell starting with one of these is run as a formula by spreadsheet programs.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell starting with one of these is run as a formula by spreadsheet programs (the
+# full-width forms too, which some of them read as the ASCII ones).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 RELATED_CACHE = 1024  # related objects (e.g. organizations) kept while a download streams
 
 
@@ -23,18 +25,22 @@ class _Echo:
 
 
 def cell(value) -> str:
-    """The text of one cell; text that a spreadsheet would evaluate is prefixed with `'`."""
-    text = "" if value is None else str(value)
-    if isinstance(value, str) and text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
+    """The text of one cell. Whatever the value (text, a related object, an enum...), text
+    that a spreadsheet would evaluate is prefixed with `'`; numbers stay numbers."""
+    if value is None:
+        return ""
+    text = str(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def response(rows: Iterable[list], filename: str) -> Response:
-    """A streamed text/csv attachment; `rows` is consumed lazily, in the request context."""
+    """A streamed text/csv attachment of `rows`, every cell through `cell`. The rows are
+    consumed lazily, inside the request's context (they may read the database)."""
     writer = csv.writer(_Echo())
     return Response(
-        stream_with_context(writer.writerow(row) for row in rows),
+        stream_with_context(writer.writerow([cell(v) for v in row]) for row in rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={secure_filename(filename)}"},
     )
@@ -51,13 +57,35 @@ def values(view, query, names: list[str], batch: int) -> Iterator[list]:
     plan = _plain_plan(view, names)
     if plan is None:
         getters = [_attribute(view, name) for name in names]
-        for row in query.yield_per(batch):
+        for row in _objects(view.model, query, batch):
             yield [get(row) for get in getters]
         return
     selected, readers = plan
     lean = query.enable_eagerloads(False).with_entities(*selected)
     for row in lean.yield_per(batch):
         yield [read(value) for read, value in zip(readers, row, strict=True)]
+
+
+def _objects(model, query, batch: int) -> Iterator:
+    """The objects of `query` in order, `batch` at a time: the ids first (one lean, streamed
+    query), then each batch's objects with the view's eager loads. `yield_per` itself
+    cannot stream a query that eagerly joins a collection (e.g. a request's locations)."""
+    [key] = sa_inspect(model).primary_key
+    ids = query.enable_eagerloads(False).with_entities(key).yield_per(batch)
+    chunk = []
+    for (row_id,) in ids:
+        chunk.append(row_id)
+        if len(chunk) == batch:
+            yield from _in_order(query, key, chunk)
+            chunk = []
+    yield from _in_order(query, key, chunk)
+
+
+def _in_order(query, key, chunk: list) -> list:
+    if not chunk:
+        return []
+    found = {getattr(row, key.key): row for row in query.filter(key.in_(chunk))}
+    return [found[row_id] for row_id in chunk if row_id in found]
 
 
 def _plain_plan(view, names: list[str]):

@@ -1,13 +1,11 @@
 """Usage: what the organization is billed for (portal), and the monthly export (ops)."""
 
-import csv
-import io
-
-from flask import Response, flash, request
+from flask import flash, request
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal import clock
+from portal.admin_views import csv_exports
 from portal.admin_views.base import OpsAccess, PortalAccess
 from portal.services.onboarding import billing
 
@@ -36,17 +34,10 @@ class UsageExportView(OpsAccess, BaseView):
     def index(self):
         month = _month_from_query()
         if request.args.get("download"):
-            return Response(
-                _csv(month),
-                mimetype="text/csv",
-                headers={"Content-Disposition": f"attachment; filename=usage-{month.label}.csv"},
-            )
+            return csv_exports.response(_rows(month), f"usage-{month.label}.csv")
         return self.render("ops/usage.html", month=month)
 
 
-def _csv(month: billing.Month):
-    yield "organization,slug,month,location_days\r\n"
-    for row in billing.monthly_rows(month):
-        buffer = io.StringIO()
-        csv.writer(buffer).writerow(row)
-        yield buffer.getvalue()
+def _rows(month: billing.Month):
+    yield ["organization", "slug", "month", "location_days"]
+    yield from billing.monthly_rows(month)

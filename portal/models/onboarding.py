@@ -111,6 +111,9 @@ class Location(db.Model):
     created_at: Mapped[datetime] = now_column()
     institution: Mapped[Institution] = relationship(back_populates="locations")
 
+    def __str__(self) -> str:
+        return self.name
+
 
 class Enrollment(db.Model):
     """One organization's relationship to one institution: a row of the Institutions page."""

@@ -103,8 +103,8 @@ def test_the_csv_upload_refuses_an_institution_name_on_several_lines():
     user = upgraded("Alpha Apps", "alice@alpha.example")
     content = (
         ",".join(csv_import.COLUMNS)
-        + '\r\n"Two\nLines Dental",1 Main Street,,Albany,NY,12207,(518) 555-0100,,,'
-        + '"Ann\rRivera",no,dentrix,"FRONT\nDESK"\r\n'
+        + "\r\nTab\tDental,1 Main Street,,Albany,NY,12207,(518) 555-0100,,,"
+        + "Ann\x0bRivera,no,dentrix,FRONT\u2028DESK\r\n"
     ).encode()
     plan = csv_import.preview(csv_import.upload(user, user.organization, "a.csv", content))
     columns = {error.column for error in plan.errors}
