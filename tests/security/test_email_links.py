@@ -20,7 +20,7 @@ from portal.models import (
     Mode,
     OutboundEmail,
     RequestStatus,
-    SyncStatus,
+    SyncStage,
     UpgradeRequest,
 )
 from portal.services.accounts import invitations
@@ -48,7 +48,7 @@ def _world():
     enrollment = consent.request_access(developer, practice)
     request = db.session.scalars(select(consent.AccessRequest)).one()
     sync = sync_in(
-        enrollment_in(developer, EnrollmentStatus.LIVE, "Own Dental"), "dentrix", SyncStatus.ACTIVE
+        enrollment_in(developer, EnrollmentStatus.LIVE, "Own Dental"), "dentrix", SyncStage.ACTIVE
     )
     sync.confirmed_window_start = clock.now()
     sandbox = db.session.scalars(

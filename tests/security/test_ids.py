@@ -9,7 +9,7 @@ from flask import current_app
 from flask_admin.contrib.sqla import ModelView
 
 from portal import clock
-from portal.models import EnrollmentStatus, SyncStatus
+from portal.models import EnrollmentStatus, SyncStage
 from portal.services.accounts import users
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import enrollment_in, sync_in, upgraded
@@ -32,7 +32,7 @@ def _clients(app):
     """A signed-in client for each area, with a CSRF token of its own session."""
     admin = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     enrollment = enrollment_in(admin, EnrollmentStatus.LIVE)
-    sync_in(enrollment, "dentrix", SyncStatus.ACTIVE)
+    sync_in(enrollment, "dentrix", SyncStage.ACTIVE)
     users.create_staff("olive@ops.example", PASSWORD)
     staff, developer, practice = app.test_client(), app.test_client(), app.test_client()
     login(staff, "olive@ops.example")
