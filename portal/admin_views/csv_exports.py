@@ -53,7 +53,12 @@ def values(view, query, names: list[str], batch: int) -> Iterator[list]:
     Without export formatters, only the exported columns are selected, as plain rows, and a
     many-to-one relationship by its key (its rows are few, read once each); with formatters,
     which may read anything, whole objects are loaded.
+
+    This runs while the response streams, after the view's request has ended and closed the
+    session `query` was built on: the query moves to the session of the streaming context,
+    which is closed when the stream ends (else its connection stays idle in a transaction).
     """
+    query = query.with_session(db.session())
     plan = _plain_plan(view, names)
     if plan is None:
         getters = [_attribute(view, name) for name in names]

@@ -6,6 +6,8 @@ one, relationship columns and the import's files included."""
 import csv
 import io
 import re
+import threading
+import time
 
 import httpx
 import pytest
@@ -141,6 +143,7 @@ def test_every_csv_download_escapes_formulas_in_every_cell(app, live_server):
     developer = _signed_in(live_server, "a@alpha.example")
     _production(developer)
     _make_every_text_a_formula()
+    in_use = db.engine.pool.checkedout()
     problems, checked = {}, 0
     for prefix, paths in _downloads(batch_id).items():
         client = staff if prefix == "/ops" else developer
@@ -163,6 +166,18 @@ def test_every_csv_download_escapes_formulas_in_every_cell(app, live_server):
             checked += 1
     assert checked >= 20
     assert problems == {}
+    assert _connections_given_back(in_use), "a download left its database session open"
+
+
+def _connections_given_back(in_use: int) -> bool:
+    """Whether the server's sessions gave their connections back once the downloads ended
+    (the server closes a response just after its last bytes, so allow it a moment)."""
+    deadline = time.monotonic() + 30
+    while db.engine.pool.checkedout() > in_use:
+        if time.monotonic() > deadline:
+            return False
+        threading.Event().wait(0.05)
+    return True
 
 
 def test_the_relationship_and_object_columns_of_an_export_are_escaped(app, live_server):
