@@ -4,19 +4,17 @@ outbox, inside the caller's transaction.
 Every link is built from BASE_URL, never from the request: the Host header is the client's
 to choose, and a reset link pointing at someone else's host hands them the token."""
 
-import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app
 
+from portal import inputs
 from portal.models import GrantStatus, Institution, OutboundEmail, User
 from portal.services.accounts import members
 from portal.services.delivery import outbox
 from portal.services.naming import fit
 from portal.services.onboarding import catalogue
-
-_SPACES = re.compile(r"[\s\x00-\x1f\x7f-\x9f]+")
 
 
 def link(endpoint: str, **values) -> str:
@@ -31,7 +29,7 @@ def link(endpoint: str, **values) -> str:
 def subject_line(text: str) -> str:
     """One header line that fits its column: line breaks and control characters become
     spaces (a name with CR/LF must not break the message), and long names are cut."""
-    return fit(_SPACES.sub(" ", text).strip(), OutboundEmail.subject)
+    return fit(inputs.one_line_text(text), OutboundEmail.subject)
 
 
 def _enqueue(template: str, *, subject: str, **context) -> None:

@@ -28,6 +28,7 @@ FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-dat
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Control characters (C0, DEL, C1: tab, CR, LF, NEL...) and the Unicode line/paragraph breaks.
 _LINE_BREAKING = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_ONE_LINE_CLEAN = re.compile("(?:[\\s\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff])+")
 ONE_LINE_FIELD = re.compile(r"(?:^|_)(?:host|user)?(?:name|email)$")
 
 
@@ -67,6 +68,13 @@ class NotOneLine(BadRequest):
 def one_line(text: str) -> bool:
     """Whether `text` fits on one line: no control character and no line break."""
     return _LINE_BREAKING.search(text) is None
+
+
+def one_line_text(text: str) -> str:
+    """`text` made one storable line: each run of line breaks, control characters, unpaired
+    surrogates and spaces becomes one space (for text we keep but do not refuse, such as a
+    browser's user agent or an email subject)."""
+    return _ONE_LINE_CLEAN.sub(" ", text).strip()
 
 
 def check_one_line(text: str, field: str) -> str:

@@ -1,18 +1,13 @@
 """`/practice`: a practice contact signs in by emailed link and manages the apps (developer
 organizations) that use its Synchronizer: grant, deny, revoke."""
 
-from datetime import datetime
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
-from portal import clock
-from portal.extensions import db
 from portal.forms import PracticeLoginForm
 from portal.models import Institution
 from portal.services import PortalError
 from portal.services.accounts import practice_sessions
-from portal.services.accounts.practice_sessions import SESSION_LIFETIME
-from portal.services.onboarding import consent, deactivations, practice_apps
+from portal.services.onboarding import consent, consent_evidence, deactivations, practice_apps
 
 bp = Blueprint("practice", __name__, url_prefix="/practice")
 
@@ -21,10 +16,10 @@ def signed_in_institution() -> Institution | None:
     state = session.get("practice")
     if not state:
         return None
-    if clock.now() - datetime.fromisoformat(state["since"]) > SESSION_LIFETIME:
+    institution = practice_sessions.signed_in(state)
+    if institution is None:
         session.pop("practice", None)
-        return None
-    return db.session.get(Institution, state["institution_id"])
+    return institution
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -32,7 +27,10 @@ def index():
     institution = signed_in_institution()
     if institution is not None:
         return render_template(
-            "practice/apps.html", institution=institution, apps=practice_apps.apps_for(institution)
+            "practice/apps.html",
+            institution=institution,
+            apps=practice_apps.apps_for(institution),
+            consent_version=consent_evidence.CONSENT_TEXT_VERSION,
         )
     form = PracticeLoginForm()
     if form.validate_on_submit():
@@ -50,9 +48,9 @@ def sign_in(token: str):
         return render_template("auth/link_invalid.html"), 404
     # CSRFProtect has checked the token of every POST by the time we get here.
     if request.method == "POST":
-        institution = practice_sessions.use_link(token)
+        state = practice_sessions.use_link(token)
         session.clear()
-        session["practice"] = {"institution_id": institution.id, "since": clock.now().isoformat()}
+        session["practice"] = state
         return redirect(url_for(".index"))
     return render_template("practice/sign_in.html", institution=institution)
 
@@ -69,13 +67,34 @@ def access_request(token: str):
         if decision not in ("grant", "deny"):
             abort(400)
         try:
-            consent.decide_by_link(token, grant=decision == "grant")
+            consent.decide_by_link(token, grant=decision == "grant", evidence=_evidence())
+        except consent_evidence.ConsentTextChanged as error:
+            flash(str(error), "warning")
+            return _request_page(request_, token), 409
         except PortalError:
             return render_template("practice/request_closed.html"), 409
         return render_template(
             "practice/decided.html", request=request_, granted=decision == "grant"
         )
-    return render_template("practice/request.html", request=request_, token=token)
+    return _request_page(request_, token)
+
+
+def _request_page(request_, token: str):
+    return render_template(
+        "practice/request.html",
+        request=request_,
+        token=token,
+        consent_version=consent_evidence.CONSENT_TEXT_VERSION,
+    )
+
+
+def _evidence() -> consent_evidence.Evidence:
+    """What proves the decision this request posts: address, browser, consent text shown."""
+    return consent_evidence.Evidence(
+        address=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+        text_version=request.form.get("consent_version", ""),
+    )
 
 
 @bp.route("/apps/<int:app_id>/<any(grant, deny, revoke):verb>", methods=["POST"])
@@ -89,7 +108,9 @@ def app_action(app_id: int, verb: str):
             enrollment = deactivations.revoke(app_id, practice=institution)
             flash(f"{enrollment.organization.name} no longer has access.", "success")
         else:
-            consent.decide(app_id, practice=institution, grant=verb == "grant")
+            consent.decide(
+                app_id, practice=institution, grant=verb == "grant", evidence=_evidence()
+            )
             flash("Your decision is recorded; the developer is told by email.", "success")
     except PortalError as error:
         flash(str(error), "danger")
@@ -98,6 +119,9 @@ def app_action(app_id: int, verb: str):
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    institution = signed_in_institution()
+    if institution is not None:
+        practice_sessions.sign_out(institution)
     session.pop("practice", None)
     flash("You are signed out.", "info")
     return redirect(url_for(".index"))

@@ -46,6 +46,8 @@ class Institution(db.Model):
     name_key: Mapped[str] = mapped_column(String(200), default="")
     street_key: Mapped[str] = mapped_column(String(200), default="")
     phone_digits: Mapped[str] = mapped_column(String(15), default="", index=True)
+    # Bumped when the practice signs out: every older practice session cookie dies.
+    session_version: Mapped[int] = mapped_column(default=1, server_default="1")
     created_at: Mapped[datetime] = now_column()
     syncs: Mapped[list["Sync"]] = relationship(back_populates="institution", order_by="Sync.id")
     locations: Mapped[list["Location"]] = relationship(
@@ -179,6 +181,11 @@ class AccessRequest(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     last_sent_at: Mapped[datetime] = now_column()
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Evidence of the practice's decision, beside its time: from where, with which browser,
+    # having read which version of the consent text.
+    decided_ip: Mapped[str] = mapped_column(String(45), default="", server_default="")
+    decided_user_agent: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    consent_text_version: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[datetime] = now_column()
     organization: Mapped[Organization] = relationship()
     institution: Mapped[Institution] = relationship()

@@ -1,10 +1,12 @@
 """Practice contacts sign in with a one-time link sent to the institution's email address.
 
 They have no password: the link proves they read the practice's mailbox. It works once,
-for 30 minutes, and only through a POST (mail scanners follow links with GET).
+for 30 minutes, and only through a POST (mail scanners follow links with GET). A session
+lasts 12 hours and carries the institution's `session_version`; signing out bumps it, so
+every copy of every earlier session cookie stops working (as for users).
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -53,14 +55,39 @@ def check_link(raw: str) -> Institution:
     return db.session.get(Institution, token.institution_id)
 
 
-def use_link(raw: str) -> Institution:
-    """Spend the link (once) and return its institution."""
+def use_link(raw: str) -> dict:
+    """Spend the link (once); returns the session state to keep in the cookie."""
     token = _token(raw)
     token.used_at = clock.now()
     institution = db.session.get(Institution, token.institution_id)
     audit.record("practice.signed_in", actor=None, target=institution)
     commit()
-    return institution
+    return {
+        "institution_id": institution.id,
+        "since": clock.now().isoformat(),
+        "version": institution.session_version,
+    }
+
+
+def signed_in(state) -> Institution | None:
+    """The institution a session's state still signs in to, or None: unknown, older than
+    SESSION_LIFETIME, or from before a sign-out."""
+    try:
+        since = datetime.fromisoformat(state["since"])
+        institution_id, version = int(state["institution_id"]), int(state["version"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    if since.tzinfo is None or clock.now() - since > SESSION_LIFETIME:
+        return None
+    institution = db.session.get(Institution, institution_id)
+    return institution if institution and institution.session_version == version else None
+
+
+def sign_out(institution: Institution) -> None:
+    """End every session of the practice: copies of the cookie stop working too."""
+    institution.session_version += 1
+    audit.record("practice.signed_out", actor=None, target=institution)
+    commit()
 
 
 def _token(raw: str) -> OneTimeToken:

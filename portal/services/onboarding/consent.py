@@ -33,7 +33,8 @@ from portal.services import (
     secrets,
 )
 from portal.services.claims import claim
-from portal.services.onboarding import enrollments
+from portal.services.onboarding import consent_evidence, enrollments
+from portal.services.onboarding.consent_evidence import Evidence
 from portal.services.outcomes import Outcome, each
 
 LIFETIME = timedelta(days=30)
@@ -112,23 +113,30 @@ def find_by_link(raw: str) -> AccessRequest:
     return _still_pending(request)
 
 
-def decide_by_link(raw: str, *, grant: bool) -> AccessRequest:
-    """The practice's POST from the confirmation page: grant or deny this one request."""
+def decide_by_link(raw: str, *, grant: bool, evidence: Evidence | None = None) -> AccessRequest:
+    """The practice's POST from the confirmation page: grant or deny this one request.
+
+    Entry points pass the evidence (address, browser, consent text version shown); raises
+    ConsentTextChanged, changing nothing, if the page showed an older text."""
+    consent_evidence.check(evidence)
     request = find_by_link(raw)
-    (_grant if grant else _deny)(request, via="email link")
+    (_grant if grant else _deny)(request, via="email link", evidence=evidence)
     commit()
     return request
 
 
-def decide(request_id: int, *, practice: Institution, grant: bool) -> AccessRequest:
+def decide(
+    request_id: int, *, practice: Institution, grant: bool, evidence: Evidence | None = None
+) -> AccessRequest:
     """The same decision from the practice's signed-in Apps page."""
+    consent_evidence.check(evidence)
     request = db.session.scalar(
         select(AccessRequest).where(
             AccessRequest.id == request_id, AccessRequest.institution_id == practice.id
         )
     )
     request = _still_pending(request)
-    (_grant if grant else _deny)(request, via="practice page")
+    (_grant if grant else _deny)(request, via="practice page", evidence=evidence)
     commit()
     return request
 
@@ -223,18 +231,30 @@ def _new_link(request: AccessRequest) -> str:
     return raw
 
 
-def _grant(request: AccessRequest, *, via: str) -> None:
+def _grant(request: AccessRequest, *, via: str, evidence: Evidence | None) -> None:
     enrollment = _decide(request, "grant", actor=None)
+    proof = consent_evidence.store(request, evidence)
     audit.record(
-        "access.granted", actor=None, organization=enrollment.organization, target=request, via=via
+        "access.granted",
+        actor=None,
+        organization=enrollment.organization,
+        target=request,
+        via=via,
+        **proof,
     )
     email.access_decided(enrollment, granted=True)
 
 
-def _deny(request: AccessRequest, *, via: str) -> None:
+def _deny(request: AccessRequest, *, via: str, evidence: Evidence | None) -> None:
     enrollment = _decide(request, "deny", actor=None)
+    proof = consent_evidence.store(request, evidence)
     audit.record(
-        "access.denied", actor=None, organization=enrollment.organization, target=request, via=via
+        "access.denied",
+        actor=None,
+        organization=enrollment.organization,
+        target=request,
+        via=via,
+        **proof,
     )
     email.access_decided(enrollment, granted=False)
 
