@@ -49,24 +49,30 @@ def _world() -> int:
             )
         )
     commit()
-    activations.request(owner, mine, [locations[2].id])
+    activations.request(mine, [locations[2].id], actor=owner)
     bravo = users.signup(
         organization_name="Bravo Apps",
         name="Bea",
         email_address="b@bravo.example",
         password=PASSWORD,
     )
-    consent.request_access(_upgraded(bravo), practice)
+    consent.request_access(practice, actor=_upgraded(bravo))
     carol = upgraded("Carol Apps", "c@carol.example")
     carol.organization.production_enabled = False
     commit()
     upgrades.request_upgrade(
-        carol, legal_name="Carol LLC", billing_email="c@carol.example", expected_practices=2
+        carol.organization,
+        legal_name="Carol LLC",
+        billing_email="c@carol.example",
+        expected_practices=2,
+        actor=carol,
     )
-    invitations.invite(owner, "new@alpha.example", is_admin=False)
-    batch = csv_import.upload(owner, owner.organization, "a.csv", to_csv([row("Import Dental")]))
-    csv_import.apply(owner, batch)
-    csv_import.upload(owner, owner.organization, "bad.csv", to_csv([row(state="ZZ")]))
+    invitations.invite("new@alpha.example", is_admin=False, actor=owner)
+    batch = csv_import.upload(
+        owner.organization, "a.csv", to_csv([row("Import Dental")]), actor=owner
+    )
+    csv_import.apply(batch, actor=owner)
+    csv_import.upload(owner.organization, "bad.csv", to_csv([row(state="ZZ")]), actor=owner)
     users.create_staff("olive@ops.example", PASSWORD)
     return batch.id
 
@@ -133,7 +139,7 @@ def _downloads(batch_id: int) -> dict[str, list[str]]:
             f"{imports}/{batch_id}/product-keys.csv",
             f"{imports}/{batch_id + 1}/errors.csv",
         ]
-    found["/ops"].append(f"/ops/ops_usage/?download=1&month={clock.now():%Y-%m}")
+    found["/ops"].append(f"/ops/usage/?download=1&month={clock.now():%Y-%m}")
     return found
 
 
@@ -184,7 +190,7 @@ def test_the_relationship_and_object_columns_of_an_export_are_escaped(app, live_
     _world()
     staff = _signed_in(live_server, "olive@ops.example")
     _make_every_text_a_formula()
-    rows = list(csv.reader(io.StringIO(staff.get("/ops/ops_users/export/csv/").text)))
+    rows = list(csv.reader(io.StringIO(staff.get("/ops/users/export/csv/").text)))
     organization = rows[0].index("Organization")
     assert {line[organization] for line in rows[1:]} >= {"'=Alpha Apps", "'=Bravo Apps"}
 
@@ -214,7 +220,7 @@ def test_an_activation_request_export_streams_with_its_locations(app, live_serve
     _world()
     assert db.session.scalar(select(func.count(ImportBatch.id))) == 2
     staff = _signed_in(live_server, "olive@ops.example")
-    response = staff.get("/ops/ops_activation_requests/export/csv/")
+    response = staff.get("/ops/activation-requests/export/csv/")
     rows = list(csv.reader(io.StringIO(response.text)))
     assert response.status_code == 200 and len(rows) == 2
     assert "Office 3" in rows[1][rows[0].index("Locations")]

@@ -45,18 +45,17 @@ def _world():
     """One object of each kind an email is about."""
     practice = live_practice()
     developer = upgraded("Bravo Apps", "b@bravo.example", "Bea")
-    enrollment = consent.request_access(developer, practice)
+    enrollment = consent.request_access(practice, actor=developer)
     request = db.session.scalars(select(consent.AccessRequest)).one()
-    sync = sync_in(
-        enrollment_in(developer, EnrollmentStatus.LIVE, "Own Dental"), "dentrix", SyncStage.ACTIVE
-    )
+    own = enrollment_in(developer, EnrollmentStatus.LIVE, "Own Dental")
+    sync = sync_in(own, "dentrix", SyncStage.ACTIVE)
     sync.confirmed_window_start = clock.now()
     sandbox = db.session.scalars(
         select(Enrollment).where(
             Enrollment.organization_id == developer.organization_id, Enrollment.mode == Mode.SANDBOX
         )
     ).one()
-    invitations.invite(developer, "new@bravo.example", is_admin=False)
+    invitations.invite("new@bravo.example", is_admin=False, actor=developer)
     upgrade = UpgradeRequest(
         organization=developer.organization,
         legal_name="Bravo Apps LLC",
@@ -72,11 +71,11 @@ def _world():
     )
     db.session.add_all([upgrade, activation])
     db.session.flush()
-    return developer, practice, enrollment, request, sync, sandbox, upgrade, activation
+    return developer, practice, enrollment, request, (sync, own), sandbox, upgrade, activation
 
 
 def _send_every_email():
-    user, practice, enrollment, request, sync, sandbox, upgrade, activation = _world()
+    user, practice, enrollment, request, (sync, own), sandbox, upgrade, activation = _world()
     invitation = db.session.scalars(select(Invitation)).one()
     calls = {
         "welcome": lambda: email.welcome(user, sandbox.institution),
@@ -84,10 +83,10 @@ def _send_every_email():
         "password_reset": lambda: email.password_reset(user, "tok", timedelta(hours=1)),
         "invitation": lambda: email.invitation(invitation, "tok", user),
         "upgrade_decided": lambda: email.upgrade_decided(upgrade, user),
-        "sync_failed": lambda: email.sync_failed(user, sync, "disk full"),
-        "credentials_rejected": lambda: email.credentials_rejected(user, sync, "wrong"),
-        "install_window_confirmed": lambda: email.install_window_confirmed(user, sync),
-        "sync_installed": lambda: email.sync_installed(user, sync),
+        "sync_failed": lambda: email.sync_failed(user, sync, own, "disk full"),
+        "credentials_rejected": lambda: email.credentials_rejected(user, sync, own, "wrong"),
+        "install_window_confirmed": lambda: email.install_window_confirmed(user, sync, own),
+        "sync_installed": lambda: email.sync_installed(user, sync, own),
         "practice_login": lambda: email.practice_login(practice, "tok"),
         "access_requested": lambda: email.access_requested(request, enrollment, "tok"),
         "access_decided": lambda: email.access_decided(enrollment, granted=True),
@@ -169,9 +168,9 @@ def test_an_invitation_sent_with_a_hostile_host_links_to_base_url(app, hostile):
     upgraded("Alpha Apps", "alice@alpha.example")
     client, host = hostile
     login(client, "alice@alpha.example")
-    token = csrf_token(client, "/portal/portal_users/invite/")
+    token = csrf_token(client, "/portal/users/invite/")
     client.post(
-        "/portal/portal_users/invite/",
+        "/portal/users/invite/",
         data={"csrf_token": token, "email": "new@alpha.example"},
         **host,
     )
@@ -185,8 +184,8 @@ def test_pages_that_show_an_api_address_use_base_url_not_the_host_header(app, ho
     login(client, "alice@alpha.example")
     page = client.get("/portal/quickstart/").get_data(as_text=True)
     assert f"{app.config['BASE_URL']}/api/patients" in page and EVIL not in page
-    token = csrf_token(client, "/portal/portal_api_key/")
+    token = csrf_token(client, "/portal/api-key/")
     created = client.post(
-        "/portal/portal_api_key/create", data={"csrf_token": token, "mode": "sandbox"}
+        "/portal/api-key/create", data={"csrf_token": token, "mode": "sandbox"}
     ).get_data(as_text=True)
     assert f"{app.config['BASE_URL']}/api/authenticates" in created and EVIL not in created

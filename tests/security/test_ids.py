@@ -43,8 +43,8 @@ def _clients(app):
             "since": clock.now().isoformat(),
         }
     tokens = {
-        "/ops": csrf_token(staff, "/ops/ops_users/"),
-        "/portal": csrf_token(developer, "/portal/portal_users/"),
+        "/ops": csrf_token(staff, "/ops/users/"),
+        "/portal": csrf_token(developer, "/portal/users/"),
         "/practice": csrf_token(developer, "/login"),
     }
     return {
@@ -133,4 +133,4 @@ def test_every_console_views_id_parameters_answer_404_for_an_id_no_row_can_have(
 def test_a_good_id_still_reaches_its_row(app):
     clients = _clients(app)
     staff, _ = clients["/ops"]
-    assert staff.get("/ops/ops_users/details/", query_string={"id": "1"}).status_code == 200
+    assert staff.get("/ops/users/details/", query_string={"id": "1"}).status_code == 200

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Organization, Sync, User
 from portal.services.accounts import users
-from portal.services.onboarding import installs, syncs
+from portal.services.syncs import keys, setup
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import institution, upgraded
 
@@ -100,8 +100,8 @@ def test_a_nul_in_the_sign_in_email_is_refused_before_the_throttle_looks_it_up(c
 @pytest.mark.parametrize("kind", BAD_TEXTS)
 def test_the_agent_cannot_store_bad_text_in_its_hostname_or_locations(client, kind):
     user = upgraded("Alpha Apps", "alice@alpha.example")
-    sync = installs.create_sync(institution(user), ehr="dentrix", server_name="FD", actor=user)
-    key, bad = syncs.product_key(sync), BAD_TEXTS[kind]
+    sync = setup.create_sync(institution(user), ehr="dentrix", server_name="FD", actor=user)
+    key, bad = keys.product_key(sync), BAD_TEXTS[kind]
     refused = client.post(
         "/synchronizer/v1/activate", json={"product_key": key, "hostname": f"PC{bad}"}
     )

@@ -72,7 +72,7 @@ def test_email_subjects_made_from_the_longest_names_fit(client):
     inviter = signup("Other", "other@other.example", "x")
     inviter.organization, inviter.name, inviter.is_admin = admin, LONGEST_NAME, True
     commit()
-    invitations.invite(inviter, "new@long.example", is_admin=False)
+    invitations.invite("new@long.example", is_admin=False, actor=inviter)
     subject = db.session.scalar(
         select(OutboundEmail.subject).where(OutboundEmail.template == "invitation")
     )
@@ -89,7 +89,7 @@ def test_the_longest_inputs_of_the_portal_forms_fit_their_columns(client):
     token = csrf_token(client, "/portal/")
     client.post("/portal/mode", data={"csrf_token": token, "mode": "production"})
     created = client.post(
-        "/portal/portal_institutions/add/",
+        "/portal/institutions/add/",
         data={
             "csrf_token": token,
             "name": "I" * 200,
@@ -105,7 +105,7 @@ def test_the_longest_inputs_of_the_portal_forms_fit_their_columns(client):
     )
     assert created.status_code == 302
     upgrade = client.post(
-        "/portal/portal_upgrade/",
+        "/portal/upgrade/",
         data={
             "csrf_token": token,
             "legal_name": "L" * 200,

@@ -11,7 +11,7 @@ from portal.services import commit
 from portal.services.accounts import invitations
 from portal.services.delivery import outbox
 from portal.services.imports import csv_import
-from portal.services.onboarding import installs, syncs
+from portal.services.syncs import keys, setup
 from tests.conftest import PASSWORD, csrf_token, login, signup
 from tests.onboarding import ADDRESS, institution, live_practice, upgraded
 
@@ -39,18 +39,18 @@ def test_sign_up_refuses_a_name_on_several_lines(client, bad):
 def test_every_portal_form_refuses_a_name_on_several_lines(client):
     user = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
     enrollment = institution(user)
-    sync = installs.create_sync(enrollment, ehr="denticon", server_name="", actor=user)
+    sync = setup.create_sync(enrollment, ehr="denticon", server_name="", actor=user)
     login(client, "alice@alpha.example")
     token = csrf_token(client, "/portal/")
     client.post("/portal/mode", data={"csrf_token": token, "mode": "production"})
     posts = {
-        "/portal/portal_institutions/add/": {**ADDRESS, "name": "Two\nLines"},
-        "/portal/portal_institutions/add/#contact": {
+        "/portal/institutions/add/": {**ADDRESS, "name": "Two\nLines"},
+        "/portal/institutions/add/#contact": {
             **ADDRESS,
             "name": "Fine Dental",
             "contact_name": "Ann\r\nRivera",
         },
-        f"/portal/portal_institutions/{enrollment.id}/syncs/new/": {
+        f"/portal/institutions/{enrollment.id}/syncs/new/": {
             "ehr": "dentrix",
             "server_name": "FRONT\nDESK",
         },
@@ -59,12 +59,12 @@ def test_every_portal_form_refuses_a_name_on_several_lines(client):
             "username": "admin\r\nX: y",
             "password": "p",
         },
-        "/portal/portal_upgrade/": {
+        "/portal/upgrade/": {
             "legal_name": "Alpha\nApps LLC",
             "billing_email": "b@alpha.example",
             "expected_practices": "3",
         },
-        "/portal/portal_users/invite/": {"email": "new@alpha.example\r\nBcc: x@y.example"},
+        "/portal/users/invite/": {"email": "new@alpha.example\r\nBcc: x@y.example"},
     }
     for path, data in posts.items():
         response = client.post(path.split("#")[0], data={"csrf_token": token, **data})
@@ -75,7 +75,7 @@ def test_every_portal_form_refuses_a_name_on_several_lines(client):
 
 
 def test_accepting_an_invitation_refuses_a_name_on_several_lines(client, org_admin):
-    invitations.invite(org_admin, "new@alpha.example", is_admin=False)
+    invitations.invite("new@alpha.example", is_admin=False, actor=org_admin)
     raw = db.session.scalar(select(OutboundEmail.body_text)).split("/invitations/")[1].split()[0]
     token = csrf_token(client, f"/invitations/{raw}")
     response = client.post(
@@ -88,10 +88,10 @@ def test_accepting_an_invitation_refuses_a_name_on_several_lines(client, org_adm
 
 def test_the_api_and_the_agent_refuse_names_on_several_lines(client):
     user = upgraded("Alpha Apps", "alice@alpha.example")
-    sync = installs.create_sync(institution(user), ehr="dentrix", server_name="FD", actor=user)
+    sync = setup.create_sync(institution(user), ehr="dentrix", server_name="FD", actor=user)
     activate = client.post(
         "/synchronizer/v1/activate",
-        json={"product_key": syncs.product_key(sync), "hostname": "PC\r\nX"},
+        json={"product_key": keys.product_key(sync), "hostname": "PC\r\nX"},
     )
     patient = client.post("/api/patients", json={"patient": {"first_name": "A\nB"}})
     assert (activate.status_code, patient.status_code) == (400, 400)
@@ -106,7 +106,7 @@ def test_the_csv_upload_refuses_an_institution_name_on_several_lines():
         + "\r\nTab\tDental,1 Main Street,,Albany,NY,12207,(518) 555-0100,,,"
         + "Ann\x0bRivera,no,dentrix,FRONT\u2028DESK\r\n"
     ).encode()
-    plan = csv_import.preview(csv_import.upload(user, user.organization, "a.csv", content))
+    plan = csv_import.preview(csv_import.upload(user.organization, "a.csv", content, actor=user))
     columns = {error.column for error in plan.errors}
     assert {"institution_name", "contact_name", "server_name"} <= columns
 
@@ -125,9 +125,9 @@ def _stored_with_breaks():
 def test_names_stored_with_line_breaks_no_longer_break_email(app, client, mailbox):
     _stored_with_breaks()
     login(client, "alice@alpha.example")
-    token = csrf_token(client, "/portal/portal_users/invite/")
+    token = csrf_token(client, "/portal/users/invite/")
     invited = client.post(
-        "/portal/portal_users/invite/", data={"csrf_token": token, "email": "new@alpha.example"}
+        "/portal/users/invite/", data={"csrf_token": token, "email": "new@alpha.example"}
     )
     practice = app.test_client()
     token = csrf_token(practice, "/practice/")
@@ -154,7 +154,7 @@ def test_a_message_that_fails_in_an_unexpected_way_does_not_stay_in_sending(
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr("flask_mail.Message.as_bytes", broken)
-    invitations.invite(admin, "new@alpha.example", is_admin=False)
+    invitations.invite("new@alpha.example", is_admin=False, actor=admin)
     outbox.send_due()
     db.session.expire_all()
     email = db.session.scalars(select(OutboundEmail)).one()

@@ -72,7 +72,7 @@ def test_a_practice_session_still_expires_after_twelve_hours(app, mailbox, monke
 
 def _requested(mailbox):
     practice = live_practice("desk@shared.example")
-    consent.request_access(upgraded("Bravo Apps", "b@bravo.example"), practice)
+    consent.request_access(practice, actor=upgraded("Bravo Apps", "b@bravo.example"))
     body = mailbox.bodies_to("desk@shared.example")[-1]
     return practice, "/practice/requests/" + body.split("/practice/requests/")[1].split()[0]
 
@@ -123,7 +123,7 @@ def test_a_decision_from_a_page_with_another_consent_text_changes_nothing(client
 
 def test_a_decision_from_the_apps_page_keeps_its_evidence_too(app, mailbox):
     practice, client = _signed_in_practice(app, mailbox)
-    consent.request_access(upgraded("Bravo Apps", "b@bravo.example"), practice)
+    consent.request_access(practice, actor=upgraded("Bravo Apps", "b@bravo.example"))
     request = db.session.scalars(select(AccessRequest)).one()
     client.post(
         f"/practice/apps/{request.id}/deny",
