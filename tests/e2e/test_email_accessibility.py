@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AccessRequest, ActivationRequest, OutboundEmail, Sync, UpgradeRequest
-from portal.services.accounts import upgrades, users
+from portal.services.accounts import signups, upgrades, users
 from portal.services.onboarding import activations, consent, deactivations
 from portal.services.syncs import installs, setup
 from tests.conftest import PASSWORD
@@ -28,6 +28,12 @@ def send_every_kind_of_email(found: world.World) -> None:
         email_address="fay@foxtrot.example",
         password=PASSWORD,
         welcome=True,
+    )
+    signups.register(  # the same address again: its owner is told
+        organization_name="Foxtrot Again",
+        name="Fay",
+        email_address="fay@foxtrot.example",
+        password=PASSWORD,
     )
     upgrades.approve(db.session.scalars(select(UpgradeRequest)).all(), actor=staff)
     activations.fulfil(db.session.scalars(select(ActivationRequest)).all(), actor=staff)

@@ -18,7 +18,7 @@ def test_sign_up_see_the_demo_practice_in_test_mode_and_log_out(page):
     page.get_by_role("button", name="Create account").click()
 
     expect(page).to_have_url(re.compile(r"/login$"))
-    expect(page.get_by_role("alert")).to_contain_text("sign in with the password you chose")
+    expect(page.get_by_role("status")).to_contain_text("sign in with the password you chose")
     page.get_by_label("Email").fill("jo@journey.example")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
