@@ -1,5 +1,7 @@
 """The consent and access pages: developer side (/portal), practice side (/practice), ops."""
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -85,7 +87,10 @@ def test_get_and_head_on_the_consent_link_change_nothing_and_post_grants(
     assert page.status_code == 200 and "Bravo Apps asks to connect" in page.get_data(as_text=True)
     assert db.session.scalar(select(AccessRequest.status)) is RequestStatus.PENDING
     token = csrf_token(other, path)
-    decided = other.post(path, data={"csrf_token": token, "decision": "grant"})
+    shown = re.search(r'name="consent_version" value="([^"]+)"', page.get_data(as_text=True))
+    decided = other.post(
+        path, data={"csrf_token": token, "decision": "grant", "consent_version": shown.group(1)}
+    )
     assert decided.status_code == 200 and "Access granted" in decided.get_data(as_text=True)
     db.session.refresh(enrollment)
     assert enrollment.status is EnrollmentStatus.LIVE
