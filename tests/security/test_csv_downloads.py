@@ -21,7 +21,7 @@ from portal.extensions import db
 from portal.models import GrantStatus, ImportBatch, Location, LocationGrant, Mode
 from portal.services import commit
 from portal.services.accounts import invitations, upgrades, users
-from portal.services.imports import csv_import
+from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent
 from tests.conftest import PASSWORD
 from tests.onboarding import live_practice, upgraded
@@ -71,7 +71,7 @@ def _world() -> int:
     batch = csv_import.upload(
         owner.organization, "a.csv", to_csv([row("Import Dental")]), actor=owner
     )
-    csv_import.apply(batch, actor=owner)
+    applying.apply(batch, actor=owner)
     csv_import.upload(owner.organization, "bad.csv", to_csv([row(state="ZZ")]), actor=owner)
     users.create_staff("olive@ops.example", PASSWORD)
     return batch.id

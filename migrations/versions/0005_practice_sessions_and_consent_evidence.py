@@ -4,15 +4,15 @@ A practice's sign-out bumps `institutions.session_version`, which every practice
 cookie carries, so copies of the cookie stop working. An access request's decision keeps
 the address and user agent it came from and the version of the consent text shown.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
