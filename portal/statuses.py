@@ -125,3 +125,11 @@ class ImportStatus(enum.StrEnum):
     APPLYING = "applying"  # handed to the worker; nothing is written until it finishes
     APPLIED = "applied"
     REJECTED = "rejected"
+
+
+# Every enum above, for templates that compare a status with its member.
+ENUMS = tuple(
+    value
+    for value in list(globals().values())
+    if isinstance(value, enum.EnumMeta) and value.__module__ == __name__
+)

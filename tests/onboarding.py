@@ -1,6 +1,9 @@
 """Builders for onboarding tests: organizations with production institutions and syncs in
 a chosen state, made through the services where a service exists."""
 
+from datetime import timedelta
+
+from portal import clock
 from portal.extensions import db
 from portal.models import (
     Enrollment,
@@ -78,3 +81,15 @@ def live_practice(email: str = "desk@shared.example", offices: int = 2):
         )
     db.session.commit()
     return enrollment.institution
+
+
+def scheduled_with_windows(user, days=(2, 3)) -> Sync:
+    """A scheduled install (Dolphin) waiting for staff to confirm one of its proposed windows."""
+    sync = sync_in(
+        enrollment_in(user, EnrollmentStatus.INSTALLING), "dolphin", SyncStage.INSTALLING
+    )
+    sync.proposed_windows = [
+        (clock.now() + timedelta(days=d)).replace(microsecond=0).isoformat() for d in days
+    ]
+    commit()
+    return sync

@@ -7,32 +7,12 @@ from flask_admin.theme import Bootstrap4Theme
 from portal.admin_views import ops, portal_home, portal_lists, quickstart
 from portal.admin_views.base import current_mode
 from portal.admin_views.moved import redirect_moved
-from portal.models import (
-    EmailStatus,
-    EnrollmentStatus,
-    GrantStatus,
-    ImportStatus,
-    InstallMethod,
-    Mode,
-    RequestStatus,
-    SyncStage,
-)
-
-STATUS_ENUMS = (
-    EmailStatus,
-    EnrollmentStatus,
-    GrantStatus,
-    ImportStatus,
-    InstallMethod,
-    Mode,
-    RequestStatus,
-    SyncStage,
-)
+from portal.statuses import ENUMS
 
 
 def init_admin(app: Flask) -> tuple[Admin, Admin]:
     # Pages compare statuses as enums (`sync.status == SyncStage.FAILED`), never as strings.
-    enums = {cls.__name__: cls for cls in STATUS_ENUMS}
+    enums = {cls.__name__: cls for cls in ENUMS}
     app.context_processor(lambda: {"current_mode": current_mode, **enums})
     portal = Admin(
         app,

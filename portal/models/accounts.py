@@ -4,7 +4,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
@@ -123,15 +123,12 @@ class ApiKey(db.Model):
     created_by: Mapped[User | None] = relationship()
 
 
-class UpgradeRequest(db.Model):
-    __tablename__ = "upgrade_requests"
-    __table_args__ = (Index("ix_upgrade_requests_org_status", "organization_id", "status"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
+class StaffDecided:
+    """A request that staff decide: who asked, the decision and its reason, when and by whom.
+    (The decision is claimed once: see `services.decisions`.)"""
+
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    legal_name: Mapped[str] = mapped_column(String(200))
-    billing_email: Mapped[str] = mapped_column(String(254))
-    expected_practices: Mapped[int] = mapped_column(default=1)
     status: Mapped[RequestStatus] = mapped_column(
         _enum(RequestStatus), default=RequestStatus.PENDING, index=True
     )
@@ -139,5 +136,20 @@ class UpgradeRequest(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = now_column()
-    organization: Mapped[Organization] = relationship()
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+
+    @declared_attr
+    def organization(cls) -> Mapped[Organization]:
+        return relationship()
+
+    @declared_attr
+    def decided_by(cls) -> Mapped[User | None]:
+        return relationship(foreign_keys=[cls.decided_by_id])
+
+
+class UpgradeRequest(StaffDecided, db.Model):
+    __tablename__ = "upgrade_requests"
+    __table_args__ = (Index("ix_upgrade_requests_org_status", "organization_id", "status"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    billing_email: Mapped[str] = mapped_column(String(254))
+    expected_practices: Mapped[int] = mapped_column(default=1)

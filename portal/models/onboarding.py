@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
-from portal.models.accounts import Organization, User
+from portal.models.accounts import Organization, StaffDecided
 from portal.statuses import (
     EnrollmentStatus,
     GrantStatus,
@@ -202,7 +202,7 @@ activation_request_locations = db.Table(
 )
 
 
-class ActivationRequest(db.Model):
+class ActivationRequest(StaffDecided, db.Model):
     """A live enrollment asking for more of its institution's locations; ops fulfil it."""
 
     __tablename__ = "activation_requests"
@@ -211,16 +211,5 @@ class ActivationRequest(db.Model):
     enrollment_id: Mapped[int] = mapped_column(
         ForeignKey("enrollments.id", ondelete="CASCADE"), index=True
     )
-    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    status: Mapped[RequestStatus] = mapped_column(
-        _enum(RequestStatus), default=RequestStatus.PENDING, index=True
-    )
-    reason: Mapped[str] = mapped_column(Text, default="")
-    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = now_column()
-    organization: Mapped[Organization] = relationship()
-    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     enrollment: Mapped[Enrollment] = relationship()
     locations: Mapped[list[Location]] = relationship(secondary=activation_request_locations)

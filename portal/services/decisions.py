@@ -12,15 +12,31 @@ from collections.abc import Callable
 from portal import clock
 from portal.extensions import db
 from portal.models import RequestStatus, User
-from portal.services import Forbidden, PortalError, audit
+from portal.services import Forbidden, PortalError, audit, commit
 from portal.services.claims import claim
 from portal.services.outcomes import Outcome
 
 
-def require_reason(reason: str, reader: str) -> str:
+def approve(requests: list, *, actor: User, kind: str, apply: Callable, notify: Callable, **rules):
+    """Approve the pending requests (one transaction): `apply` each, notify who asked."""
+    outcome = decide(
+        requests, RequestStatus.APPROVED, actor=actor, reason="", kind=kind, apply=apply,
+        notify=notify, **rules,
+    )  # fmt: skip
+    commit()
+    return outcome
+
+
+def reject(requests: list, *, reason: str, actor: User, kind: str, reader: str, notify: Callable):
+    """Reject the pending requests with a reason `reader` reads (one transaction)."""
     if not reason.strip():
         raise PortalError(f"Give a reason for the rejection; {reader} reads it.")
-    return reason.strip()
+    outcome = decide(
+        requests, RequestStatus.REJECTED, actor=actor, reason=reason.strip(), kind=kind,
+        notify=notify,
+    )  # fmt: skip
+    commit()
+    return outcome
 
 
 def decide(

@@ -20,7 +20,7 @@ from portal.services import PortalError, commit
 from portal.services.accounts import users
 from portal.services.syncs import agents, installs, keys, lifecycle, setup
 from tests.conftest import PASSWORD
-from tests.onboarding import enrollment_in, sync_in, upgraded
+from tests.onboarding import enrollment_in, scheduled_with_windows, sync_in, upgraded
 
 SYSTEM_FOR = {
     InstallMethod.SELF_INSTALLER: "dentrix",
@@ -223,14 +223,7 @@ def test_a_step_that_lost_the_race_is_refused_with_what_the_winner_did_and_write
 
 
 def test_a_confirmed_window_is_confirmed_once(mailbox):
-    user = upgraded("Lifecycle Apps", "lc@lifecycle.example")
-    sync = sync_in(
-        enrollment_in(user, EnrollmentStatus.INSTALLING), "dolphin", SyncStage.INSTALLING
-    )
-    sync.proposed_windows = [
-        (clock.now() + timedelta(days=d)).replace(microsecond=0).isoformat() for d in (2, 3)
-    ]
-    commit()
+    sync = scheduled_with_windows(upgraded("Lifecycle Apps", "lc@lifecycle.example"))
     staff = _staff()
     first = installs.confirm_windows(
         [sync], windows={sync.id: sync.proposed_windows[0]}, actor=staff

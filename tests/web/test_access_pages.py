@@ -17,22 +17,12 @@ from portal.models import (
 from portal.services.accounts import users
 from portal.services.onboarding import activations, consent, deactivations
 from tests.conftest import PASSWORD, csrf_token, login
-from tests.onboarding import ADDRESS, enrollment_in, live_practice, upgraded
+from tests.onboarding import ADDRESS, enrollment_in, live_practice
 
 
 @pytest.fixture
 def practice():
     return live_practice()
-
-
-@pytest.fixture
-def bravo(client):
-    user = upgraded("Bravo Apps", "b@bravo.example")
-    login(client, "b@bravo.example")
-    client.post(
-        "/portal/mode", data={"csrf_token": csrf_token(client, "/portal/"), "mode": "production"}
-    )
-    return user
 
 
 def create_form(client, **extra):

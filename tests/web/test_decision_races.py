@@ -5,7 +5,6 @@ what happened."""
 
 import re
 import threading
-from datetime import timedelta
 
 import httpx
 import pytest
@@ -29,7 +28,13 @@ from portal.services.accounts import upgrades, users
 from portal.services.onboarding import activations, grants
 from portal.services.syncs import keys, setup
 from tests.conftest import PASSWORD, signup
-from tests.onboarding import enrollment_in, institution, sync_in, upgraded
+from tests.onboarding import (
+    enrollment_in,
+    institution,
+    scheduled_with_windows,
+    sync_in,
+    upgraded,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -93,6 +98,15 @@ def _decide(browser, queue: str, action: str, row_id: int, reason: bool):
     return lambda: browser.post(f"{queue}action/", data=form)
 
 
+def _both_decide(two_staff, queue: str, row_id: int, actions: tuple[str, str]) -> list:
+    """Two staff decide the same request at once; a rejection asks for its reason."""
+    calls = [
+        _decide(browser, queue, action, row_id, reason=action == "reject")
+        for browser, action in zip(two_staff, actions, strict=True)
+    ]
+    return _at_once(*calls)
+
+
 def _upgrade_request() -> UpgradeRequest:
     admin = signup("Racing Apps", "admin@racing.example")
     return upgrades.request_upgrade(
@@ -109,12 +123,7 @@ def _upgrade_request() -> UpgradeRequest:
 )
 def test_two_staff_deciding_one_upgrade_request_make_one_decision(two_staff, first, second):
     upgrade = _upgrade_request()
-    queue = "/ops/upgrade-requests/"
-    calls = [
-        _decide(browser, queue, action, upgrade.id, reason=action == "reject")
-        for browser, action in zip(two_staff, (first, second), strict=True)
-    ]
-    responses = _at_once(*calls)
+    responses = _both_decide(two_staff, "/ops/upgrade-requests/", upgrade.id, (first, second))
 
     assert [r.status_code for r in responses] == [200, 200]
     db.session.refresh(upgrade)
@@ -150,11 +159,7 @@ def test_two_staff_deciding_one_activation_request_make_one_decision(
     commit()
     activation = activations.request(enrollment, [offices[1].id], actor=user)
     queue = "/ops/activation-requests/"
-    calls = [
-        _decide(browser, queue, action, activation.id, reason=action == "reject")
-        for browser, action in zip(two_staff, (first, second), strict=True)
-    ]
-    responses = _at_once(*calls)
+    responses = _both_decide(two_staff, queue, activation.id, (first, second))
 
     assert [r.status_code for r in responses] == [200, 200]
     assert (
@@ -173,15 +178,7 @@ def test_two_staff_deciding_one_activation_request_make_one_decision(
 
 
 def _scheduled_sync():
-    user = upgraded("Alpha Apps", "a@alpha.example")
-    sync = sync_in(
-        enrollment_in(user, EnrollmentStatus.INSTALLING), "dolphin", SyncStage.INSTALLING
-    )
-    sync.proposed_windows = [
-        (clock.now() + timedelta(days=d)).replace(microsecond=0).isoformat() for d in (2, 3)
-    ]
-    commit()
-    return sync
+    return scheduled_with_windows(upgraded("Alpha Apps", "a@alpha.example"))
 
 
 def _cloud_sync():

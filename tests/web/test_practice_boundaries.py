@@ -10,7 +10,7 @@ from portal.models import Enrollment, Sync, SyncStage
 from portal.services import commit
 from portal.services.onboarding import consent
 from tests.conftest import csrf_token, login
-from tests.onboarding import live_practice, upgraded
+from tests.onboarding import live_practice
 from tests.services.test_csv_import import row, to_csv
 from tests.web.test_import_pages import upload
 
@@ -25,16 +25,6 @@ def practice():
     sync.credentials_url, sync.credentials_username = "https://alpha.example", "alpha-admin"
     commit()
     return institution
-
-
-@pytest.fixture
-def bravo(client):
-    user = upgraded("Bravo Apps", "b@bravo.example")
-    login(client, "b@bravo.example")
-    client.post(
-        "/portal/mode", data={"csrf_token": csrf_token(client, "/portal/"), "mode": "production"}
-    )
-    return user
 
 
 def _syncs() -> int:

@@ -52,32 +52,21 @@ def request_upgrade(
 
 def approve(requests: list[UpgradeRequest], *, actor: User) -> Outcome:
     """Approve pending requests: production mode opens for their organizations."""
-    outcome = decisions.decide(
-        requests,
-        RequestStatus.APPROVED,
-        actor=actor,
-        reason="",
-        kind="upgrade",
-        apply=_open_production,
-        notify=email.upgrade_decided,
+    return decisions.approve(
+        requests, actor=actor, kind="upgrade", apply=_open_production, notify=email.upgrade_decided
     )
-    commit()
-    return outcome
 
 
 def reject(requests: list[UpgradeRequest], *, reason: str, actor: User) -> Outcome:
     """Reject pending requests with a reason the admin reads in the email."""
-    reason = decisions.require_reason(reason, "the organization")
-    outcome = decisions.decide(
+    return decisions.reject(
         requests,
-        RequestStatus.REJECTED,
-        actor=actor,
         reason=reason,
+        actor=actor,
         kind="upgrade",
+        reader="the organization",
         notify=email.upgrade_decided,
     )
-    commit()
-    return outcome
 
 
 def _open_production(upgrade: UpgradeRequest) -> None:

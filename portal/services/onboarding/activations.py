@@ -80,32 +80,25 @@ def request(enrollment: Enrollment, location_ids: list[int], *, actor: User) -> 
 
 def fulfil(requests: list[ActivationRequest], *, actor: User) -> Outcome:
     """Activate the requested locations of each pending request; email the requester."""
-    outcome = decisions.decide(
+    return decisions.approve(
         requests,
-        RequestStatus.APPROVED,
         actor=actor,
-        reason="",
         kind="activation",
         refusal=_no_longer_live,
         apply=lambda activation: grants.grant(activation.enrollment, activation.locations),
         notify=email.activation_decided,
     )
-    commit()
-    return outcome
 
 
 def reject(requests: list[ActivationRequest], *, reason: str, actor: User) -> Outcome:
-    reason = decisions.require_reason(reason, "the developer")
-    outcome = decisions.decide(
+    return decisions.reject(
         requests,
-        RequestStatus.REJECTED,
-        actor=actor,
         reason=reason,
+        actor=actor,
         kind="activation",
+        reader="the developer",
         notify=email.activation_decided,
     )
-    commit()
-    return outcome
 
 
 def _no_longer_live(activation: ActivationRequest) -> str | None:

@@ -17,33 +17,29 @@ def active_locations(enrollment: Enrollment) -> list[Location]:
 
 def grant(enrollment: Enrollment, locations: list[Location]) -> None:
     """Activate the enrollment's access to `locations` (existing active grants stay as is)."""
-    held = {g.location_id for g in active(enrollment)}
+    _add(
+        enrollment, locations, GrantStatus.ACTIVE, held=[g.location_id for g in active(enrollment)]
+    )
+
+
+def request_all(enrollment: Enrollment) -> None:
+    """Ask for every location of the institution the enrollment does not hold or ask for."""
+    held = [g.location_id for g in enrollment.grants if g.status is not GrantStatus.DEACTIVATED]
+    _add(enrollment, enrollment.institution.locations, GrantStatus.REQUESTED, held=held)
+
+
+def _add(enrollment, locations: list[Location], status: GrantStatus, *, held: list[int]):
     now = clock.now()
+    activated = now if status is GrantStatus.ACTIVE else None
     for location in locations:
         if location.id not in held:
             db.session.add(
                 LocationGrant(
                     enrollment=enrollment,
                     location=location,
-                    status=GrantStatus.ACTIVE,
+                    status=status,
                     requested_at=now,
-                    activated_at=now,
-                )
-            )
-
-
-def request_all(enrollment: Enrollment) -> None:
-    """Ask for every location of the institution the enrollment does not hold or ask for."""
-    held = {g.location_id for g in enrollment.grants if g.status is not GrantStatus.DEACTIVATED}
-    now = clock.now()
-    for location in enrollment.institution.locations:
-        if location.id not in held:
-            db.session.add(
-                LocationGrant(
-                    enrollment=enrollment,
-                    location=location,
-                    status=GrantStatus.REQUESTED,
-                    requested_at=now,
+                    activated_at=activated,
                 )
             )
 
