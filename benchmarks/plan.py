@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from benchmarks.sizes import Scale
+from portal.catalogue import SYSTEMS
 from portal.models import EnrollmentStatus, InstallMethod, SyncStage
-from portal.services.onboarding.catalogue import SYSTEMS
 
 # Every tab has rows, and most practices are live, as in a mature organization.
 STATUS_WEIGHTS = {

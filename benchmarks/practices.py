@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from benchmarks.plan import Plan
+from portal.catalogue import SYSTEMS
 from portal.models import EnrollmentStatus, GrantStatus, Mode, SyncStage
 from portal.services import secrets
 from portal.services.onboarding import matching
-from portal.services.onboarding.catalogue import SYSTEMS
 
 PASSWORD = "bench-password"
 WORDS = [

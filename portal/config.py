@@ -85,6 +85,8 @@ class Config:
     PASSWORD_RESET_TTL_MINUTES = _int("PASSWORD_RESET_TTL_MINUTES", 60)
     INVITATION_TTL_DAYS = _int("INVITATION_TTL_DAYS", 7)
     SYNC_STALE_MINUTES = _int("SYNC_STALE_MINUTES", 30)
+    # Times on pages read in this zone ("3 Dec, 10:00 EST"); they are stored in UTC.
+    DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "America/New_York")
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
     IMPORT_MAX_FIELD = _int("IMPORT_MAX_FIELD", 500)

@@ -9,12 +9,11 @@ from urllib.parse import urlsplit
 
 from flask import current_app
 
-from portal import inputs
+from portal import catalogue, inputs
 from portal.models import GrantStatus, Institution, OutboundEmail, User
 from portal.services.accounts import members
 from portal.services.delivery import outbox
 from portal.services.naming import fit
-from portal.services.onboarding import catalogue
 
 
 def link(endpoint: str, **values) -> str:

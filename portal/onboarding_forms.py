@@ -12,7 +12,8 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.services.onboarding import catalogue, institutions
+from portal import catalogue
+from portal.services.onboarding import institutions
 from portal.services.syncs import setup
 
 

@@ -1,4 +1,5 @@
-"""Status and kind enums, and the Institutions page tabs built from them."""
+"""Status and kind enums, each with the word people read (`label`), and the Institutions
+page tabs built from them."""
 
 import enum
 
@@ -26,12 +27,20 @@ def _enum(cls: type[enum.Enum]) -> Enum:
     return Enum(cls, native_enum=False, length=32, values_callable=lambda e: [m.value for m in e])
 
 
-class Mode(enum.StrEnum):
+class Labelled(enum.StrEnum):
+    """A stored code (`needs_credentials`) with the words a page shows for it."""
+
+    @property
+    def label(self) -> str:
+        return LABELS.get(self) or self.value.replace("_", " ").capitalize()
+
+
+class Mode(Labelled):
     SANDBOX = "sandbox"
     PRODUCTION = "production"
 
 
-class EnrollmentStatus(enum.StrEnum):
+class EnrollmentStatus(Labelled):
     NEEDS_SYNC = "needs_sync"
     NEEDS_CREDENTIALS = "needs_credentials"
     NEEDS_SCHEDULE = "needs_schedule"
@@ -63,13 +72,13 @@ TABS = {
 TABS_BY_STATUS = {status: tab for tab, statuses in TABS.items() for status in statuses}
 
 
-class InstallMethod(enum.StrEnum):
+class InstallMethod(Labelled):
     SELF_INSTALLER = "self_installer"
     SCHEDULED = "scheduled"
     CLOUD = "cloud"
 
 
-class SyncStage(enum.StrEnum):
+class SyncStage(Labelled):
     NEEDS_CREDENTIALS = "needs_credentials"
     NEEDS_SCHEDULE = "needs_schedule"
     INSTALLING = "installing"
@@ -77,20 +86,20 @@ class SyncStage(enum.StrEnum):
     FAILED = "failed"
 
 
-class GrantStatus(enum.StrEnum):
+class GrantStatus(Labelled):
     REQUESTED = "requested"
     ACTIVE = "active"
     DEACTIVATED = "deactivated"
 
 
-class InvitationStatus(enum.StrEnum):
+class InvitationStatus(Labelled):
     PENDING = "pending"
     ACCEPTED = "accepted"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
 
 
-class RequestStatus(enum.StrEnum):
+class RequestStatus(Labelled):
     """Shared by access, activation and upgrade requests."""
 
     PENDING = "pending"
@@ -100,7 +109,7 @@ class RequestStatus(enum.StrEnum):
     EXPIRED = "expired"
 
 
-class EmailStatus(enum.StrEnum):
+class EmailStatus(Labelled):
     PENDING = "pending"
     CLAIMED = "claimed"  # taken by a worker, not yet handed to the mail server
     SENDING = "sending"  # handed to the mail server; the outcome is not recorded yet
@@ -108,28 +117,38 @@ class EmailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
-class JobStatus(enum.StrEnum):
+class JobStatus(Labelled):
     QUEUED = "queued"
     RUNNING = "running"
     DONE = "done"
     FAILED = "failed"
 
 
-class TokenPurpose(enum.StrEnum):
+class TokenPurpose(Labelled):
     PASSWORD_RESET = "password_reset"
     PRACTICE_LOGIN = "practice_login"
 
 
-class ImportStatus(enum.StrEnum):
+class ImportStatus(Labelled):
     PREVIEWED = "previewed"
     APPLYING = "applying"  # handed to the worker; nothing is written until it finishes
     APPLIED = "applied"
     REJECTED = "rejected"
 
 
+# Where the code, with its underscores turned to spaces, is not the word people use.
+LABELS = {
+    Mode.SANDBOX: "Test",
+    InstallMethod.SELF_INSTALLER: "Self-installer",
+    InstallMethod.SCHEDULED: "Scheduled install",
+    SyncStage.NEEDS_CREDENTIALS: "Waiting for credentials",
+    SyncStage.NEEDS_SCHEDULE: "Waiting for install windows",
+    RequestStatus.APPROVED: "Approved",
+}
+
 # Every enum above, for templates that compare a status with its member.
 ENUMS = tuple(
     value
     for value in list(globals().values())
-    if isinstance(value, enum.EnumMeta) and value.__module__ == __name__
+    if isinstance(value, enum.EnumMeta) and value.__module__ == __name__ and value is not Labelled
 )

@@ -3,7 +3,7 @@ a chosen state, made through the services where a service exists."""
 
 from datetime import timedelta
 
-from portal import clock
+from portal import catalogue, clock
 from portal.extensions import db
 from portal.models import (
     Enrollment,
@@ -15,7 +15,7 @@ from portal.models import (
     SyncStage,
 )
 from portal.services import commit
-from portal.services.onboarding import catalogue, institutions
+from portal.services.onboarding import institutions
 from portal.services.syncs import keys
 from tests.conftest import signup
 
@@ -83,11 +83,10 @@ def live_practice(email: str = "desk@shared.example", offices: int = 2):
     return enrollment.institution
 
 
-def scheduled_with_windows(user, days=(2, 3)) -> Sync:
+def scheduled_with_windows(user, name: str = "Bright Smiles", days=(2, 3)) -> Sync:
     """A scheduled install (Dolphin) waiting for staff to confirm one of its proposed windows."""
-    sync = sync_in(
-        enrollment_in(user, EnrollmentStatus.INSTALLING), "dolphin", SyncStage.INSTALLING
-    )
+    enrollment = enrollment_in(user, EnrollmentStatus.INSTALLING, name)
+    sync = sync_in(enrollment, "dolphin", SyncStage.INSTALLING)
     sync.proposed_windows = [
         (clock.now() + timedelta(days=d)).replace(microsecond=0).isoformat() for d in days
     ]

@@ -5,12 +5,12 @@ from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
+from portal import catalogue
 from portal.admin_views.base import attempt, current_mode, signed_in_user
 from portal.models import Mode
 from portal.onboarding_forms import InstitutionForm
 from portal.services.onboarding import (
     activations,
-    catalogue,
     consent,
     deactivations,
     grants,

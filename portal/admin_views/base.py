@@ -14,25 +14,43 @@ from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_login import current_user
+from sqlalchemy import func, select
 
+from portal import readable
 from portal.admin_views import csv_exports, filters
 from portal.extensions import db
 from portal.models import Mode
 from portal.services import Forbidden, NotFound, PortalError, tenancy
 
 
-def _when(view, value: datetime, name: str) -> str:
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+def _plain(value) -> str:
+    # Words for whatever a column holds: labels for statuses, readable times, no JSON.
+    if isinstance(value, Enum):
+        return getattr(value, "label", str(value.value))
+    if isinstance(value, datetime):
+        return readable.when(value)
+    if isinstance(value, str):
+        return readable.text(value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, dict):
+        return " · ".join(f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_plain(v) for v in value)
+    return "" if value is None else str(value)
 
 
-def _value(view, value: Enum, name: str) -> str:
-    return str(value.value)
+def _shown(view, value, name: str) -> str:
+    return _plain(value)
 
 
-def _with_times(formatters: dict) -> dict:
-    # Timestamps are UTC everywhere; show them to the minute, not to the microsecond. Enums
-    # show their stored value (`pending`), the same word the filters and confirmations use.
-    return {**formatters, datetime: _when, Enum: _value}
+def _exported(view, value, name: str) -> str:
+    return readable.stamp(value) if isinstance(value, datetime) else _plain(value)
+
+
+# Pages show every type as words (see `_plain`); downloads keep sortable times.
+SHOWN = {kind: _shown for kind in (type(None), bool, list, dict, Enum, datetime)}
+EXPORTED = {kind: _exported for kind in (type(None), bool, list, dict, Enum, datetime)}
 
 
 EXPORT_BATCH = 1000
@@ -140,8 +158,10 @@ class _BaseModelView(ModelView):
     can_view_details = True
     can_export = True
     column_default_sort = ("id", True)
-    column_type_formatters = _with_times(typefmt.BASE_FORMATTERS)
-    column_type_formatters_detail = _with_times(typefmt.DETAIL_FORMATTERS)
+    filter_converter = filters.Converter()
+    column_type_formatters = {**typefmt.BASE_FORMATTERS, **SHOWN}
+    column_type_formatters_detail = {**typefmt.DETAIL_FORMATTERS, **SHOWN}
+    column_type_formatters_export = {**typefmt.EXPORT_FORMATTERS, **EXPORTED}
 
     def __init__(self, model, name=None, **kwargs):
         super().__init__(model, db, name=name, **kwargs)
@@ -189,7 +209,16 @@ class _BaseModelView(ModelView):
 
 
 class OpsModelView(OpsAccess, _BaseModelView):
-    """A staff list over every organization."""
+    """A staff list over every organization; its status filter counts the rows per status."""
+
+    def _get_filter_groups(self):
+        groups = super()._get_filter_groups()
+        status = getattr(self.model, "status", None)
+        if groups and status is not None:
+            counted = select(status, func.count()).group_by(status)
+            counts = {str(value): n for value, n in db.session.execute(counted)}
+            groups = filters.with_counts(groups, self._filters, counts)
+        return groups
 
 
 class PortalModelView(PortalAccess, _BaseModelView):

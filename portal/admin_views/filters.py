@@ -9,8 +9,12 @@ use is ignored with a message naming what it accepts.
 
 import enum
 import math
+from zoneinfo import ZoneInfo
 
+from flask import current_app
+from flask_admin.contrib.sqla import filters as sqla_filters
 from flask_admin.contrib.sqla.filters import FilterEmpty, FilterInList
+from flask_admin.model import filters as model_filters
 
 MAX_VALUE = 500
 MAX_PAGE = 100_000
@@ -22,8 +26,22 @@ REFUSED = (ValueError, LookupError, TypeError, ArithmeticError)
 def harden(filters: list | None) -> list | None:
     for flt in filters or []:
         _accept_enum_values(flt)
+        _label_enum_options(flt)
         _guard_validate(flt)
     return filters
+
+
+def with_counts(groups: dict | None, filters: list, counts: dict) -> dict | None:
+    """The filter groups a list page shows, each status option with how many rows have it
+    ("Pending (12)"), from one GROUP BY per page."""
+    for items in (groups or {}).values():
+        for item in items:
+            flt = filters[item["index"]]
+            if getattr(flt, "faceted", False) and item["options"]:
+                item["options"] = [
+                    (value, f"{label} ({counts.get(value, 0)})") for value, label in flt.options
+                ]
+    return groups
 
 
 def invalid_value_message(view, value: str, flt) -> str:
@@ -31,7 +49,7 @@ def invalid_value_message(view, value: str, flt) -> str:
     message = f'Ignored the filter {flt.name} {flt.operation()}: "{shown}" is not a value it takes.'
     options = flt.get_options(view) if hasattr(flt, "get_options") else None
     if options:
-        message += " Choose one of: " + ", ".join(str(v) for v, _ in options) + "."
+        message += " Choose one of: " + ", ".join(str(label).lower() for _, label in options) + "."
     return message
 
 
@@ -66,6 +84,16 @@ def _storable(value) -> bool:
     return True
 
 
+def _label_enum_options(flt) -> None:
+    # The dropdowns offer the words people read ("Waiting for credentials"), not the codes.
+    members = getattr(getattr(flt, "column", None), "type", None)
+    members = getattr(members, "enum_class", None)
+    if members is None or isinstance(flt, FilterEmpty) or not isinstance(flt.options, list | tuple):
+        return
+    flt.options = [(value, _member(members, value).label) for value, _ in flt.options]
+    flt.faceted = getattr(flt.column, "key", "") == "status"
+
+
 def _accept_enum_values(flt) -> None:
     if not hasattr(flt, "enum_class") or isinstance(flt, FilterEmpty):
         return
@@ -89,3 +117,37 @@ def _member(members: type[enum.Enum], text):
         return members(text)
     except ValueError:
         return members[text]
+
+
+def _in_display_zone(cls):
+    # The page's date pickers send local times without a zone; the columns hold aware UTC
+    # times (and refuse naive ones): read what was typed in the display zone.
+    class Aware(cls):
+        def clean(self, value):
+            zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+            cleaned = super().clean(value)
+            if isinstance(cleaned, list):
+                return [moment.replace(tzinfo=zone) for moment in cleaned]
+            return cleaned.replace(tzinfo=zone)
+
+    Aware.__name__ = f"Aware{cls.__name__}"
+    return Aware
+
+
+TIMESTAMP_FILTERS = tuple(
+    _in_display_zone(cls)
+    for cls in (
+        sqla_filters.DateTimeGreaterFilter,
+        sqla_filters.DateTimeSmallerFilter,
+        sqla_filters.DateTimeBetweenFilter,
+        sqla_filters.DateTimeNotBetweenFilter,
+    )
+) + (FilterEmpty,)
+
+
+class Converter(sqla_filters.FilterConverter):
+    """Flask-Admin's filters, plus date ranges on our UTCDateTime columns."""
+
+    @model_filters.convert("UTCDateTime")
+    def conv_timestamp(self, column, name, **kwargs):
+        return [f(column, name, **kwargs) for f in TIMESTAMP_FILTERS]

@@ -6,6 +6,7 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal import catalogue
 from portal.admin_views.access import AccessActions
 from portal.admin_views.base import PortalModelView, attempt, current_mode, signed_in_user
 from portal.models import Enrollment, EnrollmentStatus, Location
@@ -14,7 +15,6 @@ from portal.services import PortalError
 from portal.services.onboarding import (
     access,
     activations,
-    catalogue,
     enrollments,
     grants,
     institutions,
@@ -59,7 +59,7 @@ class InstitutionsView(AccessActions, PortalModelView):
     column_sortable_list = [("institution.name", "institution.name"), "status", "created_at"]
     column_default_sort = [("created_at", True), ("id", True)]
     column_formatters = {"institution.name": _name_link, "status": _badge}
-    column_formatters_export = {"status": lambda v, c, row, n: row.status.value}
+    column_formatters_export = {"status": lambda v, c, row, n: row.status.label}
     column_details_list = ["institution.name", "institution.subdomain", "status", "created_at"]
 
     def search_placeholder(self) -> str:

@@ -1,5 +1,6 @@
 """The staff console `/ops`: every organization, every queue."""
 
+from flask import url_for
 from flask_admin import Admin, expose
 
 from portal.admin_views import ops_requests
@@ -38,10 +39,37 @@ SECRET_COLUMNS = [
 ]
 
 
+# Each queue tile opens its list filtered to the work it counts.
+QUEUE_LISTS = {
+    "Upgrade requests": ("ops_upgrade_requests", {"status_equals": "pending"}),
+    "Scheduled installs": (
+        "ops_syncs",
+        {"install_method_equals": "scheduled", "status_equals": "installing", "work_is": "open"},
+    ),
+    "Cloud installs": (
+        "ops_syncs",
+        {"install_method_equals": "cloud", "status_equals": "installing", "work_is": "open"},
+    ),
+    "Activation requests": ("ops_activation_requests", {"status_equals": "pending"}),
+    "Access requests": ("ops_access_requests", {"status_equals": "pending"}),
+    "Failed syncs": ("ops_syncs", {"status_equals": "failed", "work_is": "open"}),
+    "Emails not delivered": ("ops_outbound_emails", {"status_in_list": "pending,failed"}),
+}
+
+
 class OpsHomeView(OpsIndexBase):
     @expose("/")
     def index(self):
-        return self.render("ops/home.html", queues=dashboards.ops_queue_sizes())
+        queues = [
+            (name, size, _filtered(*QUEUE_LISTS[name]))
+            for name, size in dashboards.ops_queue_sizes().items()
+        ]
+        return self.render("ops/home.html", queues=queues)
+
+
+def _filtered(endpoint: str, filters: dict[str, str]) -> str:
+    args = {f"flt{i}_{name}": value for i, (name, value) in enumerate(filters.items())}
+    return url_for(f"{endpoint}.index_view", **args)
 
 
 class StaffView(OpsModelView):
@@ -52,23 +80,35 @@ class StaffView(OpsModelView):
 
 class OrganizationsView(StaffView):
     column_searchable_list = ["name", "slug"]
-    column_filters = ["production_enabled"]
+    column_filters = ["production_enabled", "created_at"]
 
 
 class UsersView(StaffView):
     column_list = ["email", "name", "organization", "is_admin", "is_staff", "last_login_at"]
     column_searchable_list = ["email", "name"]
-    column_filters = ["is_admin", "is_staff"]
+    column_filters = ["is_admin", "is_staff", "created_at", "last_login_at"]
 
 
 class InstitutionsView(StaffView):
     column_list = ["name", "subdomain", "mode", "city", "state", "zip_code", "phone_number"]
     column_searchable_list = ["name", "subdomain"]
-    column_filters = ["mode", "state"]
+    column_filters = ["mode", "state", "created_at"]
 
 
-class StatusQueueView(StaffView):
-    column_filters = ["status"]
+def _counts(view, context, batch, name) -> str:
+    counts = (batch.summary or {}).get("counts") or {}
+    return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "not applied yet"
+
+
+class ImportsView(StaffView):
+    column_list = ["created_at", "organization", "filename", "counts", "status", "applied_at"]
+    column_labels = {"filename": "File", "counts": "Rows", "applied_at": "Applied"}
+    column_formatters = {"counts": _counts}
+    column_formatters_export = {"counts": _counts}
+    column_details_list = column_list
+    column_export_list = column_list
+    column_filters = ["status", "created_at", "applied_at"]
+    column_default_sort = ("created_at", True)
 
 
 class OutboxView(BulkActionsMixin, StaffView):
@@ -82,7 +122,7 @@ class OutboxView(BulkActionsMixin, StaffView):
         "next_attempt_at",
         "last_error",
     ]
-    column_filters = ["status", "template"]
+    column_filters = ["status", "template", "created_at", "next_attempt_at"]
     column_searchable_list = ["recipient"]
     bulk_actions = {
         "resend": BulkAction(
@@ -112,7 +152,7 @@ class AuditView(StaffView):
         "target_id",
         "ip_address",
     ]
-    column_filters = ["action", "actor_email"]
+    column_filters = ["action", "actor_email", "created_at"]
     column_default_sort = ("created_at", True)
 
 
@@ -133,7 +173,7 @@ def register(admin: Admin) -> dict[str, str]:
             "activation-requests",
         ),
         (ops_requests.AccessRequestsView, AccessRequest, "Access requests", "access-requests"),
-        (StatusQueueView, ImportBatch, "Imports", "imports"),
+        (ImportsView, ImportBatch, "Imports", "imports"),
         (OutboxView, OutboundEmail, "Outbound email", "outbox"),
         (AuditView, AuditEvent, "Audit log", "audit"),
     ]

@@ -30,7 +30,7 @@ class ActivationRequestsView(BulkActionsMixin, OpsModelView):
         "decided_at",
     ]
     column_labels = {"enrollment.institution": "Institution"}
-    column_filters = ["status"]
+    column_filters = ["status", "created_at", "decided_at"]
     column_default_sort = ("created_at", True)
     bulk_actions = {
         "fulfil": BulkAction(
@@ -55,7 +55,7 @@ class ActivationRequestsView(BulkActionsMixin, OpsModelView):
 
 class EnrollmentsView(BulkActionsMixin, OpsModelView):
     column_list = ["organization", "institution", "mode", "status", "status_reason", "created_at"]
-    column_filters = ["status", "mode"]
+    column_filters = ["status", "mode", "created_at", "status_changed_at"]
     column_searchable_list = ["institution.name"]
     bulk_actions = {
         "deactivate": BulkAction(
@@ -80,7 +80,7 @@ class AccessRequestsView(BulkActionsMixin, OpsModelView):
         "expires_at",
         "decided_at",
     ]
-    column_filters = ["status"]
+    column_filters = ["status", "created_at", "expires_at", "decided_at"]
     column_default_sort = ("created_at", True)
     column_exclude_list = column_details_exclude_list = ["token_digest"]
     column_export_exclude_list = ["token_digest"]

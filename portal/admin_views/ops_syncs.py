@@ -1,14 +1,15 @@
 """The ops Syncs queue: every organization's syncs, filterable by install method, stage,
 system and health, with the install actions as bulk actions (see bulk.py)."""
 
-from datetime import datetime
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
+from portal import catalogue, readable
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.sync_health import SECRET_COLUMNS, HealthFilter, health_cell
 from portal.models import Sync
-from portal.services.onboarding import catalogue
-from portal.services.syncs import installs, lifecycle
+from portal.services import dashboards
+from portal.services.syncs import health, installs, lifecycle
 
 EMAILED = "each organization's admins are emailed"
 
@@ -18,46 +19,97 @@ def _skip_reason(action: str):
 
 
 def _windows(sync: Sync) -> list[tuple[str, str]]:
-    def label(window: str) -> str:
-        start = datetime.fromisoformat(window)
-        return start.strftime("%a %d %b %Y, %H:%M ") + (start.tzname() or "")
+    return [(window, readable.text(window)) for window in sync.proposed_windows or []]
 
-    return [(window, label(window)) for window in sync.proposed_windows or []]
+
+class WorkFilter(BaseSQLAFilter):
+    """Open: the organization still onboards the institution; dropped: it deactivated it."""
+
+    def __init__(self):
+        options = [("open", "Still wanted"), ("dropped", "Institution deactivated")]
+        super().__init__(Sync.id, "Work", options=options)
+
+    def apply(self, query, value, alias=None):
+        wanted = dashboards.wanted_sync()
+        return query.filter(wanted if value == "open" else ~wanted)
+
+    def operation(self):
+        return "is"
+
+    def validate(self, value):
+        return value in ("open", "dropped")
+
+
+def _system(view, context, sync, name) -> str:
+    server = f" · {sync.server_name}" if sync.server_name else ""
+    return f"{catalogue.name_of(sync.ehr)}{server}"
+
+
+def _window(view, context, sync, name) -> str:
+    if sync.confirmed_window_start:
+        return f"Confirmed {readable.when(sync.confirmed_window_start)}"
+    return ", ".join(label for _, label in _windows(sync))
+
+
+def _health(view, context, sync, name):
+    # The older of the last read and write tells whether the sync keeps up.
+    return health_cell("staleness")(view, context, _Oldest(sync), name)
+
+
+class _Oldest:
+    def __init__(self, sync: Sync):
+        moments = [m for m in (sync.last_read_at, sync.last_write_at) if m]
+        self.staleness = min(moments) if moments else None
 
 
 class OpsSyncsView(BulkActionsMixin, OpsModelView):
+    # Fits a 1366 px screen: one column each for the system (and server), the window and the
+    # health; the rest is on each sync's details page.
     column_list = [
-        "id",
         "institution",
         "created_by_org",
-        "ehr",
+        "system",
         "install_method",
-        "server_name",
         "status",
-        "proposed_windows",
-        "confirmed_window_start",
-        "read",
-        "write",
+        "window",
+        "health",
+        "created_at",
     ]
     column_labels = {
         "created_by_org": "Organization",
+        "created_at": "Created",
         "ehr": "System",
-        "read": "Last read",
-        "write": "Last write",
-        "confirmed_window_start": "Confirmed window",
     }
     column_formatters = {
         "ehr": lambda v, c, row, n: catalogue.name_of(row.ehr),
-        "read": health_cell("last_read_at"),
-        "write": health_cell("last_write_at"),
+        "system": _system,
+        "window": _window,
+        "health": _health,
+        "proposed_windows": lambda v, c, row, n: ", ".join(label for _, label in _windows(row)),
     }
     column_formatters_export = {
-        "read": lambda v, c, row, n: row.last_read_at,
-        "write": lambda v, c, row, n: row.last_write_at,
+        "system": lambda v, c, row, n: _system(v, c, row, n),
+        "window": lambda v, c, row, n: _window(v, c, row, n),
+        "health": lambda v, c, row, n: health.words(_Oldest(row).staleness),
     }
-    column_filters = ["install_method", "status", "ehr", HealthFilter()]
+    column_filters = [
+        "install_method",
+        "status",
+        "ehr",
+        HealthFilter(),
+        WorkFilter(),
+        "created_at",
+        "confirmed_window_start",
+    ]
     column_select_related_list = [Sync.institution, Sync.created_by_org]
-    column_sortable_list = ["id", "status", "ehr", "install_method", "confirmed_window_start"]
+    column_sortable_list = [
+        ("institution", "institution.name"),
+        "status",
+        "install_method",
+        ("window", Sync.confirmed_window_start),
+        ("health", health.staleness),
+        "created_at",
+    ]
     column_exclude_list = SECRET_COLUMNS
     column_details_exclude_list = SECRET_COLUMNS
     column_export_exclude_list = SECRET_COLUMNS

@@ -17,7 +17,7 @@ class UpgradeRequestsView(BulkActionsMixin, OpsModelView):
         "reason",
         "decided_at",
     ]
-    column_filters = ["status"]
+    column_filters = ["status", "created_at", "decided_at"]
     column_searchable_list = ["legal_name", "billing_email"]
     column_default_sort = ("created_at", True)
     bulk_actions = {

@@ -6,9 +6,9 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from markupsafe import Markup
 
+from portal import catalogue
 from portal.admin_views.base import PortalModelView
 from portal.models import Sync
-from portal.services.onboarding import catalogue
 from portal.services.syncs import health
 from portal.services.syncs.health import Health
 
@@ -26,7 +26,7 @@ class HealthFilter(BaseSQLAFilter):
     """Read or write stale (red), both fresh (green), or no report yet (pending)."""
 
     def __init__(self):
-        options = [(h.value, "pending install" if h is Health.PENDING else h.value) for h in Health]
+        options = [(state.value, health.LABELS[state]) for state in Health]
         super().__init__(Sync.last_read_at, "Health", options=options)
 
     def apply(self, query, value, alias=None):
@@ -43,10 +43,9 @@ def health_cell(field: str):
     def format_cell(view, context, row, name):
         moment = getattr(row, field)
         state = health.of(moment)
-        label = "pending install" if state is Health.PENDING else state.value
         ago = "" if moment is None else f" {health.ago(moment)}"
         return Markup('<span class="badge badge-{} health-{}">{}</span><small>{}</small>').format(
-            HEALTH_BADGES[state], state.value, label, ago
+            HEALTH_BADGES[state], state.value, health.words(moment), ago
         )
 
     return format_cell

@@ -6,11 +6,11 @@ from flask import abort, redirect, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from portal import catalogue
 from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
 from portal.models import InstallMethod, Sync
 from portal.onboarding_forms import CredentialsForm, WindowsForm
 from portal.services import PortalError
-from portal.services.onboarding import catalogue
 from portal.services.syncs import keys, lifecycle, setup
 
 

@@ -56,6 +56,9 @@ class LoginThrottle(db.Model):
     window_started_at: Mapped[datetime] = now_column()
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    def __str__(self) -> str:
+        return self.key
+
 
 class OneTimeToken(db.Model):
     """Emailed single-use links (password reset, practice sign-in); only a digest is kept."""
@@ -73,6 +76,9 @@ class OneTimeToken(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = now_column()
+
+    def __str__(self) -> str:
+        return f"{self.purpose.label} link"
 
 
 class Invitation(db.Model):
@@ -93,6 +99,9 @@ class Invitation(db.Model):
     created_at: Mapped[datetime] = now_column()
     organization: Mapped[Organization] = relationship()
     invited_by: Mapped["User | None"] = relationship()
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email}"
 
 
 class ApiKey(db.Model):
@@ -121,6 +130,9 @@ class ApiKey(db.Model):
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     organization: Mapped[Organization] = relationship()
     created_by: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…{self.last_four}"
 
 
 class StaffDecided:
@@ -153,3 +165,6 @@ class UpgradeRequest(StaffDecided, db.Model):
     legal_name: Mapped[str] = mapped_column(String(200))
     billing_email: Mapped[str] = mapped_column(String(254))
     expected_practices: Mapped[int] = mapped_column(default=1)
+
+    def __str__(self) -> str:
+        return f"Upgrade of {self.organization}"

@@ -30,6 +30,9 @@ class AuditEvent(db.Model):
     ip_address: Mapped[str] = mapped_column(String(45), default="")
     organization: Mapped[Organization | None] = relationship()
 
+    def __str__(self) -> str:
+        return self.action
+
 
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_emails"
@@ -53,6 +56,9 @@ class OutboundEmail(db.Model):
     claimed_by: Mapped[str] = mapped_column(String(100), default="")
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    def __str__(self) -> str:
+        return self.subject
+
 
 class ImportBatch(db.Model):
     """An uploaded CSV kept server-side between preview and apply."""
@@ -72,6 +78,8 @@ class ImportBatch(db.Model):
     created_at: Mapped[datetime] = now_column()
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
+    def __str__(self) -> str:
+        return self.filename
 
 class Job(db.Model):
     """Deferred work for `flask worker`: a kind, its arguments, and how far it got."""

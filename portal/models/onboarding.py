@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from portal import catalogue
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
 from portal.models.accounts import Organization, StaffDecided
@@ -93,6 +94,10 @@ class Sync(db.Model):
     institution: Mapped[Institution] = relationship(back_populates="syncs")
     created_by_org: Mapped[Organization | None] = relationship()
 
+    def __str__(self) -> str:
+        server = f" on {self.server_name}" if self.server_name else ""
+        return f"{catalogue.name_of(self.ehr)}{server} at {self.institution}"
+
 
 class Location(db.Model):
     __tablename__ = "locations"
@@ -142,6 +147,9 @@ class Enrollment(db.Model):
         back_populates="enrollment", order_by="LocationGrant.id"
     )
 
+    def __str__(self) -> str:
+        return f"{self.organization} at {self.institution}"
+
 
 class LocationGrant(db.Model):
     """An enrollment's access to one location; billing counts the active ones by interval."""
@@ -159,6 +167,9 @@ class LocationGrant(db.Model):
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     enrollment: Mapped[Enrollment] = relationship(back_populates="grants")
     location: Mapped[Location] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.location} ({self.status.label.lower()})"
 
 
 class AccessRequest(db.Model):
@@ -190,6 +201,9 @@ class AccessRequest(db.Model):
     organization: Mapped[Organization] = relationship()
     institution: Mapped[Institution] = relationship()
 
+    def __str__(self) -> str:
+        return f"Access of {self.organization} to {self.institution}"
+
 
 activation_request_locations = db.Table(
     "activation_request_locations",
@@ -213,3 +227,6 @@ class ActivationRequest(StaffDecided, db.Model):
     )
     enrollment: Mapped[Enrollment] = relationship()
     locations: Mapped[list[Location]] = relationship(secondary=activation_request_locations)
+
+    def __str__(self) -> str:
+        return f"More locations of {self.enrollment}"

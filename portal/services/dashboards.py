@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from portal.extensions import db
 from portal.models import (
@@ -11,6 +11,7 @@ from portal.models import (
     ActivationRequest,
     EmailStatus,
     Enrollment,
+    EnrollmentStatus,
     InstallMethod,
     Institution,
     Location,
@@ -56,27 +57,39 @@ def todo_count(organization: Organization, mode: Mode) -> int:
     )
 
 
+def wanted_sync():
+    """SQL: a sync whose organization still onboards its institution (installs for a
+    deactivated institution are work nobody waits for)."""
+    return exists().where(
+        Enrollment.organization_id == Sync.created_by_org_id,
+        Enrollment.institution_id == Sync.institution_id,
+        Enrollment.status != EnrollmentStatus.DEACTIVATED,
+    )
+
+
 def ops_queue_sizes() -> dict[str, int]:
-    """How many items wait in each ops queue."""
+    """How many items wait in each ops queue (only work that still needs doing)."""
 
     def count(model, *where) -> int:
         return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
+    def installs(method: InstallMethod) -> int:
+        return count(
+            Sync,
+            Sync.install_method == method,
+            Sync.status == SyncStage.INSTALLING,
+            wanted_sync(),
+        )
+
     return {
         "Upgrade requests": count(UpgradeRequest, UpgradeRequest.status == RequestStatus.PENDING),
-        "Scheduled installs": count(
-            Sync,
-            Sync.install_method == InstallMethod.SCHEDULED,
-            Sync.status == SyncStage.INSTALLING,
-        ),
-        "Cloud installs": count(
-            Sync, Sync.install_method == InstallMethod.CLOUD, Sync.status == SyncStage.INSTALLING
-        ),
+        "Scheduled installs": installs(InstallMethod.SCHEDULED),
+        "Cloud installs": installs(InstallMethod.CLOUD),
         "Activation requests": count(
             ActivationRequest, ActivationRequest.status == RequestStatus.PENDING
         ),
         "Access requests": count(AccessRequest, AccessRequest.status == RequestStatus.PENDING),
-        "Failed syncs": count(Sync, Sync.status == SyncStage.FAILED),
+        "Failed syncs": count(Sync, Sync.status == SyncStage.FAILED, wanted_sync()),
         "Emails not delivered": count(
             OutboundEmail, OutboundEmail.status.in_([EmailStatus.PENDING, EmailStatus.FAILED])
         ),

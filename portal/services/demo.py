@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 
 from portal.models import Mode
-from portal.services import NotFound, audit, commit
+from portal.services import NotFound, demo_world
 from portal.services.accounts import api_keys, users
 from portal.services.dashboards import sandbox_summary
 
@@ -37,7 +37,8 @@ class SandboxAccess:
 
 
 def load() -> tuple[list[Login], SandboxAccess]:
-    """An organization with an admin, a member, its sandbox and a sandbox API key; a staff user."""
+    """The demo world: an upgraded organization (admin and member) with practices at every
+    step of onboarding, the organizations around it, a staff user; and a sandbox API key."""
     admin = users.signup(
         organization_name="Acme Dental Apps",
         name="Ada Admin",
@@ -45,20 +46,13 @@ def load() -> tuple[list[Login], SandboxAccess]:
         password=PASSWORD,
         welcome=False,
     )
-    users.add_member(admin.organization, LOGINS[1].email, "Max Member", PASSWORD)
+    member = users.add_member(admin.organization, LOGINS[1].email, "Max Member", PASSWORD)
     staff = users.create_staff(LOGINS[2].email, PASSWORD, name="Olive Ops")
-    # The demo organization starts upgraded, so a newcomer can try production onboarding
-    # at once (the Upgrade page and its ops approval are shown with a new sign-up).
-    admin.organization.production_enabled = True
-    audit.record(
-        "upgrade.approved",
-        actor=staff,
-        organization=admin.organization,
-        target=admin.organization,
-        reason="demo data",
-    )
-    commit()
     key = api_keys.create(admin.organization, Mode.SANDBOX, actor=admin)
+    # The demo organization starts upgraded, so a newcomer can try production onboarding
+    # at once (a pending upgrade of another organization waits in the ops queue).
+    demo_world.upgrade(admin, staff)
+    demo_world.build(demo_world.People(admin, member, staff, PASSWORD))
     return LOGINS, _access(admin, key.raw)
 
 

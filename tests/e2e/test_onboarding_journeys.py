@@ -71,15 +71,15 @@ def test_a_dentrix_practice_goes_live_through_the_simulated_synchronizer(page, l
     key = shown_text(page.get_by_test_id("product-key"))
     assert re.fullmatch(r"([0-9A-Z]{5}-){4}[0-9A-Z]{5}", key)
     expect(page.get_by_test_id("enrollment-status")).to_have_text("Installing")
-    expect(page.get_by_test_id("read-health")).to_contain_text("pending install")
+    expect(page.get_by_test_id("read-health")).to_contain_text("Pending install")
 
     output = simulate(live_server, key)
     assert "Heartbeat 1/1: sync is active" in output
 
     page.reload()
     expect(page.get_by_test_id("enrollment-status")).to_have_text("Live")
-    expect(page.get_by_test_id("read-health")).to_contain_text("green")
-    expect(page.get_by_test_id("write-health")).to_contain_text("green")
+    expect(page.get_by_test_id("read-health")).to_contain_text("Healthy")
+    expect(page.get_by_test_id("write-health")).to_contain_text("Healthy")
     page.get_by_role("navigation", name="Portal").get_by_role("link", name="Institutions").click()
     live_row = page.locator("tr", has_text="Hudson Family Dental")
     expect(live_row.locator(".status-badge")).to_have_text("Live")

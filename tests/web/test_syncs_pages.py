@@ -42,7 +42,8 @@ def test_sync_status_shows_health_stalest_first_and_filters_to_red(client, devel
     _reported(enrollment, None, "NEW")
     page = client.get("/portal/sync-status/").get_data(as_text=True)
     assert page.index("STALE") < page.index("FRESH") < page.index("NEW")
-    assert "12 minutes ago" in page and "1 hour ago" in page and "pending install" in page
+    assert "12 minutes ago" in page and "1 hour ago" in page and "Pending install" in page
+    assert "Stale 1 h" in page and "Healthy" in page
     red_url = re.search(r'href="([^"]+)" data-testid="red-only"', page).group(1)
     red = client.get(red_url.replace("&amp;", "&")).get_data(as_text=True)
     assert "STALE" in red and "FRESH" not in red and "NEW" not in red

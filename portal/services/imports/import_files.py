@@ -5,10 +5,10 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal import catalogue
 from portal.extensions import db
 from portal.models import ImportBatch, Sync
 from portal.services.imports.csv_import import COLUMNS
-from portal.services.onboarding import catalogue
 from portal.services.syncs import keys
 
 HUDSON = ["Hudson Family Dental", "12 River Road", "Suite 200", "Albany", "NY", "12207",

@@ -2,9 +2,9 @@
 
 from dataclasses import dataclass, field, fields
 
-from portal import inputs
+from portal import catalogue, inputs
 from portal.services.imports.csv_files import CellError, Row
-from portal.services.onboarding import catalogue, institutions
+from portal.services.onboarding import institutions
 
 TRUE, FALSE = {"yes", "y", "true", "1", "x"}, {"", "no", "n", "false", "0"}
 # Details field -> CSV column, where the names differ.

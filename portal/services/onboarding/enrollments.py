@@ -116,7 +116,7 @@ FOLLOW_REQUEST = {
 ACCESS_CLOSED = {DENIED, EXPIRED, REVOKED}  # the practice said no: the developer may ask again
 
 # "Needs sync", "Awaiting consent": what the Institutions page and refusals call each status.
-LABELS = {status: status.value.replace("_", " ").capitalize() for status in EnrollmentStatus}
+LABELS = {status: status.label for status in EnrollmentStatus}
 
 
 def refusal(enrollment: Enrollment, operation: str, **context) -> str | None:

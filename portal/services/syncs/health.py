@@ -1,5 +1,5 @@
-"""Read and write health of a sync: green when the last read (write) is newer than
-SYNC_STALE_MINUTES, red when older, pending before the Synchronizer's first report."""
+"""Read and write health of a sync: healthy (green) when the last read (write) is newer than
+SYNC_STALE_MINUTES, stale (red) when older, pending before the Synchronizer's first report."""
 
 import enum
 from dataclasses import dataclass
@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, case, or_
 
-from portal import clock
+from portal import clock, readable
 from portal.models import Sync
 
 
@@ -30,6 +30,17 @@ class SyncHealth:
         if Health.RED in (self.read, self.write):
             return Health.RED
         return Health.GREEN if self.read == self.write == Health.GREEN else Health.PENDING
+
+
+LABELS = {Health.GREEN: "Healthy", Health.RED: "Stale", Health.PENDING: "Pending install"}
+
+
+def words(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "Healthy", "Stale 2 h" (since the last report), "Pending install"."""
+    state = of(moment, now)
+    if state is not Health.RED:
+        return LABELS[state]
+    return f"Stale {readable.duration(((now or clock.now()) - moment).total_seconds())}"
 
 
 def cutoff(now: datetime | None = None) -> datetime:

@@ -87,18 +87,9 @@ INITIAL_STAGE = {
     InstallMethod.CLOUD: SyncStage.NEEDS_CREDENTIALS,
     InstallMethod.SCHEDULED: SyncStage.NEEDS_SCHEDULE,
 }
-LABELS = {
-    SyncStage.NEEDS_CREDENTIALS: "waiting for credentials",
-    SyncStage.NEEDS_SCHEDULE: "waiting for install windows",
-    SyncStage.INSTALLING: "installing",
-    SyncStage.ACTIVE: "active",
-    SyncStage.FAILED: "failed",
-}
-METHOD_LABELS = {
-    InstallMethod.SELF_INSTALLER: "self-installer",
-    InstallMethod.SCHEDULED: "scheduled install",
-    InstallMethod.CLOUD: "cloud",
-}
+# How refusals name stages and methods ("This sync is waiting for credentials: ...").
+LABELS = {stage: stage.label.lower() for stage in SyncStage}
+METHOD_LABELS = {method: method.label.lower() for method in InstallMethod}
 MAX_WINDOWS = 3
 WINDOW_LEAD = timedelta(hours=24)  # our engineers need a day's notice
 WINDOW_HORIZON = timedelta(days=90)

@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from portal import catalogue
 from portal.extensions import db
 from portal.models import Enrollment, InstallMethod, Mode, Organization, Sync, User
 from portal.services import Conflict, NotFound, PortalError, audit, commit, secrets, tenancy
-from portal.services.onboarding import catalogue, enrollments
+from portal.services.onboarding import enrollments
 from portal.services.syncs import keys, lifecycle
 from portal.services.syncs.lifecycle import Change
 

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from portal.models import InstallMethod, SyncStage
+from portal.statuses import InstallMethod, SyncStage
 
 
 @dataclass(frozen=True)

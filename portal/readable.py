@@ -1,0 +1,54 @@
+"""How values read on a page: times in the platform's display zone ("3 Dec, 10:00 EST"),
+durations ("2 h"), statuses by their label. Nothing is shown as a code, repr or ISO string."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+
+from portal import clock
+from portal.statuses import ENUMS
+
+# A stored status code met as plain text (an audit row's before/after): its label.
+CODE_LABELS = {member.value: member.label for kind in ENUMS for member in kind if "_" in member}
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+def when(moment: datetime | None) -> str:
+    """ "3 Dec, 10:00 EST"; the year is added when it is not this year's."""
+    if moment is None:
+        return ""
+    shown = local(moment)
+    year = "" if shown.year == local(clock.now()).year else f" {shown.year}"
+    return f"{shown.day} {shown:%b}{year}, {shown:%H:%M} {shown.tzname()}"
+
+
+def stamp(moment: datetime | None) -> str:
+    """ "2026-12-03 10:00 EST": sortable, for downloads."""
+    return "" if moment is None else local(moment).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def duration(seconds: float) -> str:
+    """ "5 min", "2 h", "3 days"."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{max(minutes, 1)} min"
+    if minutes < 48 * 60:
+        return f"{minutes // 60} h"
+    return f"{minutes // 1440} days"
+
+
+def text(value: str) -> str:
+    """A stored string as a person reads it: a status code by its label, an ISO time as a
+    local one; anything else as it is."""
+    if value in CODE_LABELS:
+        return CODE_LABELS[value]
+    if len(value) >= 16 and value[4:5] == "-" and value[10:11] == "T":
+        try:
+            return when(datetime.fromisoformat(value))
+        except ValueError:
+            return value
+    return value
