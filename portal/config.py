@@ -87,6 +87,10 @@ class Config:
     SYNC_STALE_MINUTES = _int("SYNC_STALE_MINUTES", 30)
     # Times on pages read in this zone ("3 Dec, 10:00 EST"); they are stored in UTC.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "America/New_York")
+    # Where a practice's IT downloads the Synchronizer installer (printed on the install page).
+    SYNCHRONIZER_DOWNLOAD_URL = os.environ.get(
+        "SYNCHRONIZER_DOWNLOAD_URL", "https://downloads.syncportal.example/synchronizer/"
+    )
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
     IMPORT_MAX_FIELD = _int("IMPORT_MAX_FIELD", 500)

@@ -10,30 +10,31 @@ from wtforms import (
     SelectField,
     StringField,
 )
-from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange
+from wtforms.validators import EqualTo
 
+from portal.form_rules import at_least, at_most, between, email_address, required
 from portal.services.accounts import users
 
-PASSWORD_RULES = [DataRequired(), Length(min=10, max=200, message="Use at least 10 characters.")]
+PASSWORD_RULES = [required("a password"), at_least(10), at_most(200)]
 
 
 class SignupForm(FlaskForm):
     organization_name = StringField(
-        "Organization name", [DataRequired(), Length(max=users.ORGANIZATION_NAME_MAX)]
+        "Organization name", [required("the organization name"), at_most(users.ORGANIZATION_NAME_MAX)]
     )
-    name = StringField("Your name", [DataRequired(), Length(max=200)])
-    email = EmailField("Work email", [DataRequired(), Email(), Length(max=254)])
+    name = StringField("Your name", [required("your name"), at_most(200)])
+    email = EmailField("Work email", [required("the work email"), email_address(), at_most(254)])
     password = PasswordField("Password", PASSWORD_RULES)
 
 
 class LoginForm(FlaskForm):
     # No format check: a sign-in only has to match an account.
-    email = EmailField("Email", [DataRequired(), Length(max=254)])
-    password = PasswordField("Password", [DataRequired(), Length(max=200)])
+    email = EmailField("Email", [required("your email"), at_most(254)])
+    password = PasswordField("Password", [required("your password"), at_most(200)])
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email", [DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", [required("the email"), email_address(), at_most(254)])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -42,12 +43,12 @@ class ResetPasswordForm(FlaskForm):
 
 
 class InviteForm(FlaskForm):
-    email = EmailField("Email", [DataRequired(), Email(), Length(max=254)])
+    email = EmailField("Email", [required("the email"), email_address(), at_most(254)])
     is_admin = BooleanField("Make them an admin (they can manage users and API keys)")
 
 
 class AcceptInvitationForm(FlaskForm):
-    name = StringField("Your name", [DataRequired(), Length(max=200)])
+    name = StringField("Your name", [required("your name"), at_most(200)])
     password = PasswordField("Choose a password", PASSWORD_RULES)
 
 
@@ -60,16 +61,23 @@ class RotateKeyForm(FlaskForm):
 
 
 class UpgradeForm(FlaskForm):
-    legal_name = StringField("Legal company name", [DataRequired(), Length(max=200)])
-    billing_email = EmailField("Billing email", [DataRequired(), Email(), Length(max=254)])
+    legal_name = StringField(
+        "Legal company name", [required("the legal company name"), at_most(200)]
+    )
+    billing_email = EmailField(
+        "Billing email", [required("the billing email"), email_address(), at_most(254)]
+    )
     expected_practices = IntegerField(
         "Practices you expect to onboard in the first year",
-        [DataRequired(), NumberRange(min=1, max=100_000)],
+        [required("how many practices you expect"), between(1, 100_000)],
     )
 
 
 class PracticeLoginForm(FlaskForm):
-    email = EmailField("Your practice's email address", [DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        "Your practice's email address",
+        [required("your practice's email address"), email_address(), at_most(254)],
+    )
 
 
 class UploadCsvForm(FlaskForm):

@@ -10,27 +10,28 @@ from wtforms import (
     StringField,
     URLField,
 )
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 
 from portal import catalogue
+from portal.form_rules import at_most, required
 from portal.services.onboarding import institutions
 from portal.services.syncs import setup
 
 
 class InstitutionForm(FlaskForm):
-    name = StringField("Institution name", [DataRequired(), Length(max=200)])
-    street_address = StringField("Street address", [DataRequired(), Length(max=200)])
-    street_address_2 = StringField("Address line 2 (optional)", [Length(max=200)])
-    city = StringField("City", [DataRequired(), Length(max=100)])
+    name = StringField("Institution name", [required("the institution name"), at_most(200)])
+    street_address = StringField("Street address", [required("the street address"), at_most(200)])
+    street_address_2 = StringField("Address line 2 (optional)", [at_most(200)])
+    city = StringField("City", [required("the city"), at_most(100)])
     state = SelectField(
         "State",
         choices={"": "Choose...", **{s: s for s in sorted(institutions.US_STATES)}},
     )
-    zip_code = StringField("ZIP code", [DataRequired(), Length(max=10)])
-    phone_number = StringField("Phone", [DataRequired(), Length(max=30)])
-    email = EmailField("Email (optional)", [Length(max=254)])
-    website = StringField("Website (optional)", [Length(max=300)])
-    contact_name = StringField("Contact name (optional)", [Length(max=200)])
+    zip_code = StringField("ZIP code", [required("the ZIP code"), at_most(10)])
+    phone_number = StringField("Phone", [required("the phone number"), at_most(30)])
+    email = EmailField("Email (optional)", [at_most(254)])
+    website = StringField("Website (optional)", [at_most(300)])
+    contact_name = StringField("Contact name (optional)", [at_most(200)])
     is_group = BooleanField("Multi-location group (enter the parent or corporate office)")
 
     def details(self) -> institutions.Details:
@@ -43,19 +44,19 @@ class SyncForm(FlaskForm):
     ehr = SelectField(
         "Health record system", choices={"": "Choose...", **dict(catalogue.choices())}
     )
-    server_name = StringField(
-        "Server name (on-prem systems: one sync per server)", [Length(max=120)]
-    )
+    server_name = StringField("Server name (on-prem systems: one sync per server)", [at_most(120)])
 
 
 class CredentialsForm(FlaskForm):
-    url = URLField("System URL", [DataRequired(), Length(max=300)])
-    username = StringField("Admin username", [DataRequired(), Length(max=200)])
-    password = PasswordField("Admin password", [DataRequired(), Length(max=500)])
+    url = URLField("System URL", [required("the system URL"), at_most(300)])
+    username = StringField("Admin username", [required("the admin username"), at_most(200)])
+    password = PasswordField("Admin password", [required("the admin password"), at_most(500)])
 
 
 class WindowsForm(FlaskForm):
-    window_1 = DateTimeLocalField("First choice", [DataRequired()], format="%Y-%m-%dT%H:%M")
+    window_1 = DateTimeLocalField(
+        "First choice", [required("a first install window")], format="%Y-%m-%dT%H:%M"
+    )
     window_2 = DateTimeLocalField("Second choice", [Optional()], format="%Y-%m-%dT%H:%M")
     window_3 = DateTimeLocalField("Third choice", [Optional()], format="%Y-%m-%dT%H:%M")
     timezone = SelectField("Practice time zone", choices=dict(setup.TIMEZONES))

@@ -117,6 +117,18 @@ def app_action(app_id: int, verb: str):
     return redirect(url_for(".index"))
 
 
+@bp.route("/apps/<int:app_id>/revoke", methods=["GET"])
+def confirm_revoke(app_id: int):
+    """Asks first: which developer loses what, from when."""
+    institution = signed_in_institution()
+    if institution is None:
+        return redirect(url_for(".index"))
+    app = next((a for a in practice_apps.apps_for(institution) if a.enrollment_id == app_id), None)
+    if app is None or app.request_id is not None:
+        abort(404)
+    return render_template("practice/revoke.html", institution=institution, app=app)
+
+
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     institution = signed_in_institution()

@@ -32,7 +32,8 @@ class Labelled(enum.StrEnum):
 
     @property
     def label(self) -> str:
-        return LABELS.get(self) or self.value.replace("_", " ").capitalize()
+        # Keyed by kind too: a SyncStage and an EnrollmentStatus may share a code.
+        return LABELS.get((type(self), self)) or self.value.replace("_", " ").capitalize()
 
 
 class Mode(Labelled):
@@ -138,12 +139,14 @@ class ImportStatus(Labelled):
 
 # Where the code, with its underscores turned to spaces, is not the word people use.
 LABELS = {
-    Mode.SANDBOX: "Test",
-    InstallMethod.SELF_INSTALLER: "Self-installer",
-    InstallMethod.SCHEDULED: "Scheduled install",
-    SyncStage.NEEDS_CREDENTIALS: "Waiting for credentials",
-    SyncStage.NEEDS_SCHEDULE: "Waiting for install windows",
-    RequestStatus.APPROVED: "Approved",
+    (type(member), member): label
+    for member, label in (
+        (Mode.SANDBOX, "Test"),
+        (InstallMethod.SELF_INSTALLER, "Self-installer"),
+        (InstallMethod.SCHEDULED, "Scheduled install"),
+        (SyncStage.NEEDS_CREDENTIALS, "Waiting for credentials"),
+        (SyncStage.NEEDS_SCHEDULE, "Waiting for install windows"),
+    )
 }
 
 # Every enum above, for templates that compare a status with its member.

@@ -4,6 +4,7 @@ from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
+from portal import readable
 from portal.admin_views import ops, portal_home, portal_lists, quickstart
 from portal.admin_views.base import current_mode
 from portal.admin_views.moved import redirect_moved
@@ -13,7 +14,7 @@ from portal.statuses import ENUMS
 def init_admin(app: Flask) -> tuple[Admin, Admin]:
     # Pages compare statuses as enums (`sync.status == SyncStage.FAILED`), never as strings.
     enums = {cls.__name__: cls for cls in ENUMS}
-    app.context_processor(lambda: {"current_mode": current_mode, **enums})
+    app.context_processor(lambda: {"current_mode": current_mode, "readable": readable, **enums})
     portal = Admin(
         app,
         name="SyncPortal",

@@ -96,23 +96,38 @@ class AccessActions:
 
     @expose("/<int:enrollment_id>/deactivate/", methods=["GET", "POST"])
     def deactivate(self, enrollment_id: int):
+        """Choose (nothing preselected), then confirm exactly what stops, then deactivate."""
         enrollment = self._enrollment(enrollment_id)
+        active = grants.active_locations(enrollment)
         if request.method == "POST":
-            whole = request.form.get("scope") != "some"
-            done = attempt(
-                deactivations.deactivate,
-                enrollment,
-                actor=signed_in_user(),
-                location_ids=None if whole else _ids(),
-            )
-            if done is not None:
-                stopped = ", ".join(done.locations) or enrollment.institution.name
-                flash(f"Deactivated: {stopped}.", "success")
-                return redirect(url_for(".institution", enrollment_id=enrollment.id))
+            ticked = _ids()
+            scope = "some" if ticked else request.form.get("scope")
+            if scope not in ("all", "some"):
+                flash("Choose the whole institution or the locations to deactivate.", "danger")
+            elif request.form.get("confirmed") != "1":
+                ids = ticked if scope == "some" else None
+                plan = attempt(deactivations.preview, enrollment, ids)
+                if plan is not None:
+                    return self.render(
+                        "portal/institutions/deactivate_confirm.html",
+                        enrollment=enrollment,
+                        plan=plan,
+                        ids=ids or [],
+                        keeps=[] if plan.whole else [a for a in active if a.id not in ids],
+                    )
+            else:
+                done = attempt(
+                    deactivations.deactivate,
+                    enrollment,
+                    actor=signed_in_user(),
+                    location_ids=ticked if scope == "some" else None,
+                )
+                if done is not None:
+                    stopped = ", ".join(done.locations) or enrollment.institution.name
+                    flash(f"Deactivated: {stopped}. Billing for it stopped now.", "success")
+                    return redirect(url_for(".institution", enrollment_id=enrollment.id))
         return self.render(
-            "portal/institutions/deactivate.html",
-            enrollment=enrollment,
-            active=grants.active_locations(enrollment),
+            "portal/institutions/deactivate.html", enrollment=enrollment, active=active
         )
 
 

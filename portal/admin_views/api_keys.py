@@ -1,6 +1,6 @@
 """The API Key page (admins): create, see once, rotate, for the current mode."""
 
-from flask import make_response, redirect, url_for
+from flask import make_response, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -32,11 +32,16 @@ class ApiKeyView(PortalAccess, BaseView):
 
     @expose("/<int:key_id>/rotate", methods=["POST"])
     def rotate(self, key_id: int):
+        """First what stops and when, then (confirmed) the new key, shown once."""
         form = RotateKeyForm()
         key = api_keys.get_for(current_user.organization, key_id)
-        created = None
-        if form.validate_on_submit():
-            created = attempt(api_keys.rotate, key, actor=signed_in_user(), grace=form.grace.data)
+        if not form.validate_on_submit():
+            return redirect(url_for(".index"))
+        if request.form.get("confirmed") != "1":
+            return self.render(
+                "portal/api_keys/rotate_confirm.html", key=key, form=form, grace=form.grace.data
+            )
+        created = attempt(api_keys.rotate, key, actor=signed_in_user(), grace=form.grace.data)
         return self._show_once(created)
 
     def _show_once(self, created):

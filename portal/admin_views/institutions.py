@@ -16,22 +16,21 @@ from portal.services.onboarding import (
     access,
     activations,
     enrollments,
-    grants,
     institutions,
     overviews,
 )
 from portal.services.syncs import health, keys, setup
 
 BADGES = {
-    "needs_sync": "warning",
-    "needs_credentials": "warning",
-    "needs_schedule": "warning",
-    "needs_locations": "warning",
-    "installing": "info",
-    "awaiting_consent": "info",
-    "failed": "danger",
-    "live": "success",
-    "deactivated": "secondary",
+    EnrollmentStatus.NEEDS_SYNC: "warning",
+    EnrollmentStatus.NEEDS_CREDENTIALS: "warning",
+    EnrollmentStatus.NEEDS_SCHEDULE: "warning",
+    EnrollmentStatus.NEEDS_LOCATIONS: "warning",
+    EnrollmentStatus.INSTALLING: "info",
+    EnrollmentStatus.AWAITING_CONSENT: "info",
+    EnrollmentStatus.FAILED: "danger",
+    EnrollmentStatus.LIVE: "success",
+    EnrollmentStatus.DEACTIVATED: "secondary",
 }
 
 
@@ -42,7 +41,7 @@ def _name_link(view, context, row, name):
 
 def _badge(view, context, row, name):
     return Markup('<span class="badge badge-{} status-badge">{}</span>').format(
-        BADGES[row.status.value], enrollments.LABELS[row.status]
+        BADGES[row.status], enrollments.LABELS[row.status]
     )
 
 
@@ -114,16 +113,18 @@ class InstitutionsView(AccessActions, PortalModelView):
     @expose("/add/", methods=["GET", "POST"])
     def create_institution(self):
         form = InstitutionForm()
-        if form.validate_on_submit() and (match := self.match_for(form)) is not None:
+        if form.is_submitted() and not form.validate():
+            # Every field's problem at once: the form's own checks and the service's rules.
+            _add_errors(form, institutions.problems(form.details()))
+        elif form.is_submitted() and (match := self.match_for(form)) is not None:
             return self.render_match(form, match)
-        if form.validate_on_submit():
+        elif form.is_submitted():
             try:
                 enrollment = institutions.create(
                     form.details(), actor=signed_in_user(), mode=current_mode()
                 )
             except institutions.InvalidDetails as error:
-                for name, message in error.errors.items():
-                    getattr(form, name).errors = [*getattr(form, name).errors, message]
+                _add_errors(form, error.errors)
             except PortalError as error:
                 flash(str(error), "danger")
             else:
@@ -141,7 +142,7 @@ class InstitutionsView(AccessActions, PortalModelView):
             syncs=enrollment.institution.syncs,
             sees_practice=access.sees_practice(enrollment),
             live_systems=catalogue.live_systems(enrollment.institution),
-            granted={g.location_id for g in grants.active(enrollment)},
+            access=activations.location_access(enrollment),
             health=health,
             catalogue=catalogue,
             labels=enrollments.LABELS,
@@ -191,3 +192,10 @@ class InstitutionsView(AccessActions, PortalModelView):
             )
         except PortalError:
             abort(404)
+
+
+def _add_errors(form, errors: dict[str, str]) -> None:
+    for name, message in errors.items():
+        field = getattr(form, name)
+        if not field.errors:
+            field.errors = [*field.errors, message]

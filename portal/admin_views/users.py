@@ -38,14 +38,28 @@ class UsersView(PortalModelView):
             return redirect(url_for(".index_view"))
         return self.render("portal/users/invite.html", form=form)
 
-    @expose("/invitations/<int:invitation_id>/<any(resend, cancel):verb>", methods=["POST"])
+    @expose("/invitations/<int:invitation_id>/resend", methods=["POST"])
     @admin_only
-    def invitation_action(self, invitation_id: int, verb: str):
+    def resend_invitation(self, invitation_id: int):
         invitation = invitations.get_for(current_user.organization, invitation_id)
-        call = invitations.resend if verb == "resend" else invitations.cancel
-        done = "Invitation resent." if verb == "resend" else "Invitation cancelled."
-        attempt(call, invitation, actor=signed_in_user(), success=done)
+        attempt(
+            invitations.resend, invitation, actor=signed_in_user(), success="Invitation resent."
+        )
         return redirect(url_for(".index_view"))
+
+    @expose("/invitations/<int:invitation_id>/cancel", methods=["GET", "POST"])
+    @admin_only
+    def cancel_invitation(self, invitation_id: int):
+        """Asks first (what stops: the emailed link), then cancels."""
+        invitation = invitations.get_for(current_user.organization, invitation_id)
+        if request.method == "POST" and attempt(
+            invitations.cancel,
+            invitation,
+            actor=signed_in_user(),
+            success=f"Invitation to {invitation.email} cancelled; its link no longer works.",
+        ):
+            return redirect(url_for(".index_view"))
+        return self.render("portal/users/cancel_invitation.html", invitation=invitation)
 
     @expose("/<int:user_id>/role", methods=["POST"])
     @admin_only

@@ -133,6 +133,30 @@ def test_a_matched_row_becomes_an_access_request(dev, mailbox):
     assert mailbox.bodies_to("desk@hudson.example")
 
 
+@pytest.mark.parametrize(
+    "how", ["name", "phone"], ids=["matched by name and ZIP", "matched by phone only"]
+)
+def test_reuploading_a_file_whose_row_matched_a_live_practice_plans_nothing_new(dev, mailbox, how):
+    owner = upgraded("Owner Apps", "o@owner.example")
+    live = enrollment_in(owner, EnrollmentStatus.LIVE, "Hudson Dental")
+    live.institution.email = "desk@hudson.example"
+    live.institution.locations.append(Location(foreign_id="1", name="Main"))
+    sync_in(live, "dentrix", SyncStage.ACTIVE)
+    # Same phone; by name the row also has the practice's street and ZIP.
+    fields = {"name": "Hudson Dental"} if how == "name" else {"name": "River Road Smiles"}
+    content = to_csv([row(phone_number="(518) 555-0100", server="BRAVO", **fields)])
+    first = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
+    assert [r.kind for r in csv_import.preview(first).rows] == [Kind.MATCH]
+    csv_import.apply(first, actor=dev)
+    before = count(Institution), count(Sync), count(AccessRequest)
+
+    again = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
+    plan = csv_import.preview(again)
+    assert [r.kind for r in plan.rows] == [Kind.REQUESTED] and plan.nothing_new
+    csv_import.apply(again, actor=dev)
+    assert (count(Institution), count(Sync), count(AccessRequest)) == before
+
+
 def test_applying_twice_is_refused_and_reuploading_previews_nothing_new(dev):
     content = to_csv([row()])
     batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)

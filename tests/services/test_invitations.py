@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, Invitation, InvitationStatus, User
+from portal.models import AuditEvent, EmailStatus, Invitation, InvitationStatus, OutboundEmail, User
 from portal.services import Conflict, Forbidden, RateLimited
 from portal.services.accounts import invitations, users
 from tests.conftest import PASSWORD, signup
@@ -108,3 +108,24 @@ def test_two_concurrent_accepts_create_exactly_one_user(app, org_admin, mailbox)
         db.session.scalar(select(func.count(User.id)).where(User.email == "race@alpha.example"))
         == 1
     )
+
+
+def test_a_cancelled_or_replaced_invitation_takes_back_its_queued_email(org_admin, mail_settings):
+    # The mail server is down: the invitation's email waits in the outbox.
+    invitation = invitations.invite("later@alpha.example", is_admin=False, actor=org_admin)
+
+    def queued() -> list[OutboundEmail]:
+        return db.session.scalars(
+            select(OutboundEmail).where(
+                OutboundEmail.recipient == "later@alpha.example",
+                OutboundEmail.status == EmailStatus.PENDING,
+            )
+        ).all()
+
+    (first,) = queued()
+    old_link = first.body_text
+    invitations.resend(invitation, actor=org_admin)
+    (second,) = queued()  # only the email with the new link waits
+    assert second.body_text != old_link
+    invitations.cancel(invitation, actor=org_admin)
+    assert queued() == []

@@ -160,12 +160,16 @@ def test_activate_and_deactivate_pages_go_through_services_and_confirmations(
     consent.decide(db.session.scalar(select(AccessRequest.id)), practice=practice, grant=True)
     page = f"/portal/institutions/{enrollment.id}/"
     office1 = practice.locations[0]
-    confirm = client.get(f"{page}deactivate/").get_data(as_text=True)
-    assert "Office 1" in confirm and "billing for them stops now" in confirm
-    client.post(
-        f"{page}deactivate/",
-        data={"csrf_token": csrf_token(client, page), "scope": "some", "location_id": office1.id},
-    )
+    choice = client.get(f"{page}deactivate/").get_data(as_text=True)
+    assert "Office 1" in choice and "Office 2" in choice
+    form = {"csrf_token": csrf_token(client, page), "location_id": office1.id}
+    confirm = client.post(f"{page}deactivate/", data=form).get_data(as_text=True)
+    assert "Billing for 1 location stops now" in confirm
+    stopping = confirm.split('data-testid="stopping"')[1].split("</ul>")[0]
+    assert "Office 1" in stopping and "Office 2" not in stopping
+    db.session.refresh(enrollment)
+    assert all(g.status is GrantStatus.ACTIVE for g in enrollment.grants)  # not yet
+    client.post(f"{page}deactivate/", data={**form, "scope": "some", "confirmed": "1"})
     db.session.refresh(enrollment)
     grants = {g.location.name: g.status for g in enrollment.grants}
     assert (

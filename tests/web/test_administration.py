@@ -61,7 +61,12 @@ def test_rotation_from_the_page_shows_a_new_key_and_keeps_the_old_for_the_grace(
     old = api_keys.create(org_admin.organization, Mode.SANDBOX, actor=org_admin)
     login(client, "alice@alpha.example")
     page = "/portal/api-key/"
-    rotated = post(client, f"{page}{old.key.id}/rotate", {"grace": "1h"}, page=page)
+    asked = post(client, f"{page}{old.key.id}/rotate", {"grace": "1h"}, page=page)
+    assert "keeps working for" in asked.get_data(as_text=True)
+    assert api_keys.current_key(org_admin.organization, Mode.SANDBOX).id == old.key.id
+    rotated = post(
+        client, f"{page}{old.key.id}/rotate", {"grace": "1h", "confirmed": "1"}, page=page
+    )
     new_raw = re.search(r"sp_test_[0-9A-Za-z]{36}", rotated.get_data(as_text=True)).group(0)
     assert new_raw != old.raw
     assert api_keys.find_usable(old.raw) is not None
@@ -75,7 +80,9 @@ def test_another_organizations_key_cannot_be_rotated(client, org_admin):
     theirs = api_keys.create(bob.organization, Mode.SANDBOX, actor=bob)
     login(client, "alice@alpha.example")
     page = "/portal/api-key/"
-    response = post(client, f"{page}{theirs.key.id}/rotate", {"grace": "now"}, page=page)
+    response = post(
+        client, f"{page}{theirs.key.id}/rotate", {"grace": "now", "confirmed": "1"}, page=page
+    )
     assert response.status_code == 404
     assert api_keys.find_usable(theirs.raw) is not None
 

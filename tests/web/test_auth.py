@@ -40,8 +40,8 @@ def test_signup_form_names_each_bad_field(client):
         },
     )
     page = response.get_data(as_text=True)
-    assert "This field is required." in page
-    assert "Invalid email address." in page
+    assert "Enter the organization name." in page
+    assert "Enter an email address such as name@company.com." in page
     assert "Use at least 10 characters." in page
 
 

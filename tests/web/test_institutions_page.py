@@ -69,7 +69,7 @@ def test_subdomains_stay_unique_when_names_repeat(client, developer):
         ("zip_code", "1220", "5-digit ZIP code"),
         ("website", "http://localhost", "Enter a web address"),
         ("state", "ZZ", "Not a valid choice"),
-        ("name", "", "This field is required"),
+        ("name", "", "Enter the institution name."),
     ],
 )
 def test_bad_details_are_refused_with_a_message_next_to_the_field(

@@ -55,8 +55,10 @@ def test_the_product_key_is_shown_to_its_creator_and_printable(client, developer
     key = keys.product_key(sync)
     page = client.get(f"/portal/institutions/{enrollment.id}/").get_data(as_text=True)
     assert key in page
+    assert f'data-copy="#product-key-{sync.id}"' in page  # a copy button beside it
     printable = client.get(f"/portal/syncs/{sync.id}/install/").get_data(as_text=True)
     assert key in printable and "Steps for the practice's IT" in printable
+    assert 'href="https://downloads.syncportal.example/synchronizer/"' in printable
     token = csrf_token(client, f"/portal/institutions/{enrollment.id}/")
     client.post(f"/portal/syncs/{sync.id}/regenerate/", data={"csrf_token": token})
     db.session.refresh(sync)

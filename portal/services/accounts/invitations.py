@@ -16,6 +16,7 @@ from portal.services import Conflict, PortalError, RateLimited, audit, commit, s
 from portal.services.accounts.members import require_admin
 from portal.services.accounts.users import find_user_by_email, hash_password, normalise_email
 from portal.services.claims import claim
+from portal.services.delivery import outbox
 
 RESENDS_PER_HOUR = 3
 
@@ -88,20 +89,23 @@ def resend(invitation: Invitation, *, actor: User) -> Invitation:
     invitation.token_digest = secrets.digest(raw)
     invitation.expires_at, invitation.last_sent_at = _expiry(), clock.now()
     audit.record("invitation.resent", actor=actor, target=invitation, email=invitation.email)
+    _withdraw_emails(invitation)  # their link no longer works
     email.invitation(invitation, raw, actor)
     commit()
     return invitation
 
 
 def cancel(invitation: Invitation, *, actor: User) -> Invitation:
-    """Cancel a pending invitation: its link dies. Claimed, so an invitation accepted at the
-    same moment stays accepted and the cancel is refused."""
+    """Cancel a pending invitation: its link dies and its email, if still queued, is taken
+    back. Claimed, so an invitation accepted at the same moment stays accepted and the
+    cancel is refused."""
     require_admin(actor)
     _require_pending(invitation)
     pending = Invitation.status == InvitationStatus.PENDING
     if not claim(invitation, pending, status=InvitationStatus.CANCELLED):
         raise Conflict(f"This invitation is already {invitation.status.value}.")
     audit.record("invitation.cancelled", actor=actor, target=invitation, email=invitation.email)
+    _withdraw_emails(invitation)
     commit()
     return invitation
 
@@ -154,6 +158,10 @@ def accept(raw: str, *, name: str, password: str) -> User:
     audit.record("invitation.accepted", actor=user, target=invitation, email=user.email)
     commit()
     return user
+
+
+def _withdraw_emails(invitation: Invitation) -> None:
+    outbox.withdraw("invitation", to=invitation.email, organization_id=invitation.organization_id)
 
 
 def _require_pending(invitation: Invitation) -> None:

@@ -9,7 +9,7 @@ even with several workers on several machines.
 from datetime import timedelta
 
 from flask import current_app, render_template
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from portal import clock
 from portal.extensions import db
@@ -49,6 +49,20 @@ def enqueue(
     db.session.add(email)
     db.session.flush()
     return email
+
+
+def withdraw(template: str, *, to: str, organization_id: int | None) -> int:
+    """Take back the queued (not yet sending) emails of `template` to `to`: what they say
+    no longer holds (a cancelled or replaced invitation). Returns how many."""
+    withdrawn = db.session.execute(
+        delete(OutboundEmail).where(
+            OutboundEmail.template == template,
+            OutboundEmail.recipient == to,
+            OutboundEmail.organization_id == organization_id,
+            OutboundEmail.status == EmailStatus.PENDING,
+        )
+    )
+    return withdrawn.rowcount
 
 
 def send_due(worker: str = "flask outbox send", limit: int = BATCH_SIZE) -> int:

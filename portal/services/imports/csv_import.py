@@ -8,17 +8,12 @@ Apply (`applying.py`) plans again from the stored file, so the preview can never
 """
 
 import hashlib
-from collections import Counter
-from dataclasses import dataclass, field
-from enum import StrEnum
 
 from flask import current_app
 
 from portal.extensions import db
 from portal.models import (
-    Enrollment,
     ImportBatch,
-    Institution,
     Organization,
     User,
 )
@@ -35,8 +30,15 @@ from portal.services.imports.csv_files import (
     Limits,
     read,
 )
+from portal.services.imports.import_plan import (  # noqa: F401 - read from here too
+    NOTHING_NEW,
+    Group,
+    Kind,
+    Plan,
+    Planned,
+    classify,
+)
 from portal.services.imports.import_rows import check_row, group_key
-from portal.services.onboarding import access, institutions, matching
 
 COLUMNS = [
     "institution_name",
@@ -63,56 +65,6 @@ REQUIRED = {
     "ehr",
 }
 FIRST_ERRORS = 20
-
-
-class Kind(StrEnum):
-    NEW = "new institution"
-    ADDITIONAL_SYNC = "additional sync"
-    MATCH = "match: request access"
-    EXISTING = "already onboarded"
-    REQUESTED = "access already requested"
-    ERROR = "error"
-
-
-NOTHING_NEW = frozenset({Kind.EXISTING, Kind.REQUESTED})
-
-
-@dataclass
-class Planned:
-    line: int
-    kind: Kind
-    name: str
-    ehr: str = ""
-    server_name: str = ""
-    errors: list[CellError] = field(default_factory=list)
-    note: str = ""
-
-
-@dataclass
-class Group:
-    details: institutions.Details
-    rows: list[tuple[Planned, str, str]] = field(default_factory=list)  # (row, ehr, server)
-    enrollment: Enrollment | None = None
-    match: Institution | None = None
-
-
-@dataclass
-class Plan:
-    rows: list[Planned]
-    groups: list[Group]
-
-    @property
-    def counts(self) -> dict[str, int]:
-        counted = Counter(row.kind for row in self.rows)
-        return {kind.value: counted.get(kind, 0) for kind in Kind}
-
-    @property
-    def errors(self) -> list[CellError]:
-        return [error for row in self.rows for error in row.errors]
-
-    @property
-    def nothing_new(self) -> bool:
-        return all(row.kind in NOTHING_NEW for row in self.rows)
 
 
 def limits() -> Limits:
@@ -189,44 +141,8 @@ def plan(organization: Organization, content: bytes) -> Plan:
         item = Planned(row.line, Kind.NEW, checked.details.name, checked.ehr, checked.server_name)
         group.rows.append((item, checked.ehr, checked.server_name))
         planned.append(item)
-    _classify(organization, list(groups.values()))
+    classify(organization, list(groups.values()))
     return Plan(planned, list(groups.values()))
-
-
-def _classify(organization: Organization, groups: list[Group]) -> None:
-    """Mark each group's rows: existing enrollment, match, or new (a few queries in all)."""
-    keys = [_own_key(group.details) for group in groups]
-    owned = matching.own_enrollments(organization, set(keys))
-    for group, key in zip(groups, keys, strict=True):
-        group.enrollment = owned.get(key)
-    unowned = [group for group in groups if group.enrollment is None]
-    practices = [
-        matching.Practice(d.name, d.street_address, d.zip_code, d.phone_number)
-        for d in (group.details for group in unowned)
-    ]
-    for group, match in zip(unowned, matching.find_matches(organization, practices), strict=True):
-        group.match = match
-    for group in groups:
-        institution = group.enrollment.institution if group.enrollment else None
-        existing = {
-            (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
-        }
-        for index, (item, ehr, server) in enumerate(group.rows):
-            if group.enrollment is not None and not access.has_access(group.enrollment):
-                # Waiting for (or refused) the practice's consent: no sync until it grants.
-                item.kind = Kind.REQUESTED
-                item.note = f"{institution.name}: access already requested from the practice."
-            elif group.match is not None:
-                item.kind = Kind.MATCH
-                item.note = f"{group.match.name} is live already: access will be requested."
-            elif (ehr, server.lower()) in existing:
-                item.kind = Kind.EXISTING
-            elif institution is not None or index > 0:
-                item.kind = Kind.ADDITIONAL_SYNC
-
-
-def _own_key(details) -> tuple[str, str, str]:
-    return matching.own_key(details.name, details.street_address, details.zip_code)
 
 
 def may_import(actor: User | None, organization: Organization) -> None:

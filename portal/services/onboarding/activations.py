@@ -10,6 +10,7 @@ from portal.models import (
     ActivationRequest,
     Enrollment,
     EnrollmentStatus,
+    GrantStatus,
     Location,
     RequestStatus,
     User,
@@ -46,7 +47,12 @@ def select_locations(enrollment: Enrollment, location_ids: list[int], *, actor: 
 def available_locations(enrollment: Enrollment) -> list[Location]:
     """The institution's locations this enrollment has no active or pending access to."""
     held = {g.location_id for g in grants.active(enrollment)}
-    pending = set(
+    pending = _pending_ids(enrollment)
+    return [loc for loc in enrollment.institution.locations if loc.id not in held | pending]
+
+
+def _pending_ids(enrollment: Enrollment) -> set[int]:
+    return set(
         db.session.scalars(
             select(Location.id)
             .join(ActivationRequest.locations)
@@ -54,7 +60,18 @@ def available_locations(enrollment: Enrollment) -> list[Location]:
             .where(ActivationRequest.status == RequestStatus.PENDING)
         )
     )
-    return [loc for loc in enrollment.institution.locations if loc.id not in held | pending]
+
+
+def location_access(enrollment: Enrollment) -> dict[int, GrantStatus]:
+    """Each location's access for the institution page: active, requested (asked of the
+    practice or of our staff), deactivated; locations never asked for are absent."""
+    access: dict[int, GrantStatus] = {}
+    for grant in enrollment.grants:  # oldest first: the latest grant of a location wins
+        access[grant.location_id] = grant.status
+    for location_id in _pending_ids(enrollment):
+        if access.get(location_id) is not GrantStatus.ACTIVE:
+            access[location_id] = GrantStatus.REQUESTED
+    return access
 
 
 def request(enrollment: Enrollment, location_ids: list[int], *, actor: User) -> ActivationRequest:

@@ -36,6 +36,21 @@ def deactivate(
     return done
 
 
+def preview(enrollment: Enrollment, location_ids: list[int] | None = None) -> Deactivation:
+    """What `deactivate` would stop, for the confirmation page; changes nothing. Raises the
+    same refusals."""
+    active = {g.location_id: g for g in grants.active(enrollment)}
+    whole = location_ids is None or set(location_ids) >= set(active)
+    if whole:
+        enrollments.check(enrollment, "deactivate")
+        stopping = list(active.values())
+    else:
+        chosen = set(location_ids)
+        enrollments.check(enrollment, "deactivate_locations", chosen=chosen, offered=set(active))
+        stopping = [active[i] for i in dict.fromkeys(location_ids)]
+    return Deactivation(enrollment, [g.location.name for g in stopping], whole)
+
+
 def deactivate_many(chosen: list[Enrollment], *, actor: User) -> Outcome:
     """Ops' bulk action: deactivate each enrollment; the deactivated ones are skipped."""
     if not actor.is_staff:
@@ -46,28 +61,23 @@ def deactivate_many(chosen: list[Enrollment], *, actor: User) -> Outcome:
 
 
 def _deactivate(enrollment, *, actor, location_ids=None, reason="") -> Deactivation:
-    active = {g.location_id: g for g in grants.active(enrollment)}
-    whole = location_ids is None or set(location_ids) >= set(active)
-    if whole:
-        stopping = list(active.values())
+    plan = preview(enrollment, location_ids)
+    if plan.whole:
         by = "staff" if actor is not None and actor.is_staff else "the developer"
         reason = reason or f"deactivated by {by}"
         enrollments.move(enrollment, "deactivate", actor=actor, reason=reason)
     else:
         chosen = set(location_ids)
-        enrollments.check(enrollment, "deactivate_locations", chosen=chosen, offered=set(active))
-        stopping = [active[i] for i in dict.fromkeys(location_ids)]
-        grants.stop(stopping)
-    names = [g.location.name for g in stopping]
+        grants.stop([g for g in grants.active(enrollment) if g.location_id in chosen])
     audit.record(
         "enrollment.locations_deactivated",
         actor=actor,
         organization=enrollment.organization,
         target=enrollment,
-        locations=names,
-        whole=whole,
+        locations=plan.locations,
+        whole=plan.whole,
     )
-    return Deactivation(enrollment, names, whole)
+    return plan
 
 
 def revoke(enrollment_id: int, *, practice: Institution) -> Enrollment:

@@ -90,6 +90,15 @@ def clean(details: Details) -> Details:
     return Details(**values, is_group=bool(details.is_group))
 
 
+def problems(details: Details) -> dict[str, str]:
+    """What `clean` would refuse, field by field (empty when the details are fine)."""
+    try:
+        clean(details)
+    except InvalidDetails as invalid:
+        return invalid.errors
+    return {}
+
+
 def _check_formats(values: dict[str, str], errors: dict[str, str]) -> None:
     if values["state"] and values["state"] not in US_STATES:
         errors["state"] = "Use a two-letter US state code, such as NY."

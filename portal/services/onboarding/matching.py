@@ -93,21 +93,25 @@ def find_match(organization, *, name: str, street_address: str, zip_code: str, p
     return find_matches(organization, [Practice(name, street_address, zip_code, phone)])[0]
 
 
-def find_matches(organization, practices: list[Practice], chunk: int = 300) -> list:
-    """`find_match` for many practices at once (a CSV import): one query per `chunk`."""
+def find_matches(organization, practices: list[Practice], chunk: int = 300, *, enrolled=False):
+    """`find_match` for many practices at once (a CSV import): one query per `chunk`. With
+    `enrolled`, the matches among the institutions the organization is enrolled in (asked
+    for or onboarded already), live or not."""
     found = []
     for start in range(0, len(practices), chunk):
         part = practices[start : start + chunk]
         wanted = [practice.keys() for practice in part]
-        candidates = _candidates(organization, {key for keys in wanted for key in keys})
+        keys = {key for keys in wanted for key in keys}
+        candidates = _candidates(organization, keys, enrolled=enrolled)
         for keys in wanted:
             ids = [candidates[key] for key in keys if key in candidates]
             found.append(min(ids, key=lambda row: row.id) if ids else None)
     return found
 
 
-def _candidates(organization, keys: set[tuple]) -> dict[tuple, Institution]:
-    """The oldest matchable institution for each (kind, key, zip) that has one."""
+def _candidates(organization, keys: set[tuple], *, enrolled=False) -> dict[tuple, Institution]:
+    """The oldest matchable (or, with `enrolled`, enrolled) institution for each (kind, key,
+    zip) that has one."""
     if not keys:
         return {}
     phones = [key for kind, key, _ in keys if kind == "phone"]
@@ -141,7 +145,7 @@ def _candidates(organization, keys: set[tuple]) -> dict[tuple, Institution]:
             )
         )
     )
-    enrolled = set(
+    mine = set(
         db.session.scalars(
             select(Enrollment.institution_id).where(
                 Enrollment.organization_id == organization.id, Enrollment.institution_id.in_(ids)
@@ -150,7 +154,7 @@ def _candidates(organization, keys: set[tuple]) -> dict[tuple, Institution]:
     )
     oldest: dict[tuple, Institution] = {}
     for row in sorted(rows, key=lambda row: row.id):
-        if row.id not in live or row.id in enrolled:
+        if (row.id not in mine) if enrolled else (row.id not in live or row.id in mine):
             continue
         for key in (
             ("phone", row.phone_digits, None),

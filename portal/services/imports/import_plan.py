@@ -1,0 +1,121 @@
+"""The plan of a CSV import: each row new, an additional sync, a match (access will be
+requested), already onboarded or already requested, or an error; rows of one institution
+grouped. `classify` looks the groups up against the database in a few queries."""
+
+from collections import Counter
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Enrollment, Institution, Organization
+from portal.services.imports.csv_files import CellError
+from portal.services.onboarding import access, institutions, matching
+
+
+class Kind(StrEnum):
+    NEW = "new institution"
+    ADDITIONAL_SYNC = "additional sync"
+    MATCH = "match: request access"
+    EXISTING = "already onboarded"
+    REQUESTED = "access already requested"
+    ERROR = "error"
+
+
+NOTHING_NEW = frozenset({Kind.EXISTING, Kind.REQUESTED})
+
+
+@dataclass
+class Planned:
+    line: int
+    kind: Kind
+    name: str
+    ehr: str = ""
+    server_name: str = ""
+    errors: list[CellError] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Group:
+    details: institutions.Details
+    rows: list[tuple[Planned, str, str]] = field(default_factory=list)  # (row, ehr, server)
+    enrollment: Enrollment | None = None
+    match: Institution | None = None
+
+
+@dataclass
+class Plan:
+    rows: list[Planned]
+    groups: list[Group]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counted = Counter(row.kind for row in self.rows)
+        return {kind.value: counted.get(kind, 0) for kind in Kind}
+
+    @property
+    def errors(self) -> list[CellError]:
+        return [error for row in self.rows for error in row.errors]
+
+    @property
+    def nothing_new(self) -> bool:
+        return all(row.kind in NOTHING_NEW for row in self.rows)
+
+
+def classify(organization: Organization, groups: list[Group]) -> None:
+    """Mark each group's rows: existing enrollment, match, or new (a few queries in all)."""
+    keys = [_own_key(group.details) for group in groups]
+    owned = matching.own_enrollments(organization, set(keys))
+    for group, key in zip(groups, keys, strict=True):
+        group.enrollment = owned.get(key)
+    unowned = [group for group in groups if group.enrollment is None]
+    practices = [practice_of(group.details) for group in unowned]
+    for group, match in zip(unowned, matching.find_matches(organization, practices), strict=True):
+        group.match = match
+    # A practice matched (by phone, say) on an earlier upload is enrolled now: the same row
+    # plans nothing new (access already requested, or already onboarded).
+    again = [group for group in unowned if group.match is None]
+    practices = [practice_of(group.details) for group in again]
+    for group, mine in zip(
+        again, matching.find_matches(organization, practices, enrolled=True), strict=True
+    ):
+        if mine is not None:
+            group.enrollment = _enrollment_of(organization, mine)
+    for group in groups:
+        institution = group.enrollment.institution if group.enrollment else None
+        existing = {
+            (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
+        }
+        for index, (item, ehr, server) in enumerate(group.rows):
+            if group.enrollment is not None and not access.has_access(group.enrollment):
+                # Waiting for (or refused) the practice's consent: no sync until it grants.
+                item.kind = Kind.REQUESTED
+                item.note = f"{institution.name}: access already requested from the practice."
+            elif group.match is not None:
+                item.kind = Kind.MATCH
+                item.note = f"{group.match.name} is live already: access will be requested."
+            elif (ehr, server.lower()) in existing:
+                item.kind = Kind.EXISTING
+            elif institution is not None or index > 0:
+                item.kind = Kind.ADDITIONAL_SYNC
+
+
+def practice_of(details) -> matching.Practice:
+    return matching.Practice(
+        details.name, details.street_address, details.zip_code, details.phone_number
+    )
+
+
+def _enrollment_of(organization: Organization, institution: Institution) -> Enrollment:
+    return db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.organization_id == organization.id,
+            Enrollment.institution_id == institution.id,
+        )
+    )
+
+
+def _own_key(details) -> tuple[str, str, str]:
+    return matching.own_key(details.name, details.street_address, details.zip_code)
