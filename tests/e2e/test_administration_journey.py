@@ -47,6 +47,8 @@ def test_invite_a_colleague_then_create_see_once_and_rotate_a_key(
     expect(admin.locator("body")).not_to_contain_text(first_key)
 
     admin.get_by_role("button", name="Rotate").click()
+    expect(admin.get_by_test_id("what-stops")).to_contain_text("stops working now")
+    admin.get_by_role("button", name="Rotate the key").click()
     second_key = admin.get_by_test_id("new-api-key").input_value()
     assert second_key.startswith("sp_test_") and second_key != first_key
     admin.go_back()
