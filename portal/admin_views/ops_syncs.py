@@ -7,7 +7,7 @@ from portal import catalogue, readable
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.sync_health import SECRET_COLUMNS, HealthFilter, health_cell
-from portal.models import Sync
+from portal.models import Sync, SyncStage
 from portal.services import dashboards
 from portal.services.syncs import health, installs, lifecycle
 
@@ -60,6 +60,7 @@ class _Oldest:
     def __init__(self, sync: Sync):
         moments = [m for m in (sync.last_read_at, sync.last_write_at) if m]
         self.staleness = min(moments) if moments else None
+        self.status = sync.status
 
 
 class OpsSyncsView(BulkActionsMixin, OpsModelView):
@@ -90,7 +91,9 @@ class OpsSyncsView(BulkActionsMixin, OpsModelView):
     column_formatters_export = {
         "system": lambda v, c, row, n: _system(v, c, row, n),
         "window": lambda v, c, row, n: _window(v, c, row, n),
-        "health": lambda v, c, row, n: health.words(_Oldest(row).staleness),
+        "health": lambda v, c, row, n: (
+            "Failed" if row.status is SyncStage.FAILED else health.words(_Oldest(row).staleness)
+        ),
     }
     column_filters = [
         "install_method",

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from portal import catalogue
 from portal.admin_views.base import PortalModelView
-from portal.models import Sync
+from portal.models import Sync, SyncStage
 from portal.services.syncs import health
 from portal.services.syncs.health import Health
 
@@ -44,6 +44,8 @@ def health_cell(field: str):
         moment = getattr(row, field)
         state = health.of(moment)
         ago = "" if moment is None else f" {health.ago(moment)}"
+        if getattr(row, "status", None) is SyncStage.FAILED:  # it stopped: freshness says nothing
+            return Markup('<span class="badge badge-danger health-failed">Failed</span>')
         return Markup('<span class="badge badge-{} health-{}">{}</span><small>{}</small>').format(
             HEALTH_BADGES[state], state.value, health.words(moment), ago
         )

@@ -86,6 +86,8 @@ def test_before_a_grant_only_the_practices_name_city_and_system_show(
     alpha_sync = practice.syncs[0].id
     listing = client.get("/portal/sync-status/").get_data(as_text=True)
     assert "Shared Smiles" not in listing
+    row = client.get("/portal/institutions/").get_data(as_text=True)
+    assert "Shared Smiles" in row and "SRV1" not in row and "Healthy" not in row
     assert client.get(f"/portal/sync-status/details/?id={alpha_sync}").status_code == 404
 
 
@@ -101,12 +103,15 @@ def test_after_a_grant_another_organizations_sync_shows_health_but_none_of_its_s
         "list": "/portal/sync-status/",
         "details": f"/portal/sync-status/details/?id={alpha_sync}",
         "export": "/portal/sync-status/export/csv/",
+        "institutions": "/portal/institutions/",
     }
     for name, path in pages.items():
         response = client.get(path)
         text = response.get_data(as_text=True)
         assert response.status_code == 200, name
         assert "Shared Smiles" in text or name == "institution", name
+        if name == "institutions":
+            assert "Dentrix" in text  # the system it reads, never the server
         for secret in ("SRV1", "ALPHA-HOST", "alpha-admin", "https://alpha.example", "Alpha Apps"):
             assert secret not in text, (name, secret)
     assert practice.syncs[0].status is SyncStage.ACTIVE

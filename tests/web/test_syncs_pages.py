@@ -212,3 +212,16 @@ def test_the_ops_queue_filters_by_method_and_health(staff_client):
     cloud = staff_client.get("/ops/syncs/?flt0_install_method_equals=CLOUD").get_data(as_text=True)
     assert "OLDBOX" not in cloud and "Denticon" in cloud
     assert stale.id
+
+
+def test_a_failed_sync_reads_failed_not_healthy(client, developer):
+    enrollment = enrollment_in(developer, EnrollmentStatus.FAILED)
+    sync = _reported(enrollment, 5, "BROKEN")
+    sync.status = SyncStage.FAILED
+    commit()
+    listing = client.get("/portal/sync-status/").get_data(as_text=True)
+    row = listing.split("BROKEN")[1].split("</tr>")[0]
+    assert "Failed" in row and "Healthy" not in row
+    page = client.get(f"/portal/institutions/{enrollment.id}/").get_data(as_text=True)
+    health = page.split('data-testid="read-health"')[1].split("</dd>")[0]
+    assert "Failed" in health and "Healthy" not in health

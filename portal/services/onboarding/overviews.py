@@ -96,11 +96,13 @@ def page_facts(rows: list[Enrollment]) -> dict[int, RowFacts]:
         by_institution[row.institution_id].append(row.id)
     if not rows:
         return facts
+    rows_by_id = {row.id: row for row in rows}
     for sync in db.session.scalars(
         select(Sync).where(Sync.institution_id.in_(by_institution)).order_by(Sync.id)
     ):
         for enrollment_id in by_institution[sync.institution_id]:
-            facts[enrollment_id].syncs.append(sync)
+            if _sees(rows_by_id[enrollment_id], sync):
+                facts[enrollment_id].syncs.append(sync)
     for enrollment_id, count in db.session.execute(
         select(LocationGrant.enrollment_id, func.count(LocationGrant.id))
         .where(LocationGrant.enrollment_id.in_(facts), LocationGrant.status == GrantStatus.ACTIVE)
@@ -108,6 +110,12 @@ def page_facts(rows: list[Enrollment]) -> dict[int, RowFacts]:
     ):
         facts[enrollment_id].active_locations = count
     return facts
+
+
+def _sees(enrollment: Enrollment, sync: Sync) -> bool:
+    # Its own syncs; another organization's only once the practice let it in (as tenancy).
+    own = sync.created_by_org_id == enrollment.organization_id
+    return own or enrollment.status in tenancy.GRANTED
 
 
 def next_action(enrollment: Enrollment, syncs: list[Sync]) -> NextAction:
