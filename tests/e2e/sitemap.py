@@ -24,6 +24,7 @@ MOVED = "moved_"
 NOT_PAGE_ENDPOINTS = {
     "health.healthz",
     "health.readyz",
+    "public.favicon",
     "portal_imports.progress_json",
     "ops_import.progress_json",
     "portal_sync_setup.index",
@@ -55,6 +56,8 @@ ARGUMENTS = {
     ("portal_imports.result", "batch_id"): ["batch_id"],
     ("ops_import.result", "batch_id"): ["batch_id"],
     ("*", "user_id"): ["user_id"],
+    ("portal_users.cancel_invitation", "invitation_id"): ["invitation_id"],
+    ("practice.confirm_revoke", "app_id"): ["live"],
 }
 
 

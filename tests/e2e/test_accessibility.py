@@ -150,6 +150,10 @@ def pages_after_a_post(visitors):
     wait_until_shown(admin)
     admin.get_by_role("button", name="Rotate").click()
     wait_until_shown(admin)
+    expect(admin.get_by_test_id("what-stops")).to_be_visible()
+    yield "admin (rotate a key: what stops)"
+    admin.get_by_role("button", name="Rotate the key").click()
+    wait_until_shown(admin)
     expect(admin.get_by_test_id("new-api-key")).to_be_visible()
     yield "admin (new API key)"
     admin.get_by_role("navigation", name="Portal").get_by_role("link", name="Institutions").click()

@@ -83,7 +83,9 @@ def test_a_second_developer_gets_consent_activates_a_location_and_sees_usage(
 
     olive = browser.new_context(base_url=live_server).new_page()
     sign_in(olive, "olive@ops.example")
-    olive.get_by_role("link", name="Activation requests").click()
+    olive.get_by_role("navigation", name="Ops").get_by_role(
+        "link", name="Activation requests"
+    ).click()
     olive.locator("tr", has_text="Bravo Apps").locator("input.action-checkbox").check()
     olive.once("dialog", lambda dialog: dialog.accept())
     olive.get_by_role("button", name="With selected").click()

@@ -21,7 +21,7 @@ def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, 
     users.create_staff("olive@ops.example", PASSWORD)
 
     sign_in(page, "olive@ops.example")
-    page.get_by_role("link", name="Access requests").click()
+    page.get_by_role("navigation", name="Ops").get_by_role("link", name="Access requests").click()
     page.get_by_role("link", name="Add Filter").click()
     page.locator(".field-filters.show a", has_text="Status").click()
     page.locator(".filters .select2-container.filter-val").click()

@@ -11,7 +11,8 @@ from tests.e2e.test_onboarding_journeys import sign_in
 def test_filter_menu_is_offered_only_once_the_scripts_that_open_it_have_run(page):
     users.create_staff("olive@ops.example", PASSWORD)
     sign_in(page, "olive@ops.example")
-    queue = page.get_by_role("link", name="Access requests").get_attribute("href")
+    menu = page.get_by_role("navigation", name="Ops")
+    queue = menu.get_by_role("link", name="Access requests").get_attribute("href")
 
     held = []
     page.route("**/bootstrap.min.js*", lambda route: held.append(route))
