@@ -66,3 +66,21 @@ def test_every_queue_tile_opens_a_list_of_exactly_its_rows(app, mailbox):
         rows = len(re.findall(r'name="rowid"', listing))
         assert rows == size, (name, url)
         assert "Ignored the filter" not in listing, (name, url)
+
+
+def test_a_queue_filter_counts_its_rows_per_status_and_takes_a_date_range(app, mailbox):
+    demo.load()
+    staff = app.test_client()
+    login(staff, demo.LOGINS[2].email, demo.PASSWORD)
+    page = staff.get("/ops/upgrade-requests/").get_data(as_text=True)
+    facets = page.split('id="filter-groups-data"')[1].split("</div>")[0]
+    assert "Pending (1)" in facets and "Approved (2)" in facets and "Rejected (0)" in facets
+    everything = staff.get(
+        "/ops/upgrade-requests/?flt0_created_at_between=2000-01-01+00:00:00+to+2100-01-01+00:00:00"
+    ).get_data(as_text=True)
+    nothing = staff.get(
+        "/ops/upgrade-requests/?flt0_created_at_between=2000-01-01+00:00:00+to+2000-01-02+00:00:00"
+    ).get_data(as_text=True)
+    assert len(re.findall(r'name="rowid"', everything)) == 3
+    assert len(re.findall(r'name="rowid"', nothing)) == 0
+    assert "Ignored the filter" not in everything
