@@ -99,33 +99,30 @@ class AccessActions:
         """Choose (nothing preselected), then confirm exactly what stops, then deactivate."""
         enrollment = self._enrollment(enrollment_id)
         active = grants.active_locations(enrollment)
-        if request.method == "POST":
-            ticked = _ids()
-            scope = "some" if ticked else request.form.get("scope")
-            if scope not in ("all", "some"):
-                flash("Choose the whole institution or the locations to deactivate.", "danger")
-            elif request.form.get("confirmed") != "1":
-                ids = ticked if scope == "some" else None
-                plan = attempt(deactivations.preview, enrollment, ids)
-                if plan is not None:
-                    return self.render(
-                        "portal/institutions/deactivate_confirm.html",
-                        enrollment=enrollment,
-                        plan=plan,
-                        ids=ids or [],
-                        keeps=[] if plan.whole else [a for a in active if a.id not in ids],
-                    )
-            else:
-                done = attempt(
-                    deactivations.deactivate,
-                    enrollment,
-                    actor=signed_in_user(),
-                    location_ids=ticked if scope == "some" else None,
+        ticked = _ids()
+        scope = "some" if ticked else request.form.get("scope")
+        ids = ticked if scope == "some" else None
+        if request.method == "POST" and scope not in ("all", "some"):
+            flash("Choose the whole institution or the locations to deactivate.", "danger")
+        elif request.method == "POST" and request.form.get("confirmed") != "1":
+            plan = attempt(deactivations.preview, enrollment, ids)
+            if plan is not None:
+                keeps = [] if plan.whole else [a for a in active if a.id not in ids]
+                return self.render(
+                    "portal/institutions/deactivate_confirm.html",
+                    enrollment=enrollment,
+                    plan=plan,
+                    ids=ids or [],
+                    keeps=keeps,
                 )
-                if done is not None:
-                    stopped = ", ".join(done.locations) or enrollment.institution.name
-                    flash(f"Deactivated: {stopped}. Billing for it stopped now.", "success")
-                    return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        elif request.method == "POST":
+            done = attempt(
+                deactivations.deactivate, enrollment, actor=signed_in_user(), location_ids=ids
+            )
+            if done is not None:
+                stopped = ", ".join(done.locations) or enrollment.institution.name
+                flash(f"Deactivated: {stopped}. Billing for it stopped now.", "success")
+                return redirect(url_for(".institution", enrollment_id=enrollment.id))
         return self.render(
             "portal/institutions/deactivate.html", enrollment=enrollment, active=active
         )

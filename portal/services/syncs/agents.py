@@ -98,12 +98,8 @@ def heartbeat(
             else ""
         )
         raise InvalidTransition(refused + retry)
-    latest = clock.now() + CLOCK_SKEW
-    if any(moment and moment > latest for moment in (last_read_at, last_write_at)):
-        raise PortalError("last_read_at and last_write_at cannot be in the future.")
     known = _known_locations(sync, locations)
-    sync.last_read_at = _later(sync.last_read_at, last_read_at)
-    sync.last_write_at = _later(sync.last_write_at, last_write_at)
+    _record_health(sync, last_read_at, last_write_at)
     if _upsert_locations(sync, known, locations):
         # New rows were added by institution id: a loaded collection would not list them.
         db.session.flush()
@@ -123,6 +119,14 @@ def report_failure(sync: Sync, *, code: str, message: str) -> Sync:
     lifecycle.transition(sync, "fail", actor=None, change=Change(reason=reason[:1000]))
     commit()
     return sync
+
+
+def _record_health(sync: Sync, read: datetime | None, written: datetime | None) -> None:
+    latest = clock.now() + CLOCK_SKEW
+    if any(moment and moment > latest for moment in (read, written)):
+        raise PortalError("last_read_at and last_write_at cannot be in the future.")
+    sync.last_read_at = _later(sync.last_read_at, read)
+    sync.last_write_at = _later(sync.last_write_at, written)
 
 
 def _later(current: datetime | None, reported: datetime | None) -> datetime | None:
