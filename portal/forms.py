@@ -20,7 +20,8 @@ PASSWORD_RULES = [required("a password"), at_least(10), at_most(200)]
 
 class SignupForm(FlaskForm):
     organization_name = StringField(
-        "Organization name", [required("the organization name"), at_most(users.ORGANIZATION_NAME_MAX)]
+        "Organization name",
+        [required("the organization name"), at_most(users.ORGANIZATION_NAME_MAX)],
     )
     name = StringField("Your name", [required("your name"), at_most(200)])
     email = EmailField("Work email", [required("the work email"), email_address(), at_most(254)])
