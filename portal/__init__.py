@@ -37,6 +37,8 @@ def load_config(app: Flask, config, overrides: dict) -> None:
 
     secrets.check_keys(app.config)
     settings.check_base_url(app.config.get("BASE_URL"))
+    if app.config.get("REFUSES_LOOPBACK_WEBHOOKS") and app.config["WEBHOOK_ALLOW_LOOPBACK"]:
+        raise RuntimeError("WEBHOOK_ALLOW_LOOPBACK is for development and tests only.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE.mkdir(exist_ok=True)
 

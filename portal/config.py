@@ -84,16 +84,29 @@ class Config:
     PASSWORD_HASH_MEMORY_KIB = _int("PASSWORD_HASH_MEMORY_KIB", 65536)
     PASSWORD_RESET_TTL_MINUTES = _int("PASSWORD_RESET_TTL_MINUTES", 60)
     INVITATION_TTL_DAYS = _int("INVITATION_TTL_DAYS", 7)
-    SYNC_STALE_MINUTES = _int("SYNC_STALE_MINUTES", 30)
+    SYNC_STALE_MINUTES = _float("SYNC_STALE_MINUTES", 30)
     # Times on pages read in this zone ("3 Dec, 10:00 EST"); they are stored in UTC.
     DISPLAY_TIMEZONE = os.environ.get("DISPLAY_TIMEZONE", "America/New_York")
     # Where a practice's IT downloads the Synchronizer installer (printed on the install page).
     SYNCHRONIZER_DOWNLOAD_URL = os.environ.get(
         "SYNCHRONIZER_DOWNLOAD_URL", "https://downloads.syncportal.example/synchronizer/"
     )
+    # How often the worker looks for syncs that went stale or recovered (alerts).
+    SYNC_ALERT_CHECK_SECONDS = _int("SYNC_ALERT_CHECK_SECONDS", 60)
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
     IMPORT_MAX_FIELD = _int("IMPORT_MAX_FIELD", 500)
+
+    # Webhooks: HTTPS targets with public addresses only (loopback is for local receivers in
+    # development and tests, and production refuses it), a short timeout, a capped read of
+    # the answer, and how long a worker's claim on a delivery lasts before another retries.
+    WEBHOOK_REQUIRE_HTTPS = True
+    WEBHOOK_ALLOW_LOOPBACK = False
+    WEBHOOK_TIMEOUT_SECONDS = _float("WEBHOOK_TIMEOUT_SECONDS", 5)
+    WEBHOOK_RESPONSE_MAX_BYTES = _int("WEBHOOK_RESPONSE_MAX_BYTES", 4096)
+    WEBHOOK_CLAIM_SECONDS = _int("WEBHOOK_CLAIM_SECONDS", 300)
+    # Life of a hosted onboarding link (NexHealth's: three months).
+    ONBOARDING_LINK_DAYS = _int("ONBOARDING_LINK_DAYS", 90)
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
@@ -125,6 +138,8 @@ class DevelopmentConfig(Config):
     # Without a mail server of your own, the worker records emails as sent without sending:
     # read them on ops' Outbound email page.
     MAIL_SUPPRESS_SEND = _bool("MAIL_SUPPRESS_SEND", "MAIL_SERVER" not in os.environ)
+    WEBHOOK_REQUIRE_HTTPS = _bool("WEBHOOK_REQUIRE_HTTPS", False)
+    WEBHOOK_ALLOW_LOOPBACK = _bool("WEBHOOK_ALLOW_LOOPBACK", True)
 
 
 class TestConfig(Config):
@@ -142,10 +157,14 @@ class TestConfig(Config):
     RATELIMIT_ENABLED = True
     # A write waits for the longest import a test runs, however busy the machine is.
     SQLITE_BUSY_TIMEOUT_SECONDS = 600
+    WEBHOOK_REQUIRE_HTTPS = False
+    WEBHOOK_ALLOW_LOOPBACK = True  # local receivers; the target-safety tests turn it off
 
 
 class ProductionConfig(Config):
-    pass
+    # Read so that it can be refused: production never sends webhooks to loopback.
+    WEBHOOK_ALLOW_LOOPBACK = _bool("WEBHOOK_ALLOW_LOOPBACK", False)
+    REFUSES_LOOPBACK_WEBHOOKS = True
 
 
 CONFIGS = {"development": DevelopmentConfig, "test": TestConfig, "production": ProductionConfig}

@@ -212,3 +212,33 @@ def access_closed(enrollment, what_happened: str) -> None:
         f"Your access request to {enrollment.institution.name} {what_happened}",
         what_happened=what_happened,
     )
+
+
+def webhook_endpoint_turned_off(endpoint, organization, reason: str) -> None:
+    """To each admin: an endpoint failed for 48 hours and was turned off."""
+    for admin in members.admins(organization):
+        outbox.enqueue(
+            "webhook_endpoint_turned_off",
+            to=admin.email,
+            subject="A webhook endpoint was turned off after 48 hours of failures",
+            organization=organization,
+            user=admin,
+            endpoint=endpoint,
+            reason=reason,
+            webhooks_url=link("portal_webhooks.index"),
+        )
+
+
+def sync_alert(admin: User, alert, enrollment) -> None:
+    """To an admin: a sync stopped reading or writing (`alert.down`), or started again."""
+    outbox.enqueue(
+        "sync_alert",
+        to=admin.email,
+        subject=f"{alert.headline}: {alert.sync.institution.name}",
+        organization=enrollment.organization,
+        user=admin,
+        alert=alert,
+        sync=alert.sync,
+        system=catalogue.name_of(alert.sync.ehr),
+        institution_url=link("portal_institutions.institution", enrollment_id=enrollment.id),
+    )

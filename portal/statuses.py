@@ -17,6 +17,8 @@ __all__ = [
     "JobStatus",
     "TokenPurpose",
     "ImportStatus",
+    "DeliveryStatus",
+    "OnboardingStatus",
     "TABS",
     "TABS_BY_STATUS",
 ]
@@ -135,6 +137,21 @@ class ImportStatus(Labelled):
     APPLYING = "applying"  # handed to the worker; nothing is written until it finishes
     APPLIED = "applied"
     REJECTED = "rejected"
+
+
+class DeliveryStatus(enum.StrEnum):
+    PENDING = "pending"  # due at next_attempt_at
+    SENDING = "sending"  # claimed by a worker until claimed_until
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"  # retries ran out
+
+
+class OnboardingStatus(enum.StrEnum):
+    """As NexHealth's Onboardings API words it."""
+
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    FAILED = "failed"
 
 
 # Where the code, with its underscores turned to spaces, is not the word people use.

@@ -115,7 +115,6 @@ def _plain_plan(view, names: list[str]):
     return selected, readers
 
 
-
 def _by_key(prop) -> bool:
     # A many-to-one on a single foreign key to the other table's primary key.
     if not isinstance(prop, RelationshipProperty) or prop.uselist:

@@ -11,6 +11,7 @@ from portal.admin_views.sync_setup import SyncSetupView
 from portal.admin_views.upgrade import UpgradeView
 from portal.admin_views.usage import UsageView
 from portal.admin_views.users import UsersView
+from portal.admin_views.webhooks import WebhooksView
 from portal.models import AuditEvent, Enrollment, Sync, User
 
 
@@ -44,6 +45,7 @@ def register(admin: Admin) -> dict[str, str]:
     admin.add_view(ApiKeyView("API Key", **at("portal_api_key")))
     admin.add_view(UsersView(User, "Users", **at("portal_users")))
     admin.add_view(UsageView("Usage", **at("portal_usage")))
+    admin.add_view(WebhooksView("Webhooks", url="webhooks", endpoint="portal_webhooks"))
     admin.add_view(UpgradeView("Upgrade", **at("portal_upgrade")))
     admin.add_view(AuditLogView(AuditEvent, "Audit log", **at("portal_audit")))
     return urls

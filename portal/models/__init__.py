@@ -24,8 +24,17 @@ from portal.models.onboarding import (
     Institution,
     Location,
     LocationGrant,
+    Onboarding,
     Sync,
     activation_request_locations,
+)
+from portal.models.webhooks import (
+    Event,
+    SyncAlert,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookSubscription,
 )
 from portal.statuses import *  # noqa: F403
 from portal.statuses import __all__ as _statuses
@@ -36,6 +45,7 @@ __all__ = [
     "ApiKey",
     "AuditEvent",
     "Enrollment",
+    "Event",
     "ImportBatch",
     "Institution",
     "Invitation",
@@ -44,12 +54,18 @@ __all__ = [
     "LocationGrant",
     "LoginThrottle",
     "OneTimeToken",
+    "Onboarding",
     "Organization",
     "OutboundEmail",
     "PeriodicRun",
     "Sync",
+    "SyncAlert",
     "UpgradeRequest",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookSubscription",
     "activation_request_locations",
     *_statuses,
 ]

@@ -17,6 +17,8 @@ class Organization(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
     production_enabled: Mapped[bool] = mapped_column(default=False)
+    # Sync-down and recovery alerts (email and webhook event); the API's is_sync_notifications.
+    sync_notifications: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = now_column()
 
     def __str__(self) -> str:

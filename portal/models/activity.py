@@ -81,6 +81,7 @@ class ImportBatch(db.Model):
     def __str__(self) -> str:
         return self.filename
 
+
 class Job(db.Model):
     """Deferred work for `flask worker`: a kind, its arguments, and how far it got."""
 

@@ -15,6 +15,7 @@ from portal.statuses import (
     GrantStatus,
     InstallMethod,
     Mode,
+    OnboardingStatus,
     RequestStatus,
     SyncStage,
     _enum,
@@ -230,3 +231,38 @@ class ActivationRequest(StaffDecided, db.Model):
 
     def __str__(self) -> str:
         return f"More locations of {self.enrollment}"
+
+
+class Onboarding(db.Model):
+    """A hosted setup link a developer hands to a practice (NexHealth's Onboardings API):
+    the practice's IT picks its system and installs, or enters cloud credentials, without
+    signing in. The link's token is looked up by digest and kept encrypted for its creator."""
+
+    __tablename__ = "onboardings"
+    __table_args__ = (Index("ix_onboardings_org_created", "organization_id", "created_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(16), unique=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    enrollment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("enrollments.id", ondelete="SET NULL"), index=True
+    )
+    institution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("institutions.id", ondelete="SET NULL"), index=True
+    )
+    sync_id: Mapped[int | None] = mapped_column(ForeignKey("syncs.id", ondelete="SET NULL"))
+    # Institution details given so far, while the practice still has to complete them.
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+    emr_name: Mapped[str] = mapped_column(String(40), default="")
+    status: Mapped[OnboardingStatus] = mapped_column(
+        _enum(OnboardingStatus), default=OnboardingStatus.IN_PROGRESS, index=True
+    )
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    token_encrypted: Mapped[str] = mapped_column(Text)
+    url_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = now_column()
+    updated_at: Mapped[datetime] = now_column()
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organization: Mapped[Organization] = relationship()
+    enrollment: Mapped[Enrollment | None] = relationship()
+    institution: Mapped[Institution | None] = relationship()
+    sync: Mapped[Sync | None] = relationship()

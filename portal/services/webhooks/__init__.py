@@ -1,0 +1,1 @@
+"""Webhooks: endpoints and subscriptions, safe targets, signed deliveries with retries."""
