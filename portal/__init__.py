@@ -76,14 +76,16 @@ def register_security(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    # Public pages, sign-in and sign-up, and the health checks of the load balancer.
-    from portal import auth, health, invitations, practice, public, synchronizer
+    # Public pages, sign-in and sign-up, the health checks of the load balancer, and the
+    # practice's hosted onboarding page.
+    from portal import auth, health, invitations, practice, practice_setup, public, synchronizer
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(practice.bp)
+    app.register_blueprint(practice_setup.bp)
     app.register_blueprint(synchronizer.bp)
     register_api(app)
 

@@ -2,7 +2,7 @@
 subscriptions, a secret shown once and rotatable, each endpoint's delivery log with a
 failures filter, Send test event, Replay and Re-enable; and the sync alert switch."""
 
-from flask import abort, make_response, redirect, request, url_for
+from flask import abort, flash, make_response, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -62,22 +62,25 @@ class WebhooksView(PortalAccess, BaseView):
     @expose("/add", methods=["POST"])
     def add(self):
         form = EndpointForm()
-        if not form.validate_on_submit():
-            return self.render("portal/webhooks/add.html", form=form)
-        created = attempt(
-            endpoints.create,
-            current_user.organization,
-            current_mode(),
-            target_url=form.target_url.data,
-            by=signed_in_user(),
-        )
-        if created is None:
-            return redirect(url_for(".index"))
-        return self._show_secret(created, "Endpoint added")
+        if form.validate_on_submit():
+            try:
+                created = endpoints.create(
+                    current_user.organization,
+                    current_mode(),
+                    target_url=form.target_url.data,
+                    by=signed_in_user(),
+                )
+            except PortalError as error:
+                form.target_url.errors = [str(error)]
+            else:
+                return self._show_secret(created, "Endpoint added")
+        return self.render("portal/webhooks/add.html", form=form), 400
 
     @expose("/<int:endpoint_id>/")
-    def endpoint(self, endpoint_id: int):
-        endpoint = self._endpoint(endpoint_id)
+    def show(self, endpoint_id: int):
+        return self._show(self._endpoint(endpoint_id), self._subscription_form())
+
+    def _show(self, endpoint, form: SubscriptionForm):
         failures = request.args.get("failures") == "1"
         page = request.args.get("page", "0")
         log = delivery_log.page_of(
@@ -87,7 +90,7 @@ class WebhooksView(PortalAccess, BaseView):
             "portal/webhooks/endpoint.html",
             endpoint=endpoint,
             subscriptions=subscriptions.for_endpoint(endpoint),
-            form=self._subscription_form(),
+            form=form,
             log=log,
             failures=failures,
             attempts=delivery_log.attempts_of,
@@ -102,7 +105,9 @@ class WebhooksView(PortalAccess, BaseView):
         endpoint = self._endpoint(endpoint_id)
         form = self._subscription_form()
         chosen = form.institution.data or ""
-        if form.validate_on_submit():
+        if not form.validate_on_submit():
+            return self._show(endpoint, form), 400
+        if (
             attempt(
                 subscriptions.subscribe_to,
                 endpoint,
@@ -111,7 +116,10 @@ class WebhooksView(PortalAccess, BaseView):
                 by=signed_in_user(),
                 success=f"Subscribed to {events.label(form.event.data)}.",
             )
-        return redirect(url_for(".endpoint", endpoint_id=endpoint.id))
+            is None
+        ):
+            return self._show(endpoint, form), 400
+        return redirect(url_for(".show", endpoint_id=endpoint.id))
 
     @expose("/<int:endpoint_id>/subscriptions/<int:subscription_id>/<verb>", methods=["POST"])
     def subscription_action(self, endpoint_id: int, subscription_id: int, verb: str):
@@ -124,7 +132,7 @@ class WebhooksView(PortalAccess, BaseView):
             subscriptions.unsubscribe(subscription, by=user)
         else:
             subscriptions.change(subscription, active=verb == "resume", by=user)
-        return redirect(url_for(".endpoint", endpoint_id=endpoint.id))
+        return redirect(url_for(".show", endpoint_id=endpoint.id))
 
     @expose("/<int:endpoint_id>/test", methods=["POST"])
     def send_test(self, endpoint_id: int):
@@ -135,7 +143,7 @@ class WebhooksView(PortalAccess, BaseView):
             by=signed_in_user(),
             success="Test event queued: it appears in the delivery log within seconds.",
         )
-        return redirect(url_for(".endpoint", endpoint_id=endpoint.id))
+        return redirect(url_for(".show", endpoint_id=endpoint.id))
 
     @expose("/<int:endpoint_id>/deliveries/<int:delivery_id>/replay", methods=["POST"])
     def replay(self, endpoint_id: int, delivery_id: int):
@@ -147,7 +155,7 @@ class WebhooksView(PortalAccess, BaseView):
             by=signed_in_user(),
             success="Replay queued: the event is sent again as a new delivery.",
         )
-        return redirect(url_for(".endpoint", endpoint_id=endpoint.id))
+        return redirect(url_for(".show", endpoint_id=endpoint.id))
 
     @expose("/<int:endpoint_id>/reenable", methods=["POST"])
     def reenable(self, endpoint_id: int):
@@ -158,29 +166,49 @@ class WebhooksView(PortalAccess, BaseView):
             by=signed_in_user(),
             success="Endpoint on again: new events are delivered to it.",
         )
-        return redirect(url_for(".endpoint", endpoint_id=endpoint.id))
+        return redirect(url_for(".show", endpoint_id=endpoint.id))
 
-    @expose("/<int:endpoint_id>/<any('turn-off', rotate, delete):verb>", methods=["GET", "POST"])
-    def confirmed(self, endpoint_id: int, verb: str):
+    @expose("/<int:endpoint_id>/turn-off", methods=["GET", "POST"])
+    def turn_off(self, endpoint_id: int):
+        return self._confirmed(endpoint_id, "turn-off", self._turn_off)
+
+    @expose("/<int:endpoint_id>/rotate", methods=["GET", "POST"])
+    def rotate(self, endpoint_id: int):
+        return self._confirmed(endpoint_id, "rotate", self._rotate)
+
+    @expose("/<int:endpoint_id>/delete", methods=["GET", "POST"])
+    def delete(self, endpoint_id: int):
+        return self._confirmed(endpoint_id, "delete", self._delete)
+
+    def _confirmed(self, endpoint_id: int, verb: str, act):
         """Actions that stop something are confirmed on a page that says what stops."""
         endpoint = self._endpoint(endpoint_id)
-        if request.method == "GET":
-            question, stops, button = CONFIRMATIONS[verb]
-            return self.render(
-                "portal/webhooks/confirm.html",
-                endpoint=endpoint,
-                question=question,
-                stops=stops,
-                button=button,
-            )
-        user = signed_in_user()
-        if verb == "rotate":
-            return self._show_secret(endpoints.rotate_secret(endpoint, by=user), "New secret")
-        if verb == "delete":
-            endpoints.delete(endpoint, by=user)
-            return redirect(url_for(".index"))
-        attempt(endpoints.change, endpoint, active=False, by=user, success="Endpoint turned off.")
-        return redirect(url_for(".endpoint", endpoint_id=endpoint.id))
+        if request.method == "POST":
+            return act(endpoint)
+        question, stops, button = CONFIRMATIONS[verb]
+        return self.render(
+            "portal/webhooks/confirm.html",
+            endpoint=endpoint,
+            question=question,
+            stops=stops,
+            button=button,
+        )
+
+    def _turn_off(self, endpoint):
+        attempt(
+            endpoints.change, endpoint, active=False, by=signed_in_user(), success="Turned off."
+        )
+        return redirect(url_for(".show", endpoint_id=endpoint.id))
+
+    def _rotate(self, endpoint):
+        return self._show_secret(
+            endpoints.rotate_secret(endpoint, by=signed_in_user()), "New secret"
+        )
+
+    def _delete(self, endpoint):
+        endpoints.delete(endpoint, by=signed_in_user())
+        flash("Endpoint deleted.", "success")
+        return redirect(url_for(".index"))
 
     @expose("/sync-alerts", methods=["POST"])
     def sync_alerts(self):

@@ -40,6 +40,7 @@ LINKS = {
     "auth.reset_password": "password_reset",
     "practice.sign_in": "practice_sign_in",
     "practice.access_request": "access_request",
+    "practice_setup.page": "practice_setup",
 }
 # URL arguments: (endpoint or "*", argument) -> names of world ids (one page per id).
 EVERY_ENROLLMENT = "every enrollment"
@@ -58,6 +59,7 @@ ARGUMENTS = {
     ("*", "user_id"): ["user_id"],
     ("portal_users.cancel_invitation", "invitation_id"): ["invitation_id"],
     ("practice.confirm_revoke", "app_id"): ["live"],
+    ("*", "endpoint_id"): ["endpoint_id"],
 }
 
 

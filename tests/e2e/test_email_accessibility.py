@@ -12,7 +12,7 @@ from portal.services.accounts import signups, upgrades, users
 from portal.services.onboarding import activations, consent, deactivations
 from portal.services.syncs import installs, setup
 from tests.conftest import PASSWORD
-from tests.e2e import axe, world
+from tests.e2e import axe, world, world_webhooks
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 
@@ -54,6 +54,7 @@ def send_every_kind_of_email(found: world.World) -> None:
     installs.mark_installed([windowed], actor=staff)
     installing = db.session.get(Sync, found.ids["installer_sync"])
     installs.mark_failed([installing], reason="No database found.", actor=staff)
+    world_webhooks.send_alert_emails()
 
 
 def test_every_html_email_passes_axe(app, browser):

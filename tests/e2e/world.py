@@ -24,6 +24,7 @@ from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations
 from portal.services.syncs import lifecycle, setup
 from tests.conftest import PASSWORD, signup
+from tests.e2e import world_webhooks
 from tests.onboarding import ADDRESS, enrollment_in, institution, sync_in, upgraded
 
 ADMIN, MEMBER, STAFF = "alice@alpha.example", "max@alpha.example", "olive@ops.example"
@@ -69,6 +70,7 @@ def build() -> World:
     _other_developers(world, alice)
     _keys_and_people(world, alice)
     _imports(world, alice)
+    world_webhooks.populate(world, alice)
     world.links["practice_sign_in"] = _practice_sign_in()
     signup("Delta Apps", NEWCOMER, "Dana Newcomer")
     return world
