@@ -19,10 +19,13 @@ from pathlib import Path
 
 from flask import Flask
 
+from portal.config import Config
 from portal.extensions import db
 from portal.services.delivery import jobs, outbox, periodic
 from portal.services.imports import applying
-from portal.services.onboarding import consent
+from portal.services.onboarding import consent, hosted
+from portal.services.syncs import alerts
+from portal.services.webhooks import deliveries, delivery_log
 
 log = logging.getLogger("portal.worker")
 
@@ -43,6 +46,11 @@ TASKS = [
     Task("outbox", outbox.send_due),
     Task("jobs", lambda worker: jobs.run_next(worker, JOB_KINDS)),
     Task("expire access requests", lambda _: consent.expire_due(), every=timedelta(hours=1)),
+    Task("webhook events", deliveries.fan_out),
+    Task("webhooks", deliveries.send_due),
+    Task("sync alerts", alerts.check, every=timedelta(seconds=Config.SYNC_ALERT_CHECK_SECONDS)),
+    Task("onboarding statuses", hosted.follow_all, every=timedelta(minutes=1)),
+    Task("webhook log retention", delivery_log.forget_old, every=timedelta(hours=1)),
 ]
 
 

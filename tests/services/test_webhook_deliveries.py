@@ -240,3 +240,12 @@ def test_the_failures_filter_lists_deliveries_whose_last_attempt_failed(receiver
     assert delivery_log.page_of(world.endpoint, failures_only=True).total == 1
     assert delivery_log.page_of(world.endpoint).total == 2
     assert sandbox_of(world.admin).id == world.institution.id
+
+
+def test_the_worker_fans_events_out_and_delivers_them(receiver):
+    from portal import worker
+
+    world = hooked(receiver)
+    patient_created(world, patient_id=3)
+    worker.run_until_idle("test-worker")
+    assert [m["data"] for m in receiver.messages()] == [{"patients": [{"id": 3}]}]
