@@ -4,6 +4,7 @@ from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from portal import edge
 from portal.services import PortalError
 
 # Flask-Admin's list and action templates use inline onclick handlers, so scripts need
@@ -44,6 +45,8 @@ def _headers(response):
 
 def _portal_error(error: PortalError):
     # A service refusal that no view caught: its status and message are safe to show.
+    if _wants_json():
+        return edge.refused(error)
     return _page(error.status_code, "Not possible", str(error))
 
 
@@ -55,13 +58,17 @@ def _csrf_error(error: CSRFError):
 def _http_error(error: HTTPException):
     if error.code and error.code < 400:
         return error
+    if _wants_json():
+        return edge.http_error(error)
     return _page(error.code or 500, error.name, error.description)
 
 
+def _wants_json() -> bool:
+    # Machine clients get the edge's envelope, also for URLs that match no route.
+    return edge.serves(request.path) or request.accept_mimetypes.best == "application/json"
+
+
 def _page(code: int, title: str, message: str):
-    if (
-        request.path.startswith(("/api/", "/synchronizer/"))
-        or request.accept_mimetypes.best == "application/json"
-    ):
-        return {"code": False, "description": title, "error": [message], "data": None}, code
+    if _wants_json():
+        return edge.failure(code, message)
     return render_template("errors/error.html", code=code, title=title, message=message), code

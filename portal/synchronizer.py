@@ -1,136 +1,114 @@
 """The Synchronizer protocol (SPEC section 6), `/synchronizer/v1/...`: JSON in, JSON out.
 
 Agents are not browsers: no cookies, no CSRF token; the product key or the bearer agent
-token is the credential. Bodies are small and checked in full before anything changes.
+token is the credential. Bodies are small and checked in full (their shapes below) before
+anything changes; answers and refusals are the envelope of `portal.edge`.
 """
 
-from datetime import datetime
+from typing import Annotated
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint
+from msgspec import Meta, Struct
 
+from portal import edge
+from portal.edge import ZonedTime
+from portal.edge.fields import nonblank, text
 from portal.extensions import csrf, limiter
-from portal.services import PortalError
+from portal.services.records.api_access import InvalidField
 from portal.services.syncs import agents
 
 MAX_BODY = 64 * 1024
 MAX_LOCATIONS = 500
-LOCATION_FIELDS = {
-    "name": 200,
-    "street_address": 200,
-    "city": 100,
-    "state": 2,
-    "zip_code": 10,
-    "phone_number": 30,
-}
 
 bp = Blueprint("synchronizer", __name__, url_prefix="/synchronizer/v1")
 csrf.exempt(bp)
+edge.register(bp, max_body=MAX_BODY)
+
+# Agents may send numbers where text is meant (a host or location id): both are read as text.
+Code = Annotated[str, Meta(max_length=80)] | int
 
 
-class BadRequest(PortalError):
-    status_code = 400
+class Activation(Struct, kw_only=True):
+    product_key: nonblank(64)
+    hostname: text(200) | int = ""
+    version: text(40) | int = ""
 
 
-@bp.before_request
-def _limit_body():
-    # Refuse big bodies before reading them; chunked ones stop at the same limit.
-    request.max_content_length = MAX_BODY
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        abort(413, f"Request bodies are limited to {MAX_BODY // 1024} KB.")
+class ReportedLocation(Struct, kw_only=True):
+    foreign_id: nonblank(80) | int
+    name: nonblank(200)
+    street_address: text(200) = ""
+    city: text(100) = ""
+    state: text(2) = ""
+    zip_code: text(10) = ""
+    phone_number: text(30) = ""
 
 
-@bp.errorhandler(PortalError)
-def _refused(error: PortalError):
-    return _envelope(False, type(error).__name__, None, [str(error)]), error.status_code
+class Heartbeat(Struct, kw_only=True):
+    last_read_at: ZonedTime | None = None
+    last_write_at: ZonedTime | None = None
+    locations: Annotated[list[ReportedLocation], Meta(max_length=MAX_LOCATIONS)] = []
 
 
-def _envelope(ok: bool, description: str, data, errors=None):
-    return jsonify({"code": ok, "description": description, "error": errors, "data": data})
+class Failure(Struct, kw_only=True):
+    code: Code = ""
+    message: nonblank(900)
 
 
 @bp.post("/activate")
 @limiter.limit("30/minute")
 def activate():
-    body = _body()
+    body = edge.body(Activation)
     sync, token = agents.activate(
-        _text(body, "product_key", 64, required=True),
-        hostname=_text(body, "hostname", 200),
-        version=_text(body, "version", 40),
+        body.product_key.strip(),
+        hostname=str(body.hostname).strip(),
+        version=str(body.version).strip(),
     )
-    return _envelope(True, "Activated", {"agent_token": token, "sync_id": sync.id}), 201
+    return edge.success({"agent_token": token, "sync_id": sync.id}, 201, "Activated")
 
 
 @bp.post("/heartbeat")
 def heartbeat():
-    sync = agents.authenticate(_bearer())
-    body = _body()
+    sync = agents.authenticate(_agent_token())
+    body = edge.body(Heartbeat)
     sync = agents.heartbeat(
         sync,
-        last_read_at=_time(body, "last_read_at"),
-        last_write_at=_time(body, "last_write_at"),
-        locations=_locations(body.get("locations", [])),
+        last_read_at=body.last_read_at,
+        last_write_at=body.last_write_at,
+        locations=_locations(body.locations),
     )
-    return _envelope(True, "Recorded", {"sync_id": sync.id, "status": sync.status.value})
+    return edge.success({"sync_id": sync.id, "status": sync.status.value}, 200, "Recorded")
 
 
 @bp.post("/failures")
 def failures():
-    sync = agents.authenticate(_bearer())
-    body = _body()
-    code = _text(body, "code", 80)
-    message = _text(body, "message", 900, required=True)
-    agents.report_failure(sync, code=code, message=message)
-    return _envelope(True, "Failure recorded", {"sync_id": sync.id, "status": sync.status.value})
+    sync = agents.authenticate(_agent_token())
+    body = edge.body(Failure)
+    agents.report_failure(sync, code=str(body.code).strip(), message=body.message.strip())
+    data = {"sync_id": sync.id, "status": sync.status.value}
+    return edge.success(data, 200, "Failure recorded")
 
 
-def _bearer() -> str:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
+def _agent_token() -> str:
+    token = edge.bearer_token()
+    if token is None:
         raise agents.Unauthorized("Send the agent token as 'Authorization: Bearer <token>'.")
-    return token.strip()
+    return token
 
 
-def _body() -> dict:
-    body = request.get_json(silent=True) if request.is_json else None
-    if not isinstance(body, dict):
-        raise BadRequest("Send a JSON object with Content-Type: application/json.")
-    return body
-
-
-def _text(body: dict, key: str, limit: int, *, required: bool = False) -> str:
-    value = body.get(key, "")
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)
-    if not isinstance(value, str) or len(value) > limit or (required and not value.strip()):
-        raise BadRequest(f"'{key}' must be a string of at most {limit} characters.")
-    return value.strip()
-
-
-def _time(body: dict, key: str) -> datetime | None:
-    value = body.get(key)
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise BadRequest(f"'{key}' must be an ISO 8601 time with a zone, e.g. 2025-01-31T14:05Z.")
-    return moment
-
-
-def _locations(items) -> list[agents.ReportedLocation]:
-    if not isinstance(items, list) or len(items) > MAX_LOCATIONS:
-        raise BadRequest(f"'locations' must be a list of at most {MAX_LOCATIONS} objects.")
-    parsed = []
-    for item in items:
-        if not isinstance(item, dict):
-            raise BadRequest("Each location must be an object with 'foreign_id' and 'name'.")
-        fields = {key: _text(item, key, limit) for key, limit in LOCATION_FIELDS.items()}
-        foreign_id = _text(item, "foreign_id", 80, required=True)
-        if not fields["name"]:
-            raise BadRequest(f"Location {foreign_id} needs a 'name'.")
-        parsed.append(agents.ReportedLocation(foreign_id=foreign_id, **fields))
+def _locations(items: list[ReportedLocation]) -> list[agents.ReportedLocation]:
+    parsed = [
+        agents.ReportedLocation(
+            foreign_id=str(item.foreign_id).strip(),
+            name=item.name.strip(),
+            street_address=item.street_address.strip(),
+            city=item.city.strip(),
+            state=item.state.strip(),
+            zip_code=item.zip_code.strip(),
+            phone_number=item.phone_number.strip(),
+        )
+        for item in items
+    ]
     if len({p.foreign_id for p in parsed}) != len(parsed):
-        raise BadRequest("Each location's 'foreign_id' must appear once.")
+        raise InvalidField("locations", "must name each foreign_id once.")
     return parsed

@@ -2,74 +2,109 @@
 
 from flask import g
 
-from portal.api import bp, envelope, limits, params, shapes
+from portal import edge
+from portal.api import inputs, limits, shapes
+from portal.api.operations import One, Paged, operation
 from portal.services.records import api_access, appointments
 
 
-def _institution():
-    return api_access.institution(g.caller, params.text("subdomain", required=True))
+def _location(query: inputs.AtLocation):
+    institution = api_access.institution(g.caller, query.subdomain)
+    return api_access.location(g.caller, institution, query.location_id)
 
 
-def _location(institution):
-    location_id = params.integer("location_id", required=True)
-    return api_access.location(g.caller, institution, location_id)
-
-
-@bp.get("/appointments")
-@limits.records
-def list_appointments():
-    location = _location(_institution())
+@operation(
+    "GET",
+    "/appointments",
+    "Appointments starting in a time window",
+    query=inputs.Appointments,
+    answer=Paged(shapes.Appointment),
+    errors=(403, 404),
+    limit=limits.records,
+)
+def list_appointments(query: inputs.Appointments):
+    location = _location(query)
     filters = appointments.Filters(
-        start=params.moment("start", required=True),
-        end=params.moment("end", required=True),
-        cancelled=params.boolean("cancelled"),
-        patient_ids=params.ids("patient_ids[]"),
-        provider_ids=params.ids("provider_ids[]"),
-        operatory_ids=params.ids("operatory_ids[]"),
-        updated_since=params.moment("updated_since"),
+        start=query.start,
+        end=query.end,
+        cancelled=query.cancelled,
+        patient_ids=query.patient_ids,
+        provider_ids=query.provider_ids,
+        operatory_ids=query.operatory_ids,
+        updated_since=query.updated_since,
     )
     result = appointments.search(
         location,
         filters,
-        sort=params.text("sort") or "start_time",
-        per_page=params.per_page(),
-        **params.cursors(),
+        sort=query.sort,
+        per_page=query.per_page,
+        start_cursor=query.start_cursor,
+        end_cursor=query.end_cursor,
     )
-    return envelope.page(result, lambda row: shapes.appointment(row, location))
+    return edge.page([shapes.appointment(row, location) for row in result.items], result.page_info)
 
 
-@bp.get("/appointments/<int:appointment_id>")
-@limits.records
-def show_appointment(appointment_id: int):
-    row = appointments.get(g.caller, _institution(), appointment_id)
+@operation(
+    "GET",
+    "/appointments/<int:id>",
+    "One appointment, with its patient",
+    query=inputs.AtInstitution,
+    answer=One(shapes.AppointmentWithPatient),
+    errors=(403, 404),
+    limit=limits.records,
+)
+def show_appointment(id: int, query: inputs.AtInstitution):
+    institution = api_access.institution(g.caller, query.subdomain)
+    row = appointments.get(g.caller, institution, id)
     place = api_access.location_of(row)
-    return envelope.success(shapes.appointment(row, place, with_patient=True))
+    return edge.success(shapes.appointment(row, place, with_patient=True))
 
 
-@bp.post("/appointments")
-@limits.records
-def book_appointment():
-    location = _location(_institution())
-    appt = params.body().section("appt")
+@operation(
+    "POST",
+    "/appointments",
+    "Book an appointment (no overlap for the provider or the operatory)",
+    query=inputs.AtLocation,
+    body=inputs.AppointmentCreate,
+    answer=One(shapes.AppointmentAnswer),
+    statuses=(201,),
+    errors=(403, 404),
+    limit=limits.records,
+)
+def book_appointment(query: inputs.AtLocation, body: inputs.AppointmentCreate):
+    location = _location(query)
+    appt = body.appt
     booking = appointments.Booking(
-        patient_id=appt.integer("patient_id", required=True),
-        provider_id=appt.integer("provider_id", required=True),
-        start_time=appt.moment("start_time", required=True),
-        end_time=appt.moment("end_time"),
-        operatory_id=appt.integer("operatory_id"),
-        appointment_type_id=appt.integer("appointment_type_id"),
-        note=appt.text("note", max_length=appointments.NOTE_MAX_LENGTH) or "",
+        patient_id=appt.patient_id,
+        provider_id=appt.provider_id,
+        start_time=appt.start_time,
+        end_time=appt.end_time,
+        operatory_id=appt.operatory_id,
+        appointment_type_id=appt.appointment_type_id,
+        note=appt.note,
     )
     row = appointments.book(location, booking, caller=g.caller)
-    return envelope.success({"appt": shapes.appointment(row, location)}, 201, "Appointment booked")
+    answer = shapes.AppointmentAnswer(appt=shapes.appointment(row, location))
+    return edge.success(answer, 201, "Appointment booked")
 
 
-@bp.patch("/appointments/<int:appointment_id>")
-@limits.records
-def update_appointment(appointment_id: int):
-    row = appointments.get(g.caller, _institution(), appointment_id)
-    appt = params.body().section("appt")
-    confirmed, cancelled = appt.boolean("confirmed"), appt.boolean("cancelled")
-    row = appointments.update(row, confirmed=confirmed, cancelled=cancelled, caller=g.caller)
+@operation(
+    "PATCH",
+    "/appointments/<int:id>",
+    "Confirm or cancel an appointment",
+    query=inputs.AtInstitution,
+    body=inputs.AppointmentUpdate,
+    answer=One(shapes.AppointmentAnswer),
+    errors=(403, 404),
+    limit=limits.records,
+)
+def update_appointment(id: int, query: inputs.AtInstitution, body: inputs.AppointmentUpdate):
+    institution = api_access.institution(g.caller, query.subdomain)
+    row = appointments.get(g.caller, institution, id)
+    change = body.appt
+    row = appointments.update(
+        row, confirmed=change.confirmed, cancelled=change.cancelled, caller=g.caller
+    )
     place = api_access.location_of(row)
-    return envelope.success({"appt": shapes.appointment(row, place)}, 200, "Appointment updated")
+    answer = shapes.AppointmentAnswer(appt=shapes.appointment(row, place))
+    return edge.success(answer, 200, "Appointment updated")

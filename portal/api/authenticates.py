@@ -2,16 +2,24 @@
 
 from flask import request
 
-from portal.api import bp, envelope, limits
+from portal import edge
+from portal.api import limits, shapes
+from portal.api.operations import One, operation
 from portal.services.accounts import api_tokens
 
 
-@bp.post("/authenticates")
-@limits.authentication
+@operation(
+    "POST",
+    "/authenticates",
+    "Exchange an API key (raw, in Authorization) for a bearer token",
+    answer=One(shapes.Token),
+    statuses=(201,),
+    limit=limits.authentication,
+    tag="Authentication",
+    open=True,
+)
 def authenticate():
-    raw_key = request.headers.get("Authorization", "")
-    scheme, _, rest = raw_key.partition(" ")
-    if scheme.lower() == "bearer":  # tolerate clients that always send the Bearer scheme
-        raw_key = rest
+    # The raw key; tolerate clients that always send the Bearer scheme.
+    raw_key = edge.bearer_token() or request.headers.get("Authorization", "")
     token = api_tokens.authenticate(raw_key)
-    return envelope.success({"token": token}, 201, "Authenticated")
+    return edge.success(shapes.Token(token=token), 201, "Authenticated")

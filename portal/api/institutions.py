@@ -2,54 +2,69 @@
 
 from flask import g
 
-from portal.api import bp, envelope, limits, params, shapes
+from portal import edge
+from portal.api import inputs, shapes
+from portal.api.operations import Listed, One, operation
 from portal.services.records import api_access, sync_status
 
 
-@bp.get("/institutions")
-@limits.general
+@operation("GET", "/institutions", "Institutions you reach", answer=Listed(shapes.Institution))
 def list_institutions():
     institutions = api_access.institutions(g.caller)
-    return envelope.collection(
+    return edge.collection(
         [shapes.institution(i, api_access.locations(g.caller, i)) for i in institutions]
     )
 
 
-@bp.get("/institutions/<int:institution_id>")
-@limits.general
-def show_institution(institution_id: int):
-    institution = api_access.institution_by_id(g.caller, institution_id)
-    return envelope.success(
+@operation(
+    "GET",
+    "/institutions/<int:id>",
+    "One institution",
+    answer=One(shapes.Institution),
+    errors=(404,),
+)
+def show_institution(id: int):
+    institution = api_access.institution_by_id(g.caller, id)
+    return edge.success(
         shapes.institution(institution, api_access.locations(g.caller, institution))
     )
 
 
-@bp.get("/locations")
-@limits.general
-def list_locations():
-    subdomain = params.text("subdomain")
-    inactive = params.boolean("inactive")
-    institutions = api_access.institutions(g.caller, subdomain)
+@operation(
+    "GET",
+    "/locations",
+    "Institutions with their locations",
+    query=inputs.Locations,
+    answer=Listed(shapes.InstitutionWithLocations),
+    errors=(403,),
+)
+def list_locations(query: inputs.Locations):
+    institutions = api_access.institutions(g.caller, query.subdomain)
     # Locations are never inactive here, so inactive=true lists each institution with none.
-    return envelope.collection(
+    return edge.collection(
         [
             shapes.institution_with_locations(
-                i, [] if inactive else api_access.locations(g.caller, i)
+                i, [] if query.inactive else api_access.locations(g.caller, i)
             )
             for i in institutions
         ]
     )
 
 
-@bp.get("/locations/<int:location_id>")
-@limits.general
-def show_location(location_id: int):
-    return envelope.success(shapes.location(api_access.location_by_id(g.caller, location_id)))
+@operation("GET", "/locations/<int:id>", "One location", answer=One(shapes.Location), errors=(404,))
+def show_location(id: int):
+    return edge.success(shapes.location(api_access.location_by_id(g.caller, id)))
 
 
-@bp.get("/sync_status")
-@limits.general
-def list_sync_status():
-    institutions = api_access.institutions(g.caller, params.text("subdomain"))
+@operation(
+    "GET",
+    "/sync_status",
+    "Synchronizer status",
+    query=inputs.OptionalInstitution,
+    answer=Listed(shapes.SyncStatus),
+    errors=(403,),
+)
+def list_sync_status(query: inputs.OptionalInstitution):
+    institutions = api_access.institutions(g.caller, query.subdomain)
     states = sync_status.statuses(g.caller, institutions)
-    return envelope.collection([shapes.sync_status(state) for state in states])
+    return edge.collection([shapes.sync_status(state) for state in states])

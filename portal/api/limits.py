@@ -2,16 +2,12 @@
 in the spirit of the reference API. The limits are settings; the key is the caller's API key
 (read from the signed bearer token, before any database work), else its address."""
 
-from flask import current_app, request
+from flask import current_app
 from flask_limiter.util import get_remote_address
 
+from portal.edge import bearer_token
 from portal.extensions import limiter
 from portal.services.accounts import api_tokens
-
-
-def bearer_token() -> str | None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    return token.strip() or None if scheme.lower() == "bearer" else None
 
 
 def caller_key() -> str:

@@ -2,74 +2,87 @@
 
 from flask import g
 
-from portal.api import bp, envelope, limits, params, shapes
+from portal import edge
+from portal.api import inputs, limits, shapes
+from portal.api.operations import One, Paged, operation
 from portal.services.records import api_access, patients
-from portal.services.records.api_access import InvalidField
-
-GENDERS = ("Male", "Female", "Other")
 
 
-def _location():
-    subdomain = params.text("subdomain", required=True)
-    try:
-        location_id = params.integer("location_id", required=True)
-    except InvalidField:
-        api_access.institution(g.caller, subdomain)  # a foreign subdomain is refused first
-        raise
-    return api_access.place(g.caller, subdomain, location_id)
-
-
-@bp.get("/patients")
-@limits.records
-def list_patients():
-    location = _location()
+@operation(
+    "GET",
+    "/patients",
+    "Patients of a location",
+    query=inputs.Patients,
+    answer=Paged(shapes.Patient),
+    errors=(403, 404),
+    limit=limits.records,
+)
+def list_patients(query: inputs.Patients):
+    location = api_access.place(g.caller, query.subdomain, query.location_id)
     filters = patients.Filters(
-        name=params.text("name"),
-        email=params.text("email", max_length=254),
-        phone_number=params.text("phone_number", max_length=30),
-        date_of_birth=params.day("date_of_birth"),
-        updated_since=params.moment("updated_since"),
-        inactive=params.boolean("inactive"),
+        name=query.name,
+        email=query.email,
+        phone_number=query.phone_number,
+        date_of_birth=query.date_of_birth,
+        updated_since=query.updated_since,
+        inactive=query.inactive,
     )
     result = patients.search(
         location,
         filters,
-        sort=params.text("sort") or "id",
-        per_page=params.per_page(),
-        **params.cursors(),
+        sort=query.sort,
+        per_page=query.per_page,
+        start_cursor=query.start_cursor,
+        end_cursor=query.end_cursor,
     )
-    return envelope.shaped_page(result, shapes.patients(result.items, location))
+    return edge.page(shapes.patients(result.items, location), result.page_info)
 
 
-@bp.get("/patients/<int:patient_id>")
-@limits.records
-def show_patient(patient_id: int):
-    institution = api_access.institution(g.caller, params.text("subdomain", required=True))
-    patient = patients.get(g.caller, institution, patient_id)
-    return envelope.success(shapes.patient(patient, api_access.location_of(patient)))
+@operation(
+    "GET",
+    "/patients/<int:id>",
+    "One patient",
+    query=inputs.AtInstitution,
+    answer=One(shapes.Patient),
+    errors=(403, 404),
+    limit=limits.records,
+)
+def show_patient(id: int, query: inputs.AtInstitution):
+    institution = api_access.institution(g.caller, query.subdomain)
+    patient = patients.get(g.caller, institution, id)
+    return edge.success(shapes.patient(patient, api_access.location_of(patient)))
 
 
-@bp.post("/patients")
-@limits.records
-def create_patient():
-    location = _location()
-    body = params.body()
-    provider_id = body.section("provider").integer("provider_id", required=True)
-    patient = body.section("patient")
-    bio = patient.section("bio")
+@operation(
+    "POST",
+    "/patients",
+    "Create a patient (201), or return a match (200)",
+    query=inputs.AtLocation,
+    body=inputs.PatientCreate,
+    answer=One(shapes.PatientAnswer),
+    statuses=(200, 201),
+    errors=(403, 404),
+    limit=limits.records,
+)
+def create_patient(query: inputs.AtLocation, body: inputs.PatientCreate):
+    location = api_access.place(g.caller, query.subdomain, query.location_id)
+    patient, bio = body.patient, body.patient.bio
     new = patients.NewPatient(
-        first_name=patient.text("first_name", required=True),
-        last_name=patient.text("last_name", required=True),
-        email=patient.email("email", required=True),
-        date_of_birth=bio.day("date_of_birth", required=True),
-        phone_number=bio.phone("phone_number", required=True),
-        gender=bio.choice("gender", GENDERS) or "",
+        first_name=patient.first_name,
+        last_name=patient.last_name,
+        email=patient.email,
+        date_of_birth=bio.date_of_birth,
+        phone_number=bio.phone_number,
+        gender=bio.gender or "",
     )
-    match = body.boolean("return_existing_if_match") or False
     row, created = patients.create(
-        location, provider_id, new, return_existing_if_match=match, caller=g.caller
+        location,
+        body.provider.provider_id,
+        new,
+        return_existing_if_match=body.return_existing_if_match,
+        caller=g.caller,
     )
-    data = {"user": shapes.patient(row, location)}
+    answer = shapes.PatientAnswer(user=shapes.patient(row, location))
     if created:
-        return envelope.success(data, 201, "Patient created")
-    return envelope.success(data, 200, "Existing patient matched")
+        return edge.success(answer, 201, "Patient created")
+    return edge.success(answer, 200, "Existing patient matched")

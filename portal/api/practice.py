@@ -2,80 +2,119 @@
 
 from flask import g
 
-from portal.api import bp, envelope, limits, params, shapes
+from portal import edge
+from portal.api import inputs, shapes
+from portal.api.operations import Listed, One, Paged, operation
 from portal.records import AppointmentType, Operatory, Provider
 from portal.services.records import api_access, practice_records
 
 
-def _institution():
-    return api_access.institution(g.caller, params.text("subdomain", required=True))
-
-
-def _location(institution, *, required: bool):
-    location_id = params.integer("location_id", required=required)
+def _location(institution, location_id: int | None):
     if location_id is None:
         return None
     return api_access.location(g.caller, institution, location_id)
 
 
-@bp.get("/providers")
-@limits.general
-def list_providers():
-    institution = _institution()
-    location = _location(institution, required=False)
+@operation(
+    "GET",
+    "/providers",
+    "Providers",
+    query=inputs.Providers,
+    answer=Paged(shapes.Provider),
+    errors=(403, 404),
+)
+def list_providers(query: inputs.Providers):
+    institution = api_access.institution(g.caller, query.subdomain)
     result = practice_records.providers(
         g.caller,
         institution,
-        location,
-        inactive=params.boolean("inactive") or False,
-        sort=params.text("sort") or "id",
-        per_page=params.per_page(),
-        **params.cursors(),
+        _location(institution, query.location_id),
+        inactive=query.inactive or False,
+        sort=query.sort,
+        per_page=query.per_page,
+        start_cursor=query.start_cursor,
+        end_cursor=query.end_cursor,
     )
-    return envelope.page(result, lambda p: shapes.provider(p, api_access.location_of(p)))
+    items = [shapes.provider(p, api_access.location_of(p)) for p in result.items]
+    return edge.page(items, result.page_info)
 
 
-@bp.get("/providers/<int:provider_id>")
-@limits.general
-def show_provider(provider_id: int):
-    provider = practice_records.get(Provider, g.caller, _institution(), provider_id)
-    return envelope.success(shapes.provider(provider, api_access.location_of(provider)))
+@operation(
+    "GET",
+    "/providers/<int:id>",
+    "One provider",
+    query=inputs.AtInstitution,
+    answer=One(shapes.Provider),
+    errors=(403, 404),
+)
+def show_provider(id: int, query: inputs.AtInstitution):
+    institution = api_access.institution(g.caller, query.subdomain)
+    provider = practice_records.get(Provider, g.caller, institution, id)
+    return edge.success(shapes.provider(provider, api_access.location_of(provider)))
 
 
-@bp.get("/operatories")
-@limits.general
-def list_operatories():
-    location = _location(_institution(), required=True)
+@operation(
+    "GET",
+    "/operatories",
+    "Operatories of a location",
+    query=inputs.Operatories,
+    answer=Paged(shapes.Operatory),
+    errors=(403, 404),
+)
+def list_operatories(query: inputs.Operatories):
+    institution = api_access.institution(g.caller, query.subdomain)
+    location = _location(institution, query.location_id)
     result = practice_records.operatories(
         location,
-        name=params.text("search_name"),
-        sort=params.text("sort") or "id",
-        per_page=params.per_page(),
-        **params.cursors(),
+        name=query.search_name,
+        sort=query.sort,
+        per_page=query.per_page,
+        start_cursor=query.start_cursor,
+        end_cursor=query.end_cursor,
     )
-    return envelope.page(result, lambda row: shapes.operatory(row, location))
+    items = [shapes.operatory(row, location) for row in result.items]
+    return edge.page(items, result.page_info)
 
 
-@bp.get("/operatories/<int:operatory_id>")
-@limits.general
-def show_operatory(operatory_id: int):
-    operatory = practice_records.get(Operatory, g.caller, _institution(), operatory_id)
-    return envelope.success(shapes.operatory(operatory, api_access.location_of(operatory)))
+@operation(
+    "GET",
+    "/operatories/<int:id>",
+    "One operatory",
+    query=inputs.AtInstitution,
+    answer=One(shapes.Operatory),
+    errors=(403, 404),
+)
+def show_operatory(id: int, query: inputs.AtInstitution):
+    institution = api_access.institution(g.caller, query.subdomain)
+    operatory = practice_records.get(Operatory, g.caller, institution, id)
+    return edge.success(shapes.operatory(operatory, api_access.location_of(operatory)))
 
 
-@bp.get("/appointment_types")
-@limits.general
-def list_appointment_types():
-    institution = _institution()
-    location = _location(institution, required=False)
+@operation(
+    "GET",
+    "/appointment_types",
+    "Appointment types",
+    query=inputs.AppointmentTypes,
+    answer=Listed(shapes.AppointmentType),
+    errors=(403, 404),
+)
+def list_appointment_types(query: inputs.AppointmentTypes):
+    institution = api_access.institution(g.caller, query.subdomain)
+    location = _location(institution, query.location_id)
     types = practice_records.appointment_types(g.caller, institution, location)
-    return envelope.collection([shapes.appointment_type(t) for t in types])
+    return edge.collection([shapes.appointment_type(t) for t in types])
 
 
-@bp.get("/appointment_types/<int:type_id>")
-@limits.general
-def show_appointment_type(type_id: int):
-    institution = _institution()
-    location = _location(institution, required=False)
-    row = practice_records.get(AppointmentType, g.caller, institution, type_id, location)
-    return envelope.success(shapes.appointment_type(row))
+@operation(
+    "GET",
+    "/appointment_types/<int:id>",
+    "One appointment type",
+    query=inputs.AppointmentTypes,
+    answer=One(shapes.AppointmentType),
+    errors=(403, 404),
+)
+def show_appointment_type(id: int, query: inputs.AppointmentTypes):
+    institution = api_access.institution(g.caller, query.subdomain)
+    location = _location(institution, query.location_id)
+    row = practice_records.get(AppointmentType, g.caller, institution, id, location)
+    return edge.success(shapes.appointment_type(row))

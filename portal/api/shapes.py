@@ -1,11 +1,201 @@
-"""Our rows in the reference API's shapes: field names, nesting and formats."""
+"""Our rows in the reference API's shapes: each answer is declared once here, as a Struct
+that both serialises the answer and generates its schema in /api/openapi.json."""
 
 from datetime import UTC, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from portal.models import Institution, Location, Mode
-from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
+from msgspec import Struct
+
+from portal.edge.fields import Date, Offset, Timestamp
+from portal.models import Institution as InstitutionRow
+from portal.models import Location as LocationRow
+from portal.models import Mode
+from portal.records import Appointment as AppointmentRow
+from portal.records import AppointmentType as AppointmentTypeRow
+from portal.records import Operatory as OperatoryRow
+from portal.records import Patient as PatientRow
+from portal.records import Provider as ProviderRow
 from portal.services.records.sync_status import SyncState
+
+SourceType = Literal["cloud", "onprem"]
+Health = Literal["green", "red"]
+
+
+class LocationBasic(Struct):
+    id: int
+    name: str
+    street_address: str
+    street_address_2: str
+    city: str
+    state: str
+    zip_code: str
+    phone_number: str
+    email: str | None
+    inactive: bool
+
+
+class Location(LocationBasic):
+    institution_id: int
+    country_code: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    foreign_id: str
+    foreign_id_type: str
+    tz: str
+    last_sync_time: Timestamp | None
+
+
+class Institution(Struct):
+    id: int
+    name: str
+    subdomain: str
+    phone_number: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    emrs: list[str]
+    country_code: str
+    appointment_types_location_scoped: bool
+    locations: list[LocationBasic]
+
+
+class InstitutionWithLocations(Struct):
+    id: int
+    name: str
+    subdomain: str
+    locations: list[Location]
+
+
+class Emr(Struct):
+    id: int
+    name: str
+    display_name: str
+    type: SourceType
+
+
+class SyncStatus(Struct):
+    institution_id: int
+    sync_source_type: SourceType
+    sync_source_name: str
+    emr: Emr
+    read_status: Health
+    read_status_at: Timestamp | None
+    write_status: Health
+    write_status_at: Timestamp | None
+    locations: list[LocationBasic]
+
+
+class PatientBio(Struct):
+    date_of_birth: Date | None
+    phone_number: str
+    gender: str
+
+
+class Patient(Struct):
+    id: int
+    email: str | None
+    first_name: str
+    middle_name: str | None
+    last_name: str
+    name: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    institution_id: int
+    foreign_id: str | None
+    foreign_id_type: str
+    inactive: bool
+    last_sync_time: Timestamp | None
+    bio: PatientBio
+    provider_id: int | None
+    location_ids: list[int]
+
+
+class Provider(Struct):
+    id: int
+    email: str | None
+    first_name: str
+    middle_name: str | None
+    last_name: str
+    name: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    institution_id: int
+    foreign_id: str | None
+    foreign_id_type: str
+    inactive: bool
+    last_sync_time: Timestamp | None
+    bio: dict
+    display_name: str
+    npi: str | None
+    specialty_code: str | None
+    locations: list[Location]
+
+
+class Operatory(Struct):
+    id: int
+    name: str
+    foreign_id: str
+    foreign_id_type: str
+    location_id: int
+    last_sync_time: Timestamp | None
+    created_at: Timestamp
+    updated_at: Timestamp
+    display_name: str
+    active: bool
+    bookable_online: bool
+
+
+class AppointmentType(Struct):
+    id: int
+    name: str
+    parent_type: Literal["Location"]
+    parent_id: int
+    minutes: int
+    bookable_online: bool
+
+
+class Appointment(Struct):
+    id: int
+    patient_id: int
+    provider_id: int
+    provider_name: str
+    start_time: Timestamp
+    end_time: Timestamp
+    confirmed: bool
+    cancelled: bool
+    patient_missed: bool
+    created_at: Timestamp
+    updated_at: Timestamp
+    note: str
+    unavailable: bool
+    timezone: str
+    timezone_offset: Offset
+    institution_id: int
+    appointment_type_id: int | None
+    location_id: int
+    operatory_id: int | None
+    foreign_id: str | None
+    foreign_id_type: str
+    last_sync_time: Timestamp | None
+
+
+class AppointmentWithPatient(Appointment):
+    patient: Patient
+
+
+class Token(Struct):
+    token: str
+
+
+class PatientAnswer(Struct):
+    user: Patient
+
+
+class AppointmentAnswer(Struct):
+    appt: Appointment
+
+
+# Building the shapes from rows --------------------------------------------------------------
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -21,22 +211,22 @@ def _foreign_id_type(location_or_institution) -> str:
     return "sandbox" if institution.mode == Mode.SANDBOX else "ehr"
 
 
-def institution(row: Institution, locations: list[Location]) -> dict:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "subdomain": row.subdomain,
-        "phone_number": row.phone_number,
-        "created_at": timestamp(row.created_at),
-        "updated_at": timestamp(row.created_at),
-        "emrs": sorted({sync.ehr for sync in row.syncs}),
-        "country_code": "US",
-        "appointment_types_location_scoped": True,
-        "locations": [location_basic(loc) for loc in locations],
-    }
+def institution(row: InstitutionRow, locations: list[LocationRow]) -> Institution:
+    return Institution(
+        id=row.id,
+        name=row.name,
+        subdomain=row.subdomain,
+        phone_number=row.phone_number,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.created_at),
+        emrs=sorted({sync.ehr for sync in row.syncs}),
+        country_code="US",
+        appointment_types_location_scoped=True,
+        locations=[location_basic(loc) for loc in locations],
+    )
 
 
-def location_basic(row: Location) -> dict:
+def _location_fields(row: LocationRow) -> dict:
     return {
         "id": row.id,
         "name": row.name,
@@ -51,139 +241,139 @@ def location_basic(row: Location) -> dict:
     }
 
 
-def location(row: Location) -> dict:
+def location_basic(row: LocationRow) -> LocationBasic:
+    return LocationBasic(**_location_fields(row))
+
+
+def location(row: LocationRow) -> Location:
     reads = [sync.last_read_at for sync in row.institution.syncs if sync.last_read_at]
-    return location_basic(row) | {
-        "institution_id": row.institution_id,
-        "country_code": "US",
-        "created_at": timestamp(row.created_at),
-        "updated_at": timestamp(row.created_at),
-        "foreign_id": row.foreign_id,
-        "foreign_id_type": _foreign_id_type(row),
-        "tz": row.tz,
-        "last_sync_time": timestamp(max(reads, default=None)),
-    }
+    return Location(
+        **_location_fields(row),
+        institution_id=row.institution_id,
+        country_code="US",
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.created_at),
+        foreign_id=row.foreign_id,
+        foreign_id_type=_foreign_id_type(row),
+        tz=row.tz,
+        last_sync_time=timestamp(max(reads, default=None)),
+    )
 
 
-def institution_with_locations(row: Institution, locations: list[Location]) -> dict:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "subdomain": row.subdomain,
-        "locations": [location(loc) for loc in locations],
-    }
+def institution_with_locations(row: InstitutionRow, locations: list) -> InstitutionWithLocations:
+    return InstitutionWithLocations(
+        id=row.id,
+        name=row.name,
+        subdomain=row.subdomain,
+        locations=[location(loc) for loc in locations],
+    )
 
 
-def sync_status(state: SyncState) -> dict:
+def sync_status(state: SyncState) -> SyncStatus:
     kind = "cloud" if state.cloud else "onprem"
-    return {
-        "institution_id": state.institution_id,
-        "sync_source_type": kind,
-        "sync_source_name": state.ehr,
-        "emr": {"id": state.sync_id, "name": state.ehr, "display_name": state.ehr, "type": kind},
-        "read_status": "green" if state.read_green else "red",
-        "read_status_at": timestamp(state.read_at),
-        "write_status": "green" if state.write_green else "red",
-        "write_status_at": timestamp(state.write_at),
-        "locations": [location_basic(loc) for loc in state.locations],
-    }
+    return SyncStatus(
+        institution_id=state.institution_id,
+        sync_source_type=kind,
+        sync_source_name=state.ehr,
+        emr=Emr(id=state.sync_id, name=state.ehr, display_name=state.ehr, type=kind),
+        read_status="green" if state.read_green else "red",
+        read_status_at=timestamp(state.read_at),
+        write_status="green" if state.write_green else "red",
+        write_status_at=timestamp(state.write_at),
+        locations=[location_basic(loc) for loc in state.locations],
+    )
 
 
-def _person(row, institution_id: int, foreign_id_type: str) -> dict:
-    return {
-        "id": row.id,
-        "email": row.email or None,
-        "first_name": row.first_name,
-        "middle_name": None,
-        "last_name": row.last_name,
-        "name": f"{row.first_name} {row.last_name}",
-        "created_at": timestamp(row.created_at),
-        "updated_at": timestamp(row.updated_at),
-        "institution_id": institution_id,
-        "foreign_id": row.foreign_id or None,
-        "foreign_id_type": foreign_id_type,
-        "inactive": row.inactive,
-        "last_sync_time": None,
-    }
-
-
-def patient(row: Patient, place: Location) -> dict:
+def patient(row: PatientRow, place: LocationRow) -> Patient:
     return _patient(row, place.institution_id, _foreign_id_type(place))
 
 
-def patients(rows: list, place: Location) -> list[dict]:
+def patients(rows: list, place: LocationRow) -> list[Patient]:
     """`patient` for a page of one location's patients (ORM objects or plain rows with the
     same names), with the location's part worked out once rather than per row."""
     institution_id, foreign_id_type = place.institution_id, _foreign_id_type(place)
     return [_patient(row, institution_id, foreign_id_type) for row in rows]
 
 
-def _patient(row, institution_id: int, foreign_id_type: str) -> dict:
-    # `_person` and the patient's own fields in one literal: this runs for every listed row.
+def _patient(row, institution_id: int, foreign_id_type: str) -> Patient:
     first_name, last_name, born = row.first_name, row.last_name, row.date_of_birth
-    return {
-        "id": row.id,
-        "email": row.email or None,
-        "first_name": first_name,
-        "middle_name": None,
-        "last_name": last_name,
-        "name": f"{first_name} {last_name}",
-        "created_at": timestamp(row.created_at),
-        "updated_at": timestamp(row.updated_at),
-        "institution_id": institution_id,
-        "foreign_id": row.foreign_id or None,
-        "foreign_id_type": foreign_id_type,
-        "inactive": row.inactive,
-        "last_sync_time": None,
-        "bio": {
-            "date_of_birth": born.isoformat() if born else None,
-            "phone_number": row.phone_number,
-            "gender": row.gender.capitalize(),
-        },
-        "provider_id": row.provider_id,
-        "location_ids": [row.location_id],
-    }
+    return Patient(
+        id=row.id,
+        email=row.email or None,
+        first_name=first_name,
+        middle_name=None,
+        last_name=last_name,
+        name=f"{first_name} {last_name}",
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        institution_id=institution_id,
+        foreign_id=row.foreign_id or None,
+        foreign_id_type=foreign_id_type,
+        inactive=row.inactive,
+        last_sync_time=None,
+        bio=PatientBio(
+            date_of_birth=born.isoformat() if born else None,
+            phone_number=row.phone_number,
+            gender=row.gender.capitalize(),
+        ),
+        provider_id=row.provider_id,
+        location_ids=[row.location_id],
+    )
 
 
-def provider(row: Provider, place: Location) -> dict:
-    return _person(row, place.institution_id, _foreign_id_type(place)) | {
-        "bio": {},
-        "display_name": f"{row.first_name} {row.last_name}",
-        "npi": row.npi or None,
-        "specialty_code": row.specialty_code or None,
-        "locations": [location(place)],
-    }
+def provider(row: ProviderRow, place: LocationRow) -> Provider:
+    name = f"{row.first_name} {row.last_name}"
+    return Provider(
+        id=row.id,
+        email=row.email or None,
+        first_name=row.first_name,
+        middle_name=None,
+        last_name=row.last_name,
+        name=name,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        institution_id=place.institution_id,
+        foreign_id=row.foreign_id or None,
+        foreign_id_type=_foreign_id_type(place),
+        inactive=row.inactive,
+        last_sync_time=None,
+        bio={},
+        display_name=name,
+        npi=row.npi or None,
+        specialty_code=row.specialty_code or None,
+        locations=[location(place)],
+    )
 
 
-def operatory(row: Operatory, place: Location) -> dict:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "foreign_id": row.foreign_id,
-        "foreign_id_type": _foreign_id_type(place),
-        "location_id": row.location_id,
-        "last_sync_time": None,
-        "created_at": timestamp(row.created_at),
-        "updated_at": timestamp(row.updated_at),
-        "display_name": row.name,
-        "active": row.active,
-        "bookable_online": row.bookable_online,
-    }
+def operatory(row: OperatoryRow, place: LocationRow) -> Operatory:
+    return Operatory(
+        id=row.id,
+        name=row.name,
+        foreign_id=row.foreign_id,
+        foreign_id_type=_foreign_id_type(place),
+        location_id=row.location_id,
+        last_sync_time=None,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        display_name=row.name,
+        active=row.active,
+        bookable_online=row.bookable_online,
+    )
 
 
-def appointment_type(row: AppointmentType) -> dict:
-    return {
-        "id": row.id,
-        "name": row.name,
-        "parent_type": "Location",
-        "parent_id": row.location_id,
-        "minutes": row.minutes,
-        "bookable_online": row.bookable_online,
-    }
+def appointment_type(row: AppointmentTypeRow) -> AppointmentType:
+    return AppointmentType(
+        id=row.id,
+        name=row.name,
+        parent_type="Location",
+        parent_id=row.location_id,
+        minutes=row.minutes,
+        bookable_online=row.bookable_online,
+    )
 
 
-def appointment(row: Appointment, place: Location, *, with_patient: bool = False) -> dict:
-    shape = {
+def appointment(row: AppointmentRow, place: LocationRow, *, with_patient: bool = False):
+    fields = {
         "id": row.id,
         "patient_id": row.patient_id,
         "provider_id": row.provider_id,
@@ -208,8 +398,8 @@ def appointment(row: Appointment, place: Location, *, with_patient: bool = False
         "last_sync_time": None,
     }
     if with_patient:
-        shape["patient"] = patient(row.patient, place)
-    return shape
+        return AppointmentWithPatient(**fields, patient=patient(row.patient, place))
+    return Appointment(**fields)
 
 
 def _offset(moment: datetime, zone_name: str) -> str:

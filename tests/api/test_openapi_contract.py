@@ -3,6 +3,7 @@ authenticated with a sandbox token, never get a 5xx or an answer the document do
 
 import json
 
+import msgspec
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -13,7 +14,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from portal.api import inputs, shapes
 from portal.api.openapi import document
+from portal.api.operations import OPERATIONS
 from tests.api.conftest import bearer_token
 
 CHECKS = [
@@ -68,3 +71,20 @@ def test_api_answers_as_its_openapi_document_says(case, app, client, sandbox, ge
 
 def test_the_served_document_is_the_one_tested(client):
     assert client.get("/api/openapi.json").get_json() == json.loads(json.dumps(document()))
+
+
+def test_every_answer_schema_is_generated_from_its_declared_shape():
+    schemas = document()["components"]["schemas"]
+    for declared in (shapes.Patient, shapes.Appointment, shapes.Location, inputs.PatientCreate):
+        fields = msgspec.structs.fields(declared)
+        assert list(schemas[declared.__name__]["properties"]) == [f.encode_name for f in fields]
+
+
+def test_every_operation_documents_exactly_the_parameters_it_reads():
+    paths = document()["paths"]
+    for op in OPERATIONS:
+        path = op.rule.replace("<int:id>", "{id}")
+        parameters = paths[path][op.method.lower()]["parameters"]
+        in_query = [p["name"] for p in parameters if p["in"] == "query"]
+        declared = msgspec.structs.fields(op.query) if op.query else ()
+        assert in_query == [f.encode_name for f in declared], op.endpoint

@@ -1,0 +1,164 @@
+"""What each API operation reads: its query string and its JSON body, declared once as
+Structs that both validate the request and generate the parameters of /api/openapi.json."""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from msgspec import Meta, Struct, field
+
+from portal.edge import Moment
+from portal.edge.fields import Email, Id, Phone, described, nonblank, text
+from portal.services.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from portal.services.records import appointments, patients, practice_records
+from portal.services.records.api_access import INT_MAX
+
+VERSIONS = ("v3.0.0", "v20240412")  # two names of the one version we serve
+Subdomain = text(200, "The institution (403 if not yours).")
+LocationId = Annotated[int, Meta(ge=1, le=INT_MAX, description="A location of the institution.")]
+PerPage = Annotated[int, Meta(ge=1, le=MAX_PER_PAGE, description="Results per page.")]
+StartCursor = text(500, "The rows after this cursor: the last page's end_cursor.")
+EndCursor = text(500, "The rows before this cursor: the page's start_cursor.")
+Flag = bool | None
+Since = described(Moment | None, "Updated at or after.")
+
+
+def ids(max_items: int, what: str):
+    return Annotated[list[Id], Meta(max_length=max_items, description=f"Only these {what}.")]
+
+
+def sorting(choices: tuple[str, ...]):
+    return Annotated[Literal[choices], Meta(description="Order; a leading dash means descending.")]
+
+
+class Headers(Struct):
+    version: Annotated[
+        Literal[VERSIONS] | None,
+        Meta(description="The API version; when missing, the current one."),
+    ] = field(default=None, name="Nex-Api-Version")
+
+
+class Query(Struct, kw_only=True):
+    """No parameters."""
+
+
+class OptionalInstitution(Query):
+    subdomain: Subdomain | None = None
+
+
+class AtInstitution(Query):
+    subdomain: Subdomain
+
+
+class AtLocation(AtInstitution):
+    location_id: LocationId
+
+
+class Locations(OptionalInstitution):
+    inactive: described(Flag, "Inactive locations only.") = None
+
+
+class Patients(AtLocation):
+    name: text(200, "Every word appears in the first or last name, in any case.") | None = None
+    email: text(254, "Exact email, in any case.") | None = None
+    phone_number: text(30, "Same digits.") | None = None
+    date_of_birth: described(date | None, "Born on this day.") = None
+    updated_since: Since = None
+    inactive: described(Flag, "Only inactive (true) or active (false) patients.") = None
+    sort: sorting(patients.SORTS) = "id"
+    per_page: PerPage = DEFAULT_PER_PAGE
+    start_cursor: StartCursor | None = None
+    end_cursor: EndCursor | None = None
+
+
+class Providers(AtInstitution):
+    location_id: described(Id | None, "Only this location of the institution.") = None
+    inactive: described(Flag, "Inactive providers (default false).") = None
+    sort: sorting(practice_records.PROVIDER_SORTS) = "id"
+    per_page: PerPage = DEFAULT_PER_PAGE
+    start_cursor: StartCursor | None = None
+    end_cursor: EndCursor | None = None
+
+
+class Operatories(AtLocation):
+    search_name: text(200, "Name contains.") | None = None
+    sort: sorting(practice_records.OPERATORY_SORTS) = "id"
+    per_page: PerPage = DEFAULT_PER_PAGE
+    start_cursor: StartCursor | None = None
+    end_cursor: EndCursor | None = None
+
+
+class AppointmentTypes(AtInstitution):
+    location_id: described(Id | None, "Only this location of the institution.") = None
+
+
+class Appointments(AtLocation):
+    start: described(Moment, "Earliest start time.")
+    end: described(Moment, "Latest start time.")
+    cancelled: described(Flag, "Only cancelled (true) or not cancelled (false).") = None
+    patient_ids: ids(25, "patients") = field(default_factory=list, name="patient_ids[]")
+    provider_ids: ids(100, "providers") = field(default_factory=list, name="provider_ids[]")
+    operatory_ids: ids(100, "operatories") = field(default_factory=list, name="operatory_ids[]")
+    updated_since: Since = None
+    sort: sorting(appointments.SORTS) = "start_time"
+    per_page: PerPage = DEFAULT_PER_PAGE
+    start_cursor: StartCursor | None = None
+    end_cursor: EndCursor | None = None
+
+
+# Bodies -----------------------------------------------------------------------------------
+
+
+class NewPatientBio(Struct, kw_only=True):
+    date_of_birth: date
+    phone_number: Phone
+    gender: Literal["Male", "Female", "Other"] | None = None
+
+
+class NewPatientFields(Struct):
+    first_name: nonblank(100)
+    last_name: nonblank(100)
+    email: Email
+    bio: NewPatientBio
+
+
+class ProviderChoice(Struct):
+    provider_id: Id
+
+
+class PatientCreate(Struct, kw_only=True):
+    provider: ProviderChoice
+    patient: NewPatientFields
+    return_existing_if_match: Annotated[
+        bool,
+        Meta(
+            description="Return the location's patient with the same first name, last name "
+            "and date of birth (200) instead of creating another (201)."
+        ),
+    ] = False
+
+
+class NewAppointment(Struct, kw_only=True):
+    patient_id: Id
+    provider_id: Id
+    start_time: Moment
+    end_time: described(Moment | None, "Defaults to the appointment type's length, or 30 min.") = (
+        None
+    )
+    operatory_id: Id | None = None
+    appointment_type_id: Id | None = None
+    note: text(appointments.NOTE_MAX_LENGTH) = ""
+
+
+class AppointmentCreate(Struct):
+    appt: NewAppointment
+
+
+class AppointmentChange(Struct, kw_only=True):
+    """Set confirmed, cancelled or both; a cancelled appointment is final."""
+
+    confirmed: bool | None = None
+    cancelled: bool | None = None
+
+
+class AppointmentUpdate(Struct):
+    appt: AppointmentChange
