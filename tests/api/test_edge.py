@@ -4,7 +4,7 @@ with a message rather than a server error."""
 
 import pytest
 
-from portal.services.onboarding import installs, syncs
+from portal.services.syncs import keys, setup
 from tests.onboarding import institution, upgraded
 
 V1 = "/synchronizer/v1"
@@ -30,8 +30,8 @@ def same_refusal(first, second, status: int) -> None:
 @pytest.fixture
 def product_key(client):
     user = upgraded("Alpha Apps", "alice@alpha.example")
-    sync = installs.create_sync(institution(user), ehr="dentrix", server_name="FD", actor=user)
-    return syncs.product_key(sync)
+    sync = setup.create_sync(institution(user), ehr="dentrix", server_name="FD", actor=user)
+    return keys.product_key(sync)
 
 
 def test_an_unknown_url_answers_the_same_404_under_both_prefixes(client):
