@@ -26,6 +26,7 @@ CSP = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    edge.init_app(app)
     app.after_request(_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

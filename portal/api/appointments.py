@@ -23,7 +23,12 @@ def _location(query: inputs.AtLocation):
     limit=limits.records,
 )
 def list_appointments(query: inputs.Appointments):
-    location = _location(query)
+    institution = api_access.institution(g.caller, query.subdomain)
+    if query.location_id is None:
+        place = api_access.reachable_location_ids(g.caller, institution)
+    else:
+        place = api_access.location(g.caller, institution, query.location_id)
+    zone = shapes.zone(query.timezone, "timezone") if query.timezone else None
     filters = appointments.Filters(
         start=query.start,
         end=query.end,
@@ -32,16 +37,21 @@ def list_appointments(query: inputs.Appointments):
         provider_ids=query.provider_ids,
         operatory_ids=query.operatory_ids,
         updated_since=query.updated_since,
+        unavailable=query.unavailable,
+        appointment_type_id=query.appointment_type_id,
+        foreign_id=query.foreign_id,
     )
     result = appointments.search(
-        location,
+        place,
         filters,
         sort=query.sort,
         per_page=query.per_page,
         start_cursor=query.start_cursor,
         end_cursor=query.end_cursor,
     )
-    return edge.page([shapes.appointment(row, location) for row in result.items], result.page_info)
+    places = api_access.locations_by_id({row.location_id for row in result.items})
+    items = [shapes.appointment(row, places[row.location_id], zone=zone) for row in result.items]
+    return edge.page(items, result.page_info)
 
 
 @operation(

@@ -16,13 +16,14 @@ VERSIONS = ("v3.0.0", "v20240412")  # two names of the one version we serve
 Subdomain = text(200, "The institution (403 if not yours).")
 LocationId = Annotated[int, Meta(ge=1, le=INT_MAX, description="A location of the institution.")]
 PerPage = Annotated[int, Meta(ge=1, le=MAX_PER_PAGE, description="Results per page.")]
-StartCursor = text(500, "The rows after this cursor: the last page's end_cursor.")
-EndCursor = text(500, "The rows before this cursor: the page's start_cursor.")
+StartCursor = text(500, "Page backward: the rows before this page's start_cursor.")
+EndCursor = text(500, "Page forward: the rows after the last page's end_cursor.")
 Flag = bool | None
 Since = described(Moment | None, "Updated at or after.")
+ForeignId = text(80, "The record's id in the health record system.")
 
 
-def ids(max_items: int, what: str):
+def id_list(max_items: int, what: str):
     return Annotated[list[Id], Meta(max_length=max_items, description=f"Only these {what}.")]
 
 
@@ -41,68 +42,106 @@ class Query(Struct, kw_only=True):
     """No parameters."""
 
 
-class OptionalInstitution(Query):
-    subdomain: Subdomain | None = None
+class OptionalInstitution(Query, kw_only=True):
+    subdomain: text(200, "Only in this institution.") | None = None
 
 
-class AtInstitution(Query):
+class AtInstitution(Query, kw_only=True):
     subdomain: Subdomain
 
 
-class AtLocation(AtInstitution):
+class AtLocation(AtInstitution, kw_only=True):
     location_id: LocationId
 
 
-class Locations(OptionalInstitution):
+class Paged(Query, kw_only=True):
+    """Cursor pagination as NexHealth's docs describe it."""
+
+    per_page: PerPage = DEFAULT_PER_PAGE
+    start_cursor: StartCursor | None = None
+    end_cursor: EndCursor | None = None
+
+
+class PagedAtInstitution(Paged, kw_only=True):
+    subdomain: Subdomain
+
+
+class PagedAtLocation(PagedAtInstitution, kw_only=True):
+    location_id: LocationId
+
+
+class Institutions(Paged, kw_only=True):
+    pass
+
+
+class Locations(Paged, kw_only=True):
+    subdomain: Subdomain | None = None
     inactive: described(Flag, "Inactive locations only.") = None
+    foreign_id: text(80, "The location's id in the health record system.") | None = None
 
 
-class Patients(AtLocation):
+class SyncStatuses(Paged, kw_only=True):
+    subdomain: Subdomain | None = None
+    read_status: Literal["green", "red"] | None = None
+    write_status: Literal["green", "red"] | None = None
+    location_ids: id_list(100, "locations") = field(default_factory=list, name="location_ids[]")
+
+
+class Patients(PagedAtLocation, kw_only=True):
     name: text(200, "Every word appears in the first or last name, in any case.") | None = None
     email: text(254, "Exact email, in any case.") | None = None
     phone_number: text(30, "Same digits.") | None = None
     date_of_birth: described(date | None, "Born on this day.") = None
     updated_since: Since = None
     inactive: described(Flag, "Only inactive (true) or active (false) patients.") = None
+    foreign_id: ForeignId | None = None
+    new_patient: described(Flag, "Only patients with (false) or without (true) a past visit.") = (
+        None
+    )
+    non_patient: described(Flag, "Every record here is a patient: true lists none.") = None
+    location_strict: described(Flag, "Patients belong to one location: no difference.") = None
     sort: sorting(patients.SORTS) = "id"
-    per_page: PerPage = DEFAULT_PER_PAGE
-    start_cursor: StartCursor | None = None
-    end_cursor: EndCursor | None = None
 
 
-class Providers(AtInstitution):
+class Providers(PagedAtInstitution, kw_only=True):
     location_id: described(Id | None, "Only this location of the institution.") = None
     inactive: described(Flag, "Inactive providers (default false).") = None
+    ids: id_list(100, "providers") = field(default_factory=list, name="ids[]")
+    foreign_id: ForeignId | None = None
+    updated_since: Since = None
     sort: sorting(practice_records.PROVIDER_SORTS) = "id"
-    per_page: PerPage = DEFAULT_PER_PAGE
-    start_cursor: StartCursor | None = None
-    end_cursor: EndCursor | None = None
 
 
-class Operatories(AtLocation):
+class Operatories(PagedAtLocation, kw_only=True):
     search_name: text(200, "Name contains.") | None = None
+    foreign_id: ForeignId | None = None
+    updated_since: Since = None
     sort: sorting(practice_records.OPERATORY_SORTS) = "id"
-    per_page: PerPage = DEFAULT_PER_PAGE
-    start_cursor: StartCursor | None = None
-    end_cursor: EndCursor | None = None
 
 
-class AppointmentTypes(AtInstitution):
+class AppointmentTypes(Paged, kw_only=True):
+    subdomain: Subdomain
     location_id: described(Id | None, "Only this location of the institution.") = None
 
 
-class Appointments(AtLocation):
+class AppointmentTypeAt(AtInstitution, kw_only=True):
+    location_id: described(Id | None, "Only this location of the institution.") = None
+
+
+class Appointments(PagedAtInstitution, kw_only=True):
+    location_id: described(Id | None, "Only this location (else every one you reach).") = None
     start: described(Moment, "Earliest start time.")
     end: described(Moment, "Latest start time.")
     cancelled: described(Flag, "Only cancelled (true) or not cancelled (false).") = None
-    patient_ids: ids(25, "patients") = field(default_factory=list, name="patient_ids[]")
-    provider_ids: ids(100, "providers") = field(default_factory=list, name="provider_ids[]")
-    operatory_ids: ids(100, "operatories") = field(default_factory=list, name="operatory_ids[]")
+    unavailable: described(Flag, "Only blocked time (true) or appointments (false).") = None
+    appointment_type_id: described(Id | None, "Only this appointment type.") = None
+    foreign_id: ForeignId | None = None
+    timezone: text(64, "Show times in this IANA time zone.") | None = None
+    patient_ids: id_list(25, "patients") = field(default_factory=list, name="patient_ids[]")
+    provider_ids: id_list(100, "providers") = field(default_factory=list, name="provider_ids[]")
+    operatory_ids: id_list(100, "operatories") = field(default_factory=list, name="operatory_ids[]")
     updated_since: Since = None
     sort: sorting(appointments.SORTS) = "start_time"
-    per_page: PerPage = DEFAULT_PER_PAGE
-    start_cursor: StartCursor | None = None
-    end_cursor: EndCursor | None = None
 
 
 # Bodies -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from flask import g, request
 
 from portal import edge
 from portal.api import bp, limits
+from portal.api.inputs import Query
 from portal.services.records import api_access
 from portal.services.records.api_access import InvalidField
 
@@ -65,8 +66,9 @@ def operation(method: str, rule: str, summary: str, *, limit=limits.general, **d
 
         @functools.wraps(view)
         def read_then_call(**path):
+            query = _read(edge.query, found.query or Query)
             if found.query is not None:
-                path["query"] = _read(edge.query, found.query)
+                path["query"] = query
             if found.body is not None:
                 path["body"] = _read(edge.body, found.body)
             return view(**path)

@@ -26,6 +26,9 @@ def list_patients(query: inputs.Patients):
         date_of_birth=query.date_of_birth,
         updated_since=query.updated_since,
         inactive=query.inactive,
+        foreign_id=query.foreign_id,
+        new_patient=query.new_patient,
+        non_patient=query.non_patient,
     )
     result = patients.search(
         location,

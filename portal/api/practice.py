@@ -4,7 +4,7 @@ from flask import g
 
 from portal import edge
 from portal.api import inputs, shapes
-from portal.api.operations import Listed, One, Paged, operation
+from portal.api.operations import One, Paged, operation
 from portal.records import AppointmentType, Operatory, Provider
 from portal.services.records import api_access, practice_records
 
@@ -25,17 +25,22 @@ def _location(institution, location_id: int | None):
 )
 def list_providers(query: inputs.Providers):
     institution = api_access.institution(g.caller, query.subdomain)
+    filters = practice_records.Filters(
+        ids=query.ids, foreign_id=query.foreign_id, updated_since=query.updated_since
+    )
     result = practice_records.providers(
         g.caller,
         institution,
         _location(institution, query.location_id),
+        filters,
         inactive=query.inactive or False,
         sort=query.sort,
         per_page=query.per_page,
         start_cursor=query.start_cursor,
         end_cursor=query.end_cursor,
     )
-    items = [shapes.provider(p, api_access.location_of(p)) for p in result.items]
+    places = api_access.locations_by_id({p.location_id for p in result.items})
+    items = [shapes.provider(p, places[p.location_id]) for p in result.items]
     return edge.page(items, result.page_info)
 
 
@@ -64,8 +69,12 @@ def show_provider(id: int, query: inputs.AtInstitution):
 def list_operatories(query: inputs.Operatories):
     institution = api_access.institution(g.caller, query.subdomain)
     location = _location(institution, query.location_id)
+    filters = practice_records.Filters(
+        foreign_id=query.foreign_id, updated_since=query.updated_since
+    )
     result = practice_records.operatories(
         location,
+        filters,
         name=query.search_name,
         sort=query.sort,
         per_page=query.per_page,
@@ -95,25 +104,33 @@ def show_operatory(id: int, query: inputs.AtInstitution):
     "/appointment_types",
     "Appointment types",
     query=inputs.AppointmentTypes,
-    answer=Listed(shapes.AppointmentType),
+    answer=Paged(shapes.AppointmentType),
     errors=(403, 404),
 )
 def list_appointment_types(query: inputs.AppointmentTypes):
     institution = api_access.institution(g.caller, query.subdomain)
     location = _location(institution, query.location_id)
-    types = practice_records.appointment_types(g.caller, institution, location)
-    return edge.collection([shapes.appointment_type(t) for t in types])
+    result = practice_records.appointment_types(
+        g.caller,
+        institution,
+        location,
+        per_page=query.per_page,
+        start_cursor=query.start_cursor,
+        end_cursor=query.end_cursor,
+    )
+    items = [shapes.appointment_type(t) for t in result.items]
+    return edge.page(items, result.page_info, count=len(items))
 
 
 @operation(
     "GET",
     "/appointment_types/<int:id>",
     "One appointment type",
-    query=inputs.AppointmentTypes,
+    query=inputs.AppointmentTypeAt,
     answer=One(shapes.AppointmentType),
     errors=(403, 404),
 )
-def show_appointment_type(id: int, query: inputs.AppointmentTypes):
+def show_appointment_type(id: int, query: inputs.AppointmentTypeAt):
     institution = api_access.institution(g.caller, query.subdomain)
     location = _location(institution, query.location_id)
     row = practice_records.get(AppointmentType, g.caller, institution, id, location)

@@ -16,6 +16,7 @@ from portal.records import AppointmentType as AppointmentTypeRow
 from portal.records import Operatory as OperatoryRow
 from portal.records import Patient as PatientRow
 from portal.records import Provider as ProviderRow
+from portal.services.records.api_access import InvalidField
 from portal.services.records.sync_status import SyncState
 
 SourceType = Literal["cloud", "onprem"]
@@ -372,7 +373,17 @@ def appointment_type(row: AppointmentTypeRow) -> AppointmentType:
     )
 
 
-def appointment(row: AppointmentRow, place: LocationRow, *, with_patient: bool = False):
+def zone(name: str, field: str) -> str:
+    """`name` if it is an IANA time zone. Raises InvalidField naming `field` otherwise."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidField(field, "must be an IANA time zone such as America/Chicago.") from None
+    return name
+
+
+def appointment(row: AppointmentRow, place: LocationRow, *, with_patient=False, zone=None):
+    tz = zone or place.tz
     fields = {
         "id": row.id,
         "patient_id": row.patient_id,
@@ -387,8 +398,8 @@ def appointment(row: AppointmentRow, place: LocationRow, *, with_patient: bool =
         "updated_at": timestamp(row.updated_at),
         "note": row.note,
         "unavailable": False,
-        "timezone": place.tz,
-        "timezone_offset": _offset(row.start_time, place.tz),
+        "timezone": tz,
+        "timezone_offset": _offset(row.start_time, tz),
         "institution_id": place.institution_id,
         "appointment_type_id": row.appointment_type_id,
         "location_id": row.location_id,

@@ -7,7 +7,7 @@ import time
 from typing import Annotated, Any, Literal
 
 import msgspec
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -65,9 +65,9 @@ def collection(items: list) -> Response:
     return success(items, count=len(items))
 
 
-def page(items: list, page_info: dict) -> Response:
+def page(items: list, page_info: dict, **extra) -> Response:
     """One page of a list, with the cursors to the pages around it."""
-    return success(items, page_info=page_info)
+    return success(items, page_info=page_info, **extra)
 
 
 def description(status: int) -> str:
@@ -75,15 +75,28 @@ def description(status: int) -> str:
 
 
 def failure(status: int, *errors: str, headers: dict | None = None) -> Response:
-    """A refusal; `data` is always null so that a refusal carries no data."""
-    payload = {"code": False, "description": description(status), "error": list(errors)}
-    payload["data"] = None
+    """A refusal, as NexHealth's errors page shows one: the precise message first in `error`,
+    no generic `description` (clients read it first), and no data."""
+    payload = {"code": False, "description": None, "error": list(errors), "data": None}
     return respond(payload, status, headers)
 
 
 def serves(path: str) -> bool:
     """Whether `path` belongs to the machine clients' part of the site."""
     return path.startswith(PREFIXES) or path in ROOTS
+
+
+def init_app(app: Flask) -> None:
+    """App-wide part of the edge. The rate limiter adds Retry-After to every answer it
+    counts; it only means something on a 429, so it is taken off the others. Hooks run in
+    reverse order of registration: put first, this one runs after the limiter's."""
+    app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_on_refusals_only)
+
+
+def _retry_after_on_refusals_only(response: Response) -> Response:
+    if serves(request.path) and response.status_code not in (429, 503):
+        response.headers.pop("Retry-After", None)
+    return response
 
 
 def register(blueprint: Blueprint, *, max_body: int | None = None) -> None:
@@ -149,6 +162,7 @@ __all__ = [
     "collection",
     "failure",
     "headers",
+    "init_app",
     "page",
     "query",
     "register",

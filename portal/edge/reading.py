@@ -33,7 +33,12 @@ def bearer_token() -> str | None:
 
 def query(shape: type[msgspec.Struct]):
     """The query string read into `shape`. Empty values count as absent; a list field
-    takes every value of its repeated parameter (`ids[]=1&ids[]=2`)."""
+    takes every value of its repeated parameter (`ids[]=1&ids[]=2`). A parameter the shape
+    does not declare is refused by name: a filter is never silently ignored."""
+    known = {name for name, _ in _query_fields(shape)}
+    for name in request.args:
+        if name not in known:
+            raise InvalidField(_text("parameter", name), "is not supported by this operation.")
     return _fields(request.args, shape)
 
 

@@ -1,8 +1,9 @@
 """Cursor pagination: a page continues from the row its cursor names (keyset), so rows
 inserted or removed meanwhile never shift the pages: no duplicates and no gaps.
 
-`start_cursor` asks for the rows after a row (pass the previous page's `end_cursor`),
-`end_cursor` for the rows before one (pass the page's `start_cursor` to go back).
+As NexHealth's pagination docs describe it: `end_cursor` asks for the rows after a row (pass
+the last page's `end_cursor` to go forward), `start_cursor` for the rows before one (pass the
+page's `start_cursor` to go back).
 """
 
 from dataclasses import dataclass
@@ -15,7 +16,7 @@ from sqlalchemy import and_, not_, or_, select
 from portal.extensions import db
 from portal.services.records.api_access import InvalidField
 
-DEFAULT_PER_PAGE, MAX_PER_PAGE = 5, 1000
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 1000, 1000
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,12 @@ def paginate(
     they come (a select of columns, cheaper when the page is only read and shaped).
     Raises InvalidField for a cursor we did not issue for this order, or for both at once."""
     if start_cursor is not None and end_cursor is not None:
-        raise InvalidField("end_cursor", "cannot be combined with start_cursor.")
-    backward = end_cursor is not None
+        raise InvalidField("start_cursor", "cannot be combined with end_cursor.")
+    backward = start_cursor is not None
     position = None
     if start_cursor is not None or end_cursor is not None:
-        field = "end_cursor" if backward else "start_cursor"
-        position = _decode(end_cursor if backward else start_cursor, sort, field)
+        field = "start_cursor" if backward else "end_cursor"
+        position = _decode(start_cursor if backward else end_cursor, sort, field)
     page_query = query
     if position is not None:
         page_query = query.where(_beyond(sort, position, forward=not backward))

@@ -36,7 +36,7 @@ def test_another_organizations_subdomain_gets_403_with_no_data(api, other_sandbo
     assert response.status_code == 403
     assert response.get_json() == {
         "code": False,
-        "description": "Forbidden",
+        "description": None,
         "error": ["You do not have access to this institution."],
         "data": None,
     }

@@ -42,7 +42,7 @@ def test_a_missing_malformed_or_unknown_key_gets_401(client, sandbox, header):
     assert response.status_code == 401
     assert response.get_json() == {
         "code": False,
-        "description": "Unauthorized",
+        "description": None,
         "error": ["The API key is not valid."],
         "data": None,
     }

@@ -18,6 +18,8 @@ def refusal(response, status: int) -> dict:
     assert response.mimetype == "application/json"
     assert set(body) == ENVELOPE
     assert body["code"] is False and body["data"] is None
+    # As NexHealth's errors page: the precise message first in `error`, no generic description.
+    assert body["description"] is None
     assert len(body["error"]) == 1 and body["error"][0]
     return body
 

@@ -32,7 +32,7 @@ def test_locations_are_nested_in_their_institutions(api, sandbox):
 
     assert body["count"] == 1
     location = body["data"][0]["locations"][0]
-    assert location["id"] == sandbox.location_id and location["tz"] == "America/New_York"
+    assert location["id"] == sandbox.location_id and location["tz"] == "America/Chicago"
     assert api.get(f"/locations/{sandbox.location_id}").get_json()["data"] == location
     assert api.get("/locations", inactive="true").get_json()["data"][0]["locations"] == []
 
@@ -67,7 +67,7 @@ def test_providers_page_with_cursors(api, sandbox):
         "/providers",
         subdomain=sandbox.subdomain,
         per_page=2,
-        start_cursor=first["page_info"]["end_cursor"],
+        end_cursor=first["page_info"]["end_cursor"],
     ).get_json()
 
     seen = [p["id"] for p in first["data"] + rest["data"]]

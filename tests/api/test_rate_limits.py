@@ -20,7 +20,8 @@ def test_the_records_budget_runs_out_with_a_429_envelope(api, sandbox, tight_lim
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) >= 1
     body = response.get_json()
-    assert body["code"] is False and body["description"] == "Too Many Requests"
+    assert body["code"] is False and body["description"] is None
+    assert body["error"][0].startswith("Rate limit exceeded")
     assert body["data"] is None
 
 

@@ -241,6 +241,14 @@ def get_record(model, caller: Caller, institution: Institution, row_id: int, lab
     return found
 
 
+def locations_by_id(ids) -> dict[int, Location]:
+    """Locations by id, read in one query (for the records of a page)."""
+    if not ids:
+        return {}
+    found = db.session.scalars(select(Location).where(Location.id.in_(list(ids))))
+    return {location.id: location for location in found}
+
+
 def location_of(record) -> Location:
     """The location of a health record (patient, appointment, provider, ...)."""
     return db.session.get(Location, record.location_id)

@@ -4,7 +4,8 @@ confirmed and cancelled through the API."""
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Institution, Location
@@ -38,6 +39,9 @@ class Filters:
     provider_ids: list[int] = field(default_factory=list)
     operatory_ids: list[int] = field(default_factory=list)
     updated_since: datetime | None = None
+    unavailable: bool | None = None
+    appointment_type_id: int | None = None
+    foreign_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,18 +61,30 @@ def state(appointment: Appointment) -> str:
     return "confirmed" if appointment.confirmed else "booked"
 
 
-def search(location: Location, filters: Filters, *, sort: str, per_page: int, **cursors):
-    """A page of the location's appointments starting between `start` and `end` (inclusive).
+def search(place, filters: Filters, *, sort: str, per_page: int, **cursors):
+    """A page of the appointments starting between `start` and `end` (inclusive) at `place`:
+    a location, or a subquery of location ids. Providers are loaded with the page.
 
     Raises InvalidField when `end` is before `start`, for an unknown sort or a foreign cursor.
     """
     if filters.end < filters.start:
         raise InvalidField("end", "must not be before start.")
-    query = select(Appointment).where(
-        Appointment.location_id == location.id,
-        Appointment.start_time >= filters.start,
-        Appointment.start_time <= filters.end,
+    at = (
+        Appointment.location_id == place.id
+        if isinstance(place, Location)
+        else Appointment.location_id.in_(place)
     )
+    query = (
+        select(Appointment)
+        .options(selectinload(Appointment.provider))
+        .where(at, Appointment.start_time >= filters.start, Appointment.start_time <= filters.end)
+    )
+    if filters.unavailable:  # booked appointments only: no blocked time is kept here
+        query = query.where(false())
+    if filters.appointment_type_id is not None:
+        query = query.where(Appointment.appointment_type_id == filters.appointment_type_id)
+    if filters.foreign_id is not None:
+        query = query.where(Appointment.foreign_id == filters.foreign_id)
     if filters.cancelled is not None:
         query = query.where(Appointment.cancelled.is_(filters.cancelled))
     for ids, column in (

@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import Institution, Location
-from portal.records import Patient, Provider
+from portal.records import Appointment, Patient, Provider
 from portal.services import commit, pagination
 from portal.services.records import api_access
 from portal.services.records.api_access import (
@@ -47,6 +47,9 @@ class Filters:
     date_of_birth: date | None = None
     updated_since: datetime | None = None
     inactive: bool | None = None
+    foreign_id: str | None = None
+    new_patient: bool | None = None
+    non_patient: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +92,22 @@ def _conditions(filters: Filters) -> list:
         conditions.append(Patient.updated_at >= filters.updated_since)
     if filters.inactive is not None:
         conditions.append(Patient.inactive.is_(filters.inactive))
+    if filters.foreign_id is not None:
+        conditions.append(Patient.foreign_id == filters.foreign_id)
+    if filters.new_patient is not None:
+        # A new patient has not been seen yet: no kept appointment that has started.
+        seen = (
+            select(Appointment.id)
+            .where(
+                Appointment.patient_id == Patient.id,
+                Appointment.cancelled.is_(False),
+                Appointment.start_time <= clock.now(),
+            )
+            .exists()
+        )
+        conditions.append(~seen if filters.new_patient else seen)
+    if filters.non_patient:  # every record here is a patient
+        conditions.append(false())
     return conditions
 
 

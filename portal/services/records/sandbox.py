@@ -17,6 +17,7 @@ from portal.models import (
 )
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
 from portal.services.naming import fit, unique_slug
+from portal.services.records import timezones
 
 FIRST = [
     "Ava",
@@ -93,6 +94,7 @@ def create_demo_practice(organization: Organization) -> Enrollment:
         state="IL",
         zip_code="62701",
         phone_number="(217) 555-0100",
+        tz=timezones.for_state("IL"),
     )
     now = clock.now()
     enrollment = Enrollment(

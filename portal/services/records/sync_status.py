@@ -8,13 +8,8 @@ that clients can exercise the endpoint.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-
 from portal import clock
-from portal.extensions import db
-from portal.models import InstallMethod, Institution, Location, Mode, Sync
-from portal.services.records import api_access
-from portal.services.records.api_access import Caller
+from portal.models import InstallMethod, Institution, Location, Mode
 from portal.services.syncs import health as sync_health
 from portal.services.syncs.health import Health
 
@@ -32,18 +27,19 @@ class SyncState:
     locations: list[Location]
 
 
-def statuses(caller: Caller, institutions: list[Institution]) -> list[SyncState]:
-    """One entry per Synchronizer of each institution, with the caller's locations on it."""
+def statuses(
+    institutions: list[Institution], locations: dict[int, list[Location]]
+) -> list[SyncState]:
+    """One entry per Synchronizer of each institution (its syncs loaded), with the caller's
+    `locations` (by institution id) on it."""
     now = clock.now()
     states = []
     for institution in institutions:
-        reachable = api_access.locations(caller, institution)
+        reachable = locations.get(institution.id, [])
         if institution.mode == Mode.SANDBOX:
             states.append(_simulated(institution, reachable))
             continue
-        for sync in db.session.scalars(
-            select(Sync).where(Sync.institution_id == institution.id).order_by(Sync.id)
-        ):
+        for sync in institution.syncs:
             states.append(
                 SyncState(
                     institution_id=institution.id,

@@ -22,6 +22,7 @@ from portal.services import (
     secrets,
 )
 from portal.services.onboarding import enrollments
+from portal.services.records import timezones
 from portal.services.syncs import keys, lifecycle
 from portal.services.syncs.lifecycle import Change
 
@@ -170,6 +171,7 @@ def _upsert_locations(
         for field in fields(ReportedLocation):
             if field.name != "foreign_id":
                 setattr(location, field.name, getattr(item, field.name))
+        location.tz = timezones.for_state(item.state)  # the time zone follows the address
     if added:
         audit.record(
             "sync.locations_discovered",
