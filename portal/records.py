@@ -1,9 +1,9 @@
-"""Sandbox health records (providers, operatories, appointment types, patients, appointments),
-shaped like the public API's entities."""
+"""Health records (providers, operatories, appointment types and their descriptors, patients
+and their recalls, appointments, working hours), shaped like the public API's entities."""
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import Column, ForeignKey, Index, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import clock
@@ -41,6 +41,35 @@ class Operatory(_Record, db.Model):
     bookable_online: Mapped[bool] = mapped_column(default=True)
 
 
+def _pairs(name: str, left: str, right: str) -> Table:
+    """A table of pairs of ids, each side deleted with its row."""
+    return Table(
+        name,
+        db.metadata,
+        Column(f"{left}_id", ForeignKey(f"{left}s.id", ondelete="CASCADE"), primary_key=True),
+        Column(f"{right}_id", ForeignKey(f"{right}s.id", ondelete="CASCADE"), primary_key=True),
+    )
+
+
+type_descriptors = _pairs(
+    "appointment_type_descriptors", "appointment_type", "appointment_descriptor"
+)
+working_hour_types = _pairs("working_hour_appointment_types", "working_hour", "appointment_type")
+
+
+class AppointmentDescriptor(_Record, db.Model):
+    """A code of the health record system that appointments carry (procedure, category...)."""
+
+    __tablename__ = "appointment_descriptors"
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    descriptor_type: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(40), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+
+
 class AppointmentType(_Record, db.Model):
     __tablename__ = "appointment_types"
     location_id: Mapped[int] = mapped_column(
@@ -49,6 +78,9 @@ class AppointmentType(_Record, db.Model):
     name: Mapped[str] = mapped_column(String(100))
     minutes: Mapped[int] = mapped_column(default=30)
     bookable_online: Mapped[bool] = mapped_column(default=True)
+    descriptors: Mapped[list[AppointmentDescriptor]] = relationship(
+        secondary=type_descriptors, order_by=AppointmentDescriptor.id
+    )
 
 
 class Patient(_Record, db.Model):
@@ -66,6 +98,14 @@ class Patient(_Record, db.Model):
     date_of_birth: Mapped[date | None] = mapped_column(index=True)
     gender: Mapped[str] = mapped_column(String(20), default="")
     inactive: Mapped[bool] = mapped_column(default=False)
+    address_line_1: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    address_line_2: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    city: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    state: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    zip_code: Mapped[str] = mapped_column(String(10), default="", server_default="")
+    cell_phone_number: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    home_phone_number: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    work_phone_number: Mapped[str] = mapped_column(String(30), default="", server_default="")
 
 
 class Appointment(_Record, db.Model):
@@ -91,5 +131,82 @@ class Appointment(_Record, db.Model):
     confirmed: Mapped[bool] = mapped_column(default=False)
     cancelled: Mapped[bool] = mapped_column(default=False)
     note: Mapped[str] = mapped_column(Text, default="")
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    checkin_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    patient_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    patient_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    booked_through_api: Mapped[bool] = mapped_column(default=False, server_default=false())
     patient: Mapped[Patient] = relationship()
     provider: Mapped[Provider] = relationship()
+    operatory: Mapped[Operatory | None] = relationship()
+    appointment_type: Mapped[AppointmentType | None] = relationship()
+
+
+class WorkingHourLabel(_Record, db.Model):
+    __tablename__ = "working_hour_labels"
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class WorkingHour(_Record, db.Model):
+    """When a provider (in an operatory) takes appointments: weekly on `days`, once on
+    `specific_date`, or every `recurrence_num` days/weeks/months from `recurrence_ref`.
+    Times are wall-clock "HH:MM" in the location's time zone."""
+
+    __tablename__ = "working_hours"
+    __table_args__ = (Index("ix_working_hours_location_active", "location_id", "active"),)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    provider_id: Mapped[int] = mapped_column(
+        ForeignKey("providers.id", ondelete="CASCADE"), index=True
+    )
+    operatory_id: Mapped[int | None] = mapped_column(
+        ForeignKey("operatories.id", ondelete="SET NULL")
+    )
+    label_id: Mapped[int | None] = mapped_column(
+        ForeignKey("working_hour_labels.id", ondelete="SET NULL")
+    )
+    begin_time: Mapped[str] = mapped_column(String(5))
+    end_time: Mapped[str] = mapped_column(String(5))
+    days: Mapped[str] = mapped_column(String(80), default="")
+    specific_date: Mapped[date | None]
+    recurrence_num: Mapped[int | None]
+    recurrence_unit: Mapped[str | None] = mapped_column(String(5))
+    recurrence_ref: Mapped[date | None]
+    active: Mapped[bool] = mapped_column(default=True)
+    source: Mapped[str] = mapped_column(String(10), default="manual")
+    label: Mapped[WorkingHourLabel | None] = relationship()
+    appointment_types: Mapped[list[AppointmentType]] = relationship(
+        secondary=working_hour_types, order_by=AppointmentType.id
+    )
+
+
+class RecallType(_Record, db.Model):
+    __tablename__ = "recall_types"
+    location_id: Mapped[int] = mapped_column(
+        ForeignKey("locations.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    interval_num: Mapped[int] = mapped_column(default=6)
+    interval_unit: Mapped[str] = mapped_column(String(1), default="M")
+
+
+class PatientRecall(_Record, db.Model):
+    __tablename__ = "patient_recalls"
+    __table_args__ = (Index("ix_patient_recalls_location_due", "location_id", "date_due"),)
+    location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
+    patient_id: Mapped[int] = mapped_column(
+        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    )
+    recall_type_id: Mapped[int] = mapped_column(
+        ForeignKey("recall_types.id", ondelete="CASCADE"), index=True
+    )
+    appointment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("appointments.id", ondelete="SET NULL")
+    )
+    date_due: Mapped[date | None]
+    recall_type: Mapped[RecallType] = relationship()

@@ -4,8 +4,8 @@ The event store (events), webhook endpoints with their subscriptions, deliveries
 attempts, the sync-down alerts raised (sync_alerts), hosted onboarding links (onboardings),
 and each organization's sync-alert switch (on for existing organizations).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 23:40:08.172441
 
 """
@@ -15,8 +15,8 @@ import portal.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '0005'
-down_revision = '0004'
+revision = '0006'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 

@@ -32,6 +32,7 @@ def authenticated_caller():
 
 
 from portal.api import (  # noqa: E402  (the routes register themselves on `bp`)
+    appointment_types,
     appointments,
     authenticates,
     inputs,
@@ -39,7 +40,20 @@ from portal.api import (  # noqa: E402  (the routes register themselves on `bp`)
     openapi,
     patients,
     practice,
+    recalls,
+    schedules,
 )
 from portal.api.operations import OPEN_ENDPOINTS  # noqa: E402
 
-__all__ = ["bp", "appointments", "authenticates", "institutions", "openapi", "patients", "practice"]
+__all__ = [
+    "bp",
+    "appointment_types",
+    "appointments",
+    "authenticates",
+    "institutions",
+    "openapi",
+    "patients",
+    "practice",
+    "recalls",
+    "schedules",
+]

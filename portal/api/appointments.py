@@ -1,11 +1,13 @@
-"""Appointments: list a time window, show one, book, confirm or cancel."""
+"""Appointments: list a time window, show one, book, and change one (reschedule, note,
+check in, confirm, cancel)."""
 
 from flask import g
 
 from portal import edge
-from portal.api import inputs, limits, shapes
+from portal.api import appointment_shapes as shaped
+from portal.api import inputs, limits
 from portal.api.operations import One, Paged, operation
-from portal.services.records import api_access, appointments
+from portal.services.records import api_access, appointment_changes, appointments
 
 
 def _location(query: inputs.AtLocation):
@@ -18,7 +20,7 @@ def _location(query: inputs.AtLocation):
     "/appointments",
     "Appointments starting in a time window",
     query=inputs.Appointments,
-    answer=Paged(shapes.Appointment),
+    answer=Paged(shaped.Appointment),
     errors=(403, 404),
     limit=limits.records,
 )
@@ -28,7 +30,7 @@ def list_appointments(query: inputs.Appointments):
         place = api_access.reachable_location_ids(g.caller, institution)
     else:
         place = api_access.location(g.caller, institution, query.location_id)
-    zone = shapes.zone(query.timezone, "timezone") if query.timezone else None
+    zone = shaped.zone(query.timezone, "timezone") if query.timezone else None
     filters = appointments.Filters(
         start=query.start,
         end=query.end,
@@ -50,24 +52,25 @@ def list_appointments(query: inputs.Appointments):
         end_cursor=query.end_cursor,
     )
     places = api_access.locations_by_id({row.location_id for row in result.items})
-    items = [shapes.appointment(row, places[row.location_id], zone=zone) for row in result.items]
+    items = [shaped.appointment(row, places[row.location_id], zone=zone) for row in result.items]
     return edge.page(items, result.page_info)
 
 
 @operation(
     "GET",
     "/appointments/<int:id>",
-    "One appointment, with its patient",
-    query=inputs.AtInstitution,
-    answer=One(shapes.AppointmentWithPatient),
+    "One appointment, with its patient and what include[] names",
+    query=inputs.AppointmentAt,
+    answer=One(shaped.Appointment),
     errors=(403, 404),
     limit=limits.records,
 )
-def show_appointment(id: int, query: inputs.AtInstitution):
+def show_appointment(id: int, query: inputs.AppointmentAt):
     institution = api_access.institution(g.caller, query.subdomain)
     row = appointments.get(g.caller, institution, id)
     place = api_access.location_of(row)
-    return edge.success(shapes.appointment(row, place, with_patient=True))
+    include = {"patient", *query.include}
+    return edge.success(shaped.appointment(row, place, include=include))
 
 
 @operation(
@@ -76,7 +79,7 @@ def show_appointment(id: int, query: inputs.AtInstitution):
     "Book an appointment (no overlap for the provider or the operatory)",
     query=inputs.AtLocation,
     body=inputs.AppointmentCreate,
-    answer=One(shapes.AppointmentAnswer),
+    answer=One(shaped.AppointmentAnswer),
     statuses=(201,),
     errors=(403, 404),
     limit=limits.records,
@@ -94,27 +97,34 @@ def book_appointment(query: inputs.AtLocation, body: inputs.AppointmentCreate):
         note=appt.note,
     )
     row = appointments.book(location, booking, caller=g.caller)
-    answer = shapes.AppointmentAnswer(appt=shapes.appointment(row, location))
+    answer = shaped.AppointmentAnswer(appt=shaped.appointment(row, location))
     return edge.success(answer, 201, "Appointment booked")
 
 
 @operation(
     "PATCH",
     "/appointments/<int:id>",
-    "Confirm or cancel an appointment",
+    "Reschedule, note, check in, confirm or cancel an appointment",
     query=inputs.AtInstitution,
     body=inputs.AppointmentUpdate,
-    answer=One(shapes.AppointmentAnswer),
+    answer=One(shaped.AppointmentAnswer),
     errors=(403, 404),
     limit=limits.records,
 )
 def update_appointment(id: int, query: inputs.AtInstitution, body: inputs.AppointmentUpdate):
     institution = api_access.institution(g.caller, query.subdomain)
     row = appointments.get(g.caller, institution, id)
-    change = body.appt
-    row = appointments.update(
-        row, confirmed=change.confirmed, cancelled=change.cancelled, caller=g.caller
+    asked = body.appt
+    change = appointment_changes.Change(
+        start_time=asked.start_time,
+        end_time=asked.end_time,
+        provider_id=asked.provider_id,
+        operatory_id=asked.operatory_id,
+        note=asked.note,
+        checkin_at=asked.checkin_at,
+        confirmed=asked.confirmed,
+        cancelled=asked.cancelled,
     )
-    place = api_access.location_of(row)
-    answer = shapes.AppointmentAnswer(appt=shapes.appointment(row, place))
+    row = appointment_changes.apply(row, change, caller=g.caller)
+    answer = shaped.AppointmentAnswer(appt=shaped.appointment(row, api_access.location_of(row)))
     return edge.success(answer, 200, "Appointment updated")

@@ -128,6 +128,13 @@ class AppointmentTypeAt(AtInstitution, kw_only=True):
     location_id: described(Id | None, "Only this location of the institution.") = None
 
 
+class AppointmentAt(AtInstitution, kw_only=True):
+    include: Annotated[
+        list[Literal[("operatory", "appointment_type", "descriptors", "patient")]],
+        Meta(description="Related records to nest in the answer."),
+    ] = field(default_factory=list, name="include[]")
+
+
 class Appointments(PagedAtInstitution, kw_only=True):
     location_id: described(Id | None, "Only this location (else every one you reach).") = None
     start: described(Moment, "Earliest start time.")
@@ -151,6 +158,15 @@ class NewPatientBio(Struct, kw_only=True):
     date_of_birth: date
     phone_number: Phone
     gender: Literal["Male", "Female", "Other"] | None = None
+    street_address: text(200, "The street address (address_line_1 wins when both).") | None = None
+    address_line_1: text(200) | None = None
+    address_line_2: text(200) | None = None
+    city: text(100) | None = None
+    state: text(20) | None = None
+    zip_code: text(10) | None = None
+    cell_phone_number: Phone | None = None
+    home_phone_number: Phone | None = None
+    work_phone_number: Phone | None = None
 
 
 class NewPatientFields(Struct):
@@ -193,8 +209,14 @@ class AppointmentCreate(Struct):
 
 
 class AppointmentChange(Struct, kw_only=True):
-    """Set confirmed, cancelled or both; a cancelled appointment is final."""
+    """Set what changes; a cancelled appointment is final."""
 
+    start_time: described(Moment | None, "Reschedule: the new start.") = None
+    end_time: described(Moment | None, "The new end; else the same length as before.") = None
+    provider_id: Id | None = None
+    operatory_id: Id | None = None
+    note: text(appointments.NOTE_MAX_LENGTH) | None = None
+    checkin_at: described(Moment | None, "When the patient checked in.") = None
     confirmed: bool | None = None
     cancelled: bool | None = None
 

@@ -112,10 +112,12 @@ def _operation(op: Operation, components: dict) -> dict:
         content = {"application/json": {"schema": _ref(op.body)}}
         found["requestBody"] = {"required": True, "content": content}
     responses = {
-        str(status): {
-            "description": edge.description(status),
-            "content": {"application/json": {"schema": _envelope(op.answer, components)}},
-        }
+        str(status): {"description": edge.description(status)}
+        | (
+            {"content": {"application/json": {"schema": _envelope(op.answer, components)}}}
+            if op.answer is not None
+            else {}
+        )
         for status in op.statuses
     }
     for code in sorted(set(ALWAYS) | set(op.errors)):
@@ -140,7 +142,7 @@ def _refusal(code: int) -> dict:
 def document() -> dict:
     kinds = [edge.Envelope, edge.Refusal, edge.PageInfo]
     for op in OPERATIONS:
-        kinds += [op.answer.shape] + ([op.body] if op.body else [])
+        kinds += ([op.answer.shape] if op.answer else []) + ([op.body] if op.body else [])
     components = _schemas(kinds)[1]
     paths: dict = {}
     for op in OPERATIONS:

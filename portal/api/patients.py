@@ -41,6 +41,13 @@ def list_patients(query: inputs.Patients):
     return edge.page(shapes.patients(result.items, location), result.page_info)
 
 
+def _address(bio: inputs.NewPatientBio) -> dict:
+    given = {name: getattr(bio, name) for name in patients.ADDRESS_FIELDS + patients.PHONE_FIELDS}
+    if given["address_line_1"] is None:
+        given["address_line_1"] = bio.street_address
+    return {name: value for name, value in given.items() if value is not None}
+
+
 @operation(
     "GET",
     "/patients/<int:id>",
@@ -77,6 +84,7 @@ def create_patient(query: inputs.AtLocation, body: inputs.PatientCreate):
         date_of_birth=bio.date_of_birth,
         phone_number=bio.phone_number,
         gender=bio.gender or "",
+        address=_address(bio),
     )
     row, created = patients.create(
         location,

@@ -1,11 +1,11 @@
-"""Providers, operatories and appointment types."""
+"""Providers and operatories."""
 
 from flask import g
 
 from portal import edge
-from portal.api import inputs, shapes
+from portal.api import appointment_shapes, inputs, shapes
 from portal.api.operations import One, Paged, operation
-from portal.records import AppointmentType, Operatory, Provider
+from portal.records import Operatory, Provider
 from portal.services.records import api_access, practice_records
 
 
@@ -63,7 +63,7 @@ def show_provider(id: int, query: inputs.AtInstitution):
     "/operatories",
     "Operatories of a location",
     query=inputs.Operatories,
-    answer=Paged(shapes.Operatory),
+    answer=Paged(appointment_shapes.Operatory),
     errors=(403, 404),
 )
 def list_operatories(query: inputs.Operatories):
@@ -81,7 +81,7 @@ def list_operatories(query: inputs.Operatories):
         start_cursor=query.start_cursor,
         end_cursor=query.end_cursor,
     )
-    items = [shapes.operatory(row, location) for row in result.items]
+    items = [appointment_shapes.operatory(row, location) for row in result.items]
     return edge.page(items, result.page_info)
 
 
@@ -90,48 +90,10 @@ def list_operatories(query: inputs.Operatories):
     "/operatories/<int:id>",
     "One operatory",
     query=inputs.AtInstitution,
-    answer=One(shapes.Operatory),
+    answer=One(appointment_shapes.Operatory),
     errors=(403, 404),
 )
 def show_operatory(id: int, query: inputs.AtInstitution):
     institution = api_access.institution(g.caller, query.subdomain)
     operatory = practice_records.get(Operatory, g.caller, institution, id)
-    return edge.success(shapes.operatory(operatory, api_access.location_of(operatory)))
-
-
-@operation(
-    "GET",
-    "/appointment_types",
-    "Appointment types",
-    query=inputs.AppointmentTypes,
-    answer=Paged(shapes.AppointmentType),
-    errors=(403, 404),
-)
-def list_appointment_types(query: inputs.AppointmentTypes):
-    institution = api_access.institution(g.caller, query.subdomain)
-    location = _location(institution, query.location_id)
-    result = practice_records.appointment_types(
-        g.caller,
-        institution,
-        location,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
-    )
-    items = [shapes.appointment_type(t) for t in result.items]
-    return edge.page(items, result.page_info, count=len(items))
-
-
-@operation(
-    "GET",
-    "/appointment_types/<int:id>",
-    "One appointment type",
-    query=inputs.AppointmentTypeAt,
-    answer=One(shapes.AppointmentType),
-    errors=(403, 404),
-)
-def show_appointment_type(id: int, query: inputs.AppointmentTypeAt):
-    institution = api_access.institution(g.caller, query.subdomain)
-    location = _location(institution, query.location_id)
-    row = practice_records.get(AppointmentType, g.caller, institution, id, location)
-    return edge.success(shapes.appointment_type(row))
+    return edge.success(appointment_shapes.operatory(operatory, api_access.location_of(operatory)))

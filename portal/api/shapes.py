@@ -3,20 +3,15 @@ that both serialises the answer and generates its schema in /api/openapi.json.""
 
 from datetime import UTC, datetime
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from msgspec import Struct
 
-from portal.edge.fields import Date, Offset, Timestamp
+from portal.edge.fields import Date, Timestamp
 from portal.models import Institution as InstitutionRow
 from portal.models import Location as LocationRow
 from portal.models import Mode
-from portal.records import Appointment as AppointmentRow
-from portal.records import AppointmentType as AppointmentTypeRow
-from portal.records import Operatory as OperatoryRow
 from portal.records import Patient as PatientRow
 from portal.records import Provider as ProviderRow
-from portal.services.records.api_access import InvalidField
 from portal.services.records.sync_status import SyncState
 
 SourceType = Literal["cloud", "onprem"]
@@ -45,6 +40,11 @@ class Location(LocationBasic):
     foreign_id_type: str
     tz: str
     last_sync_time: Timestamp | None
+    insert_appt_client: bool
+    map_by_operatory: bool
+    set_availability_by_operatory: bool
+    latitude: float | None
+    longitude: float | None
 
 
 class Institution(Struct):
@@ -57,6 +57,8 @@ class Institution(Struct):
     emrs: list[str]
     country_code: str
     appointment_types_location_scoped: bool
+    is_sync_notifications: bool
+    notify_insert_fails: bool
     locations: list[LocationBasic]
 
 
@@ -90,6 +92,16 @@ class PatientBio(Struct):
     date_of_birth: Date | None
     phone_number: str
     gender: str
+    street_address: str
+    address_line_1: str
+    address_line_2: str
+    city: str
+    state: str
+    zip_code: str
+    cell_phone_number: str
+    home_phone_number: str
+    work_phone_number: str
+    non_patient: bool
 
 
 class Patient(Struct):
@@ -109,6 +121,10 @@ class Patient(Struct):
     bio: PatientBio
     provider_id: int | None
     location_ids: list[int]
+    billing_type: str | None
+    chart_id: str | None
+    guarantor_id: int | None
+    preferred_language: str | None
 
 
 class Provider(Struct):
@@ -129,59 +145,9 @@ class Provider(Struct):
     display_name: str
     npi: str | None
     specialty_code: str | None
+    state_license: str | None
+    tin: str | None
     locations: list[Location]
-
-
-class Operatory(Struct):
-    id: int
-    name: str
-    foreign_id: str
-    foreign_id_type: str
-    location_id: int
-    last_sync_time: Timestamp | None
-    created_at: Timestamp
-    updated_at: Timestamp
-    display_name: str
-    active: bool
-    bookable_online: bool
-
-
-class AppointmentType(Struct):
-    id: int
-    name: str
-    parent_type: Literal["Location"]
-    parent_id: int
-    minutes: int
-    bookable_online: bool
-
-
-class Appointment(Struct):
-    id: int
-    patient_id: int
-    provider_id: int
-    provider_name: str
-    start_time: Timestamp
-    end_time: Timestamp
-    confirmed: bool
-    cancelled: bool
-    patient_missed: bool
-    created_at: Timestamp
-    updated_at: Timestamp
-    note: str
-    unavailable: bool
-    timezone: str
-    timezone_offset: Offset
-    institution_id: int
-    appointment_type_id: int | None
-    location_id: int
-    operatory_id: int | None
-    foreign_id: str | None
-    foreign_id_type: str
-    last_sync_time: Timestamp | None
-
-
-class AppointmentWithPatient(Appointment):
-    patient: Patient
 
 
 class Token(Struct):
@@ -190,10 +156,6 @@ class Token(Struct):
 
 class PatientAnswer(Struct):
     user: Patient
-
-
-class AppointmentAnswer(Struct):
-    appt: Appointment
 
 
 # Building the shapes from rows --------------------------------------------------------------
@@ -223,6 +185,8 @@ def institution(row: InstitutionRow, locations: list[LocationRow]) -> Institutio
         emrs=sorted({sync.ehr for sync in row.syncs}),
         country_code="US",
         appointment_types_location_scoped=True,
+        is_sync_notifications=False,
+        notify_insert_fails=False,
         locations=[location_basic(loc) for loc in locations],
     )
 
@@ -258,6 +222,11 @@ def location(row: LocationRow) -> Location:
         foreign_id_type=_foreign_id_type(row),
         tz=row.tz,
         last_sync_time=timestamp(max(reads, default=None)),
+        insert_appt_client=True,
+        map_by_operatory=True,
+        set_availability_by_operatory=False,
+        latitude=None,
+        longitude=None,
     )
 
 
@@ -316,9 +285,23 @@ def _patient(row, institution_id: int, foreign_id_type: str) -> Patient:
             date_of_birth=born.isoformat() if born else None,
             phone_number=row.phone_number,
             gender=row.gender.capitalize(),
+            street_address=" ".join(filter(None, (row.address_line_1, row.address_line_2))),
+            address_line_1=row.address_line_1,
+            address_line_2=row.address_line_2,
+            city=row.city,
+            state=row.state,
+            zip_code=row.zip_code,
+            cell_phone_number=row.cell_phone_number,
+            home_phone_number=row.home_phone_number,
+            work_phone_number=row.work_phone_number,
+            non_patient=False,
         ),
         provider_id=row.provider_id,
         location_ids=[row.location_id],
+        billing_type=None,
+        chart_id=None,
+        guarantor_id=None,
+        preferred_language=None,
     )
 
 
@@ -342,82 +325,7 @@ def provider(row: ProviderRow, place: LocationRow) -> Provider:
         display_name=name,
         npi=row.npi or None,
         specialty_code=row.specialty_code or None,
+        state_license=None,
+        tin=None,
         locations=[location(place)],
     )
-
-
-def operatory(row: OperatoryRow, place: LocationRow) -> Operatory:
-    return Operatory(
-        id=row.id,
-        name=row.name,
-        foreign_id=row.foreign_id,
-        foreign_id_type=_foreign_id_type(place),
-        location_id=row.location_id,
-        last_sync_time=None,
-        created_at=timestamp(row.created_at),
-        updated_at=timestamp(row.updated_at),
-        display_name=row.name,
-        active=row.active,
-        bookable_online=row.bookable_online,
-    )
-
-
-def appointment_type(row: AppointmentTypeRow) -> AppointmentType:
-    return AppointmentType(
-        id=row.id,
-        name=row.name,
-        parent_type="Location",
-        parent_id=row.location_id,
-        minutes=row.minutes,
-        bookable_online=row.bookable_online,
-    )
-
-
-def zone(name: str, field: str) -> str:
-    """`name` if it is an IANA time zone. Raises InvalidField naming `field` otherwise."""
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidField(field, "must be an IANA time zone such as America/Chicago.") from None
-    return name
-
-
-def appointment(row: AppointmentRow, place: LocationRow, *, with_patient=False, zone=None):
-    tz = zone or place.tz
-    fields = {
-        "id": row.id,
-        "patient_id": row.patient_id,
-        "provider_id": row.provider_id,
-        "provider_name": f"{row.provider.first_name} {row.provider.last_name}",
-        "start_time": timestamp(row.start_time),
-        "end_time": timestamp(row.end_time),
-        "confirmed": row.confirmed,
-        "cancelled": row.cancelled,
-        "patient_missed": False,
-        "created_at": timestamp(row.created_at),
-        "updated_at": timestamp(row.updated_at),
-        "note": row.note,
-        "unavailable": False,
-        "timezone": tz,
-        "timezone_offset": _offset(row.start_time, tz),
-        "institution_id": place.institution_id,
-        "appointment_type_id": row.appointment_type_id,
-        "location_id": row.location_id,
-        "operatory_id": row.operatory_id,
-        "foreign_id": row.foreign_id or None,
-        "foreign_id_type": _foreign_id_type(place),
-        "last_sync_time": None,
-    }
-    if with_patient:
-        return AppointmentWithPatient(**fields, patient=patient(row.patient, place))
-    return Appointment(**fields)
-
-
-def _offset(moment: datetime, zone_name: str) -> str:
-    """The location's UTC offset at `moment`, as "-04:00"."""
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = UTC
-    digits = moment.astimezone(zone).strftime("%z")
-    return f"{digits[:3]}:{digits[3:5]}"

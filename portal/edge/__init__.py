@@ -60,6 +60,11 @@ def success(data, status: int = 200, description: str = "Success", **extra) -> R
     return respond(payload, status)
 
 
+def no_content() -> Response:
+    """A success with nothing to say (a deletion): 204 and no body."""
+    return Response(status=204)
+
+
 def collection(items: list) -> Response:
     """A whole list, with its length as `count`."""
     return success(items, count=len(items))
@@ -163,6 +168,7 @@ __all__ = [
     "failure",
     "headers",
     "init_app",
+    "no_content",
     "page",
     "query",
     "register",

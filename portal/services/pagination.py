@@ -7,7 +7,7 @@ page's `start_cursor` to go back).
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
@@ -113,7 +113,7 @@ def _serializer() -> URLSafeSerializer:
 
 def _encode(row, sort: Sort) -> str:
     value = sort.value_of(row)
-    if isinstance(value, datetime):
+    if isinstance(value, date):  # datetimes too
         value = value.isoformat()
     return _serializer().dumps([sort.name, value, row.id])
 
@@ -134,7 +134,7 @@ def _typed(value, field: str):
         return value
     if isinstance(value, str):
         try:
-            return datetime.fromisoformat(value)
+            return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
         except ValueError:
             pass
     raise InvalidField(field, "is not a cursor this API issued.")

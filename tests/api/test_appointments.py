@@ -265,7 +265,11 @@ def test_a_cancelled_appointment_is_final(api, sandbox, change, field):
     "body, error",
     [
         ({}, "appt is required."),
-        ({"appt": {}}, "appt must set confirmed or cancelled."),
+        (
+            {"appt": {}},
+            "appt must set one of: start_time, end_time, provider_id, operatory_id, note, "
+            "checkin_at, confirmed, cancelled.",
+        ),
         ({"appt": {"confirmed": "yes"}}, "appt.confirmed must be true or false."),
     ],
 )

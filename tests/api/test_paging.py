@@ -20,6 +20,10 @@ LISTS = {
     "/institutions": (None, {}),
     "/locations": (None, {}),
     "/sync_status": (None, {}),
+    "/working_hours": ("at_location", {}),
+    "/working_hour_labels": ("at_institution", {}),
+    "/recall_types": ("at_location", {}),
+    "/patient_recalls": ("at_location", {}),
 }
 
 

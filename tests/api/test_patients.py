@@ -16,7 +16,7 @@ def _patients(location_id: int) -> list[Patient]:
     ).all()
 
 
-def test_patients_are_listed_five_at_a_time_in_the_reference_shape(api, sandbox):
+def test_patients_are_listed_in_the_reference_shape(api, sandbox):
     response = api.get("/patients", **sandbox.at_location)
 
     assert response.status_code == 200
@@ -33,7 +33,21 @@ def test_patients_are_listed_five_at_a_time_in_the_reference_shape(api, sandbox)
     assert body["page_info"]["has_previous_page"] is False
     patient = body["data"][0]
     assert patient["location_ids"] == [sandbox.location_id]
-    assert set(patient["bio"]) == {"date_of_birth", "phone_number", "gender"}
+    assert set(patient["bio"]) == {
+        "date_of_birth",
+        "phone_number",
+        "gender",
+        "street_address",
+        "address_line_1",
+        "address_line_2",
+        "city",
+        "state",
+        "zip_code",
+        "cell_phone_number",
+        "home_phone_number",
+        "work_phone_number",
+        "non_patient",
+    }
     assert patient["name"] == f"{patient['first_name']} {patient['last_name']}"
 
 

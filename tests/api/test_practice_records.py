@@ -87,14 +87,19 @@ def test_appointment_types_of_the_institution(api, sandbox):
     body = api.get("/appointment_types", **sandbox.at_location).get_json()
 
     assert body["count"] == 4
-    assert body["data"][0] | {"id": 0} == {
+    cleaning = body["data"][0]
+    assert cleaning | {"id": 0, "descriptors": []} == {
         "id": 0,
         "name": "Cleaning",
         "parent_type": "Location",
         "parent_id": sandbox.location_id,
         "minutes": 60,
         "bookable_online": True,
+        "descriptors": [],
     }
+    assert [(d["code"], d["descriptor_type"]) for d in cleaning["descriptors"]] == [
+        ("D1110", "Procedure Code")
+    ]
 
 
 @pytest.mark.parametrize(

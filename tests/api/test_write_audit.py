@@ -48,5 +48,5 @@ def test_booking_and_updating_an_appointment_write_audit_rows(api, sandbox):
     [updated] = _events("appointment.updated")
     assert booked.target_id == updated.target_id == str(appt_id)
     assert booked.organization_id == updated.organization_id == sandbox.organization.id
-    assert updated.details["steps"] == ["confirm"]
+    assert updated.details["changed"] == ["confirmed"]
     assert updated.details["api_key"] == _key_name(sandbox)

@@ -19,12 +19,6 @@ from portal.services.records.api_access import (
     get_record,
 )
 
-# What a PATCH may do, by the appointment's state; a cancelled appointment is final.
-TRANSITIONS = {
-    "booked": {"confirm": "confirmed", "cancel": "cancelled"},
-    "confirmed": {"unconfirm": "booked", "cancel": "cancelled"},
-    "cancelled": {},
-}
 SORTS = ("start_time", "-start_time", "updated_at", "-updated_at")
 DEFAULT_MINUTES = 30
 NOTE_MAX_LENGTH = 128
@@ -53,12 +47,6 @@ class Booking:
     operatory_id: int | None = None
     appointment_type_id: int | None = None
     note: str = ""
-
-
-def state(appointment: Appointment) -> str:
-    if appointment.cancelled:
-        return "cancelled"
-    return "confirmed" if appointment.confirmed else "booked"
 
 
 def search(place, filters: Filters, *, sort: str, per_page: int, **cursors):
@@ -112,17 +100,21 @@ def book(location: Location, booking: Booking, *, caller: Caller) -> Appointment
     length (else 30 minutes). Raises InvalidField naming the field that is wrong, including
     the start time when the provider or the operatory is already booked then.
     """
-    patient = _at(location, Patient, booking.patient_id, "appt.patient_id")
-    provider = _at(location, Provider, booking.provider_id, "appt.provider_id", lock=True)
-    operatory = _at(location, Operatory, booking.operatory_id, "appt.operatory_id", lock=True)
-    kind = _at(location, AppointmentType, booking.appointment_type_id, "appt.appointment_type_id")
+    patient = at_location(location, Patient, booking.patient_id, "appt.patient_id")
+    provider = at_location(location, Provider, booking.provider_id, "appt.provider_id", lock=True)
+    operatory = at_location(
+        location, Operatory, booking.operatory_id, "appt.operatory_id", lock=True
+    )
+    kind = at_location(
+        location, AppointmentType, booking.appointment_type_id, "appt.appointment_type_id"
+    )
     minutes = kind.minutes if kind else DEFAULT_MINUTES
     end_time = booking.end_time or booking.start_time + timedelta(minutes=minutes)
     if end_time <= booking.start_time:
         raise InvalidField("appt.end_time", "must be after appt.start_time.")
     if len(booking.note) > NOTE_MAX_LENGTH:
         raise InvalidField("appt.note", f"must be at most {NOTE_MAX_LENGTH} characters.")
-    _refuse_overlap(provider, operatory, booking.start_time, end_time)
+    refuse_overlap(provider, operatory, booking.start_time, end_time)
     appointment = Appointment(
         location_id=location.id,
         patient_id=patient.id,
@@ -132,6 +124,7 @@ def book(location: Location, booking: Booking, *, caller: Caller) -> Appointment
         start_time=booking.start_time,
         end_time=end_time,
         note=booking.note,
+        booked_through_api=True,
     )
     db.session.add(appointment)
     db.session.flush()  # the audit row names the new id
@@ -140,7 +133,7 @@ def book(location: Location, booking: Booking, *, caller: Caller) -> Appointment
     return appointment
 
 
-def _at(location: Location, model, row_id: int | None, name: str, *, lock: bool = False):
+def at_location(location: Location, model, row_id: int | None, name: str, *, lock: bool = False):
     if row_id is None:
         return None
     query = select(model).where(model.id == row_id, model.location_id == location.id)
@@ -151,7 +144,9 @@ def _at(location: Location, model, row_id: int | None, name: str, *, lock: bool 
     return found
 
 
-def _refuse_overlap(provider, operatory, start: datetime, end: datetime) -> None:
+def refuse_overlap(provider, operatory, start: datetime, end: datetime, *, besides=None) -> None:
+    """Raises InvalidField when the provider or the operatory is booked between `start` and
+    `end` (by another appointment than `besides`)."""
     same_resource = Appointment.provider_id == provider.id
     if operatory is not None:
         same_resource = or_(same_resource, Appointment.operatory_id == operatory.id)
@@ -162,6 +157,7 @@ def _refuse_overlap(provider, operatory, start: datetime, end: datetime) -> None
             Appointment.cancelled.is_(False),
             Appointment.start_time < end,
             Appointment.end_time > start,
+            Appointment.id != (besides.id if besides is not None else 0),
         )
         .limit(1)
     )
@@ -170,47 +166,3 @@ def _refuse_overlap(provider, operatory, start: datetime, end: datetime) -> None
         raise InvalidField(
             "appt.start_time", f"overlaps appointment {clash.id} of the same {whose}."
         )
-
-
-def update(
-    appointment: Appointment, *, confirmed: bool | None, cancelled: bool | None, caller: Caller
-):
-    """Apply a PATCH: confirm, unconfirm or cancel, each step allowed by TRANSITIONS.
-
-    A value the appointment already has changes nothing; a change writes an audit row for the
-    caller's key. Raises InvalidField when nothing is
-    asked or a step is not allowed (a cancelled appointment is final).
-    """
-    if confirmed is None and cancelled is None:
-        raise InvalidField("appt", "must set confirmed or cancelled.")
-    steps = []
-    if confirmed is not None and confirmed != appointment.confirmed:
-        steps.append(("confirm" if confirmed else "unconfirm", "appt.confirmed"))
-    if cancelled is not None and cancelled != appointment.cancelled:
-        steps.append(("cancel" if cancelled else "reopen", "appt.cancelled"))
-    for step, name in steps:
-        current = state(appointment)
-        if step not in TRANSITIONS[current]:
-            raise InvalidField(name, f"cannot {step} a {current} appointment.")
-        STEPS[step](appointment)
-    if steps:
-        api_access.audit(
-            caller, "appointment.updated", appointment, steps=[step for step, _ in steps]
-        )
-    commit()
-    return appointment
-
-
-def confirm(appointment: Appointment) -> None:
-    appointment.confirmed = True
-
-
-def unconfirm(appointment: Appointment) -> None:
-    appointment.confirmed = False
-
-
-def cancel(appointment: Appointment) -> None:
-    appointment.cancelled = True
-
-
-STEPS = {"confirm": confirm, "unconfirm": unconfirm, "cancel": cancel}

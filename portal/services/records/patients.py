@@ -1,7 +1,7 @@
 """Patients of a practice location, as the API lists, finds and creates them."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import false, func, or_, select
@@ -35,6 +35,14 @@ LISTED = (
     Patient.foreign_id,
     Patient.created_at,
     Patient.updated_at,
+    Patient.address_line_1,
+    Patient.address_line_2,
+    Patient.city,
+    Patient.state,
+    Patient.zip_code,
+    Patient.cell_phone_number,
+    Patient.home_phone_number,
+    Patient.work_phone_number,
 )
 OLDEST_AGE_YEARS = 130
 
@@ -60,6 +68,12 @@ class NewPatient:
     date_of_birth: date
     phone_number: str
     gender: str = ""
+    address: dict = field(default_factory=dict)  # ADDRESS_FIELDS, each optional
+
+
+# The address and other phones a new patient may have, as the reference's bio names them.
+ADDRESS_FIELDS = ("address_line_1", "address_line_2", "city", "state", "zip_code")
+PHONE_FIELDS = ("cell_phone_number", "home_phone_number", "work_phone_number")
 
 
 def search(location: Location, filters: Filters, *, sort: str, per_page: int, **cursors):
@@ -147,6 +161,8 @@ def create(
         phone_number=digits(new.phone_number),
         date_of_birth=new.date_of_birth,
         gender=new.gender.lower(),
+        **{k: v.strip() for k, v in new.address.items() if k in ADDRESS_FIELDS},
+        **{k: digits(v) for k, v in new.address.items() if k in PHONE_FIELDS},
     )
     db.session.add(patient)
     db.session.flush()  # the audit row names the new id

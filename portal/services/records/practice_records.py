@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from portal.models import Institution, Location
 from portal.records import AppointmentType, Operatory, Provider
@@ -76,7 +77,11 @@ def appointment_types(
     caller: Caller, institution: Institution, location: Location | None, *, per_page: int, **cursors
 ):
     """A page of the appointment types of `location`, or of every reachable location."""
-    query = select(AppointmentType).where(_in_scope(AppointmentType, caller, institution, location))
+    query = (
+        select(AppointmentType)
+        .options(selectinload(AppointmentType.descriptors))
+        .where(_in_scope(AppointmentType, caller, institution, location))
+    )
     order = pagination.sort_by("id", AppointmentType, ("id",))
     return pagination.paginate(query, order, per_page, **cursors)
 

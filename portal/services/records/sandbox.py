@@ -15,8 +15,24 @@ from portal.models import (
     Mode,
     Organization,
 )
+<<<<<<< HEAD
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
 from portal.services.naming import fit, unique_slug
+=======
+from portal.records import (
+    Appointment,
+    AppointmentDescriptor,
+    AppointmentType,
+    Operatory,
+    Patient,
+    PatientRecall,
+    Provider,
+    RecallType,
+    WorkingHour,
+    WorkingHourLabel,
+)
+from portal.services.naming import unique_slug
+>>>>>>> 1552441 (API: working hours (list, show, create, change, delete), their labels, available slots computed in one pass per working hour over the window's appointments, appointment type writes, descriptors, recall types and patient recalls, include[] on an appointment, full PATCH of an appointment (reschedule, note, check-in, confirm, cancel with their times), patient address and phones; missing reference fields; sandbox seeds working hours, labels, descriptors and recalls so slots are bookable; new tables in revision 0003)
 from portal.services.records import timezones
 
 FIRST = [
@@ -66,6 +82,21 @@ PROVIDERS = [
 ]
 OPERATORIES = ["Op 1", "Op 2", "Hygiene 1"]
 APPOINTMENT_TYPES = [("Cleaning", 60), ("Exam", 30), ("Filling", 60), ("Consultation", 30)]
+# CDT procedure codes each appointment type is booked with in the practice's system.
+DESCRIPTORS = {
+    "Cleaning": [("D1110", "Prophylaxis - adult")],
+    "Exam": [("D0120", "Periodic oral evaluation"), ("D0274", "Bitewings - four films")],
+    "Filling": [("D2391", "Resin-based composite - one surface")],
+    "Consultation": [("D9310", "Consultation")],
+}
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
+OPENING = ("08:00", "17:00")  # the appointments seeded below fall in these hours
+LABELS = ["Regular hours", "New patients", "Emergencies"]
+RECALLS = [
+    ("Prophy", "Adult cleaning", 6, "M"),
+    ("Perio maintenance", "Periodontal care", 3, "M"),
+    ("Bitewings", "Bitewing X-rays", 12, "M"),
+]
 PATIENTS = 25
 APPOINTMENTS = 40
 
@@ -139,10 +170,75 @@ def seed_records(location: Location, *, seed: str, today: date) -> None:
     ]
     db.session.add_all(providers + operatories + types)
     db.session.flush()
+    _schedule(location, providers, operatories, types)
     patients = [_patient(rng, location, providers, i) for i in range(PATIENTS)]
     db.session.add_all(patients)
     db.session.flush()
     db.session.add_all(_appointments(rng, location, patients, providers, operatories, types, today))
+    _recalls(rng, location, patients, today)
+
+
+def _schedule(location, providers, operatories, types) -> None:
+    """Descriptors on each appointment type, and working hours: each provider in their own
+    operatory on weekdays, taking every appointment type."""
+    for kind in types:
+        kind.descriptors = [
+            AppointmentDescriptor(
+                location_id=location.id,
+                foreign_id=code,
+                descriptor_type="Procedure Code",
+                name=name,
+                code=code,
+            )
+            for code, name in DESCRIPTORS[kind.name]
+        ]
+    labels = [
+        WorkingHourLabel(location_id=location.id, foreign_id=str(i + 1), name=name)
+        for i, name in enumerate(LABELS)
+    ]
+    db.session.add_all(labels)
+    label = labels[0]
+    db.session.add_all(
+        WorkingHour(
+            location_id=location.id,
+            foreign_id=str(i + 1),
+            provider_id=provider.id,
+            operatory_id=operatory.id,
+            label=label,
+            begin_time=OPENING[0],
+            end_time=OPENING[1],
+            days=",".join(WEEKDAYS),
+            source="synced",
+            appointment_types=list(types),
+        )
+        for i, (provider, operatory) in enumerate(zip(providers, operatories, strict=True))
+    )
+
+
+def _recalls(rng: random.Random, location: Location, patients: list, today: date) -> None:
+    kinds = [
+        RecallType(
+            location_id=location.id,
+            foreign_id=str(i + 1),
+            name=name,
+            description=description,
+            interval_num=num,
+            interval_unit=unit,
+        )
+        for i, (name, description, num, unit) in enumerate(RECALLS)
+    ]
+    db.session.add_all(kinds)
+    db.session.flush()
+    db.session.add_all(
+        PatientRecall(
+            location_id=location.id,
+            foreign_id=str(7000 + i),
+            patient_id=patient.id,
+            recall_type_id=rng.choice(kinds).id,
+            date_due=today + timedelta(days=rng.randrange(-60, 180)),
+        )
+        for i, patient in enumerate(patients)
+    )
 
 
 def _patient(rng: random.Random, location: Location, providers: list[Provider], i: int) -> Patient:
@@ -181,7 +277,8 @@ def _appointments(rng, location, patients, providers, operatories, types, today)
                 appointment_type_id=kind.id,
                 start_time=start,
                 end_time=start + timedelta(minutes=kind.minutes),
-                confirmed=rng.random() < 0.5,
+                confirmed=(confirmed := rng.random() < 0.5),
+                confirmed_at=start - timedelta(days=2) if confirmed else None,
             )
         )
     return appointments
