@@ -12,6 +12,7 @@ from portal.models import Location as LocationRow
 from portal.models import Mode
 from portal.records import Patient as PatientRow
 from portal.records import Provider as ProviderRow
+from portal.services.records import patients as patients_service
 from portal.services.records.sync_status import SyncState
 
 SourceType = Literal["cloud", "onprem"]
@@ -255,53 +256,79 @@ def sync_status(state: SyncState) -> SyncStatus:
 
 
 def patient(row: PatientRow, place: LocationRow) -> Patient:
-    return _patient(row, place.institution_id, _foreign_id_type(place))
+    values = tuple(getattr(row, column.key) for column in patients_service.LISTED)
+    return _patient(values, place.institution_id, _foreign_id_type(place))
 
 
 def patients(rows: list, place: LocationRow) -> list[Patient]:
-    """`patient` for a page of one location's patients (ORM objects or plain rows with the
-    same names), with the location's part worked out once rather than per row."""
+    """`patient` for a page of one location's patients, read as plain rows of
+    `patients_service.LISTED`, with the location's part worked out once."""
     institution_id, foreign_id_type = place.institution_id, _foreign_id_type(place)
     return [_patient(row, institution_id, foreign_id_type) for row in rows]
 
 
-def _patient(row, institution_id: int, foreign_id_type: str) -> Patient:
-    first_name, last_name, born = row.first_name, row.last_name, row.date_of_birth
+def _patient(values, institution_id: int, foreign_id_type: str) -> Patient:
+    # The hot path of the busiest list: the row unpacked as a tuple and both Structs built
+    # positionally, in the order of their declarations above.
+    (
+        id_,
+        _,
+        provider_id,
+        first,
+        last,
+        email,
+        phone,
+        born,
+        gender,
+        inactive,
+        foreign_id,
+        created,
+        updated,
+        line_1,
+        line_2,
+        city,
+        state,
+        zip_code,
+        cell,
+        home,
+        work,
+    ) = values
+    bio = PatientBio(
+        born.isoformat() if born else None,
+        phone,
+        gender.capitalize(),
+        f"{line_1} {line_2}" if line_2 else line_1,
+        line_1,
+        line_2,
+        city,
+        state,
+        zip_code,
+        cell,
+        home,
+        work,
+        False,
+    )
     return Patient(
-        id=row.id,
-        email=row.email or None,
-        first_name=first_name,
-        middle_name=None,
-        last_name=last_name,
-        name=f"{first_name} {last_name}",
-        created_at=timestamp(row.created_at),
-        updated_at=timestamp(row.updated_at),
-        institution_id=institution_id,
-        foreign_id=row.foreign_id or None,
-        foreign_id_type=foreign_id_type,
-        inactive=row.inactive,
-        last_sync_time=None,
-        bio=PatientBio(
-            date_of_birth=born.isoformat() if born else None,
-            phone_number=row.phone_number,
-            gender=row.gender.capitalize(),
-            street_address=" ".join(filter(None, (row.address_line_1, row.address_line_2))),
-            address_line_1=row.address_line_1,
-            address_line_2=row.address_line_2,
-            city=row.city,
-            state=row.state,
-            zip_code=row.zip_code,
-            cell_phone_number=row.cell_phone_number,
-            home_phone_number=row.home_phone_number,
-            work_phone_number=row.work_phone_number,
-            non_patient=False,
-        ),
-        provider_id=row.provider_id,
-        location_ids=[row.location_id],
-        billing_type=None,
-        chart_id=None,
-        guarantor_id=None,
-        preferred_language=None,
+        id_,
+        email or None,
+        first,
+        None,
+        last,
+        f"{first} {last}",
+        timestamp(created),
+        timestamp(updated),
+        institution_id,
+        foreign_id or None,
+        foreign_id_type,
+        inactive,
+        None,
+        bio,
+        provider_id,
+        [values[1]],
+        None,
+        None,
+        None,
+        None,
     )
 
 
