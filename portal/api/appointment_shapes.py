@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from msgspec import UNSET, Struct, UnsetType
 
-from portal.api.shapes import Patient, _foreign_id_type, patient, timestamp
+from portal.api.patient_shapes import Patient, patient
+from portal.api.shapes import _foreign_id_type, timestamp
 from portal.edge.fields import Offset, Timestamp
 from portal.models import Location as LocationRow
 from portal.records import Appointment as AppointmentRow

@@ -3,7 +3,7 @@
 from flask import g
 
 from portal import edge
-from portal.api import inputs, limits, shapes
+from portal.api import inputs, limits, patient_shapes
 from portal.api.operations import One, Paged, operation
 from portal.services.records import api_access, patients
 
@@ -13,7 +13,7 @@ from portal.services.records import api_access, patients
     "/patients",
     "Patients of a location",
     query=inputs.Patients,
-    answer=Paged(shapes.Patient),
+    answer=Paged(patient_shapes.Patient),
     errors=(403, 404),
     limit=limits.records,
 )
@@ -38,7 +38,7 @@ def list_patients(query: inputs.Patients):
         start_cursor=query.start_cursor,
         end_cursor=query.end_cursor,
     )
-    return edge.page(shapes.patients(result.items, location), result.page_info)
+    return edge.page(patient_shapes.patients(result.items, location), result.page_info)
 
 
 def _address(bio: inputs.NewPatientBio) -> dict:
@@ -53,14 +53,14 @@ def _address(bio: inputs.NewPatientBio) -> dict:
     "/patients/<int:id>",
     "One patient",
     query=inputs.AtInstitution,
-    answer=One(shapes.Patient),
+    answer=One(patient_shapes.Patient),
     errors=(403, 404),
     limit=limits.records,
 )
 def show_patient(id: int, query: inputs.AtInstitution):
     institution = api_access.institution(g.caller, query.subdomain)
     patient = patients.get(g.caller, institution, id)
-    return edge.success(shapes.patient(patient, api_access.location_of(patient)))
+    return edge.success(patient_shapes.patient(patient, api_access.location_of(patient)))
 
 
 @operation(
@@ -69,7 +69,7 @@ def show_patient(id: int, query: inputs.AtInstitution):
     "Create a patient (201), or return a match (200)",
     query=inputs.AtLocation,
     body=inputs.PatientCreate,
-    answer=One(shapes.PatientAnswer),
+    answer=One(patient_shapes.PatientAnswer),
     statuses=(200, 201),
     errors=(403, 404),
     limit=limits.records,
@@ -93,7 +93,7 @@ def create_patient(query: inputs.AtLocation, body: inputs.PatientCreate):
         return_existing_if_match=body.return_existing_if_match,
         caller=g.caller,
     )
-    answer = shapes.PatientAnswer(user=shapes.patient(row, location))
+    answer = patient_shapes.PatientAnswer(user=patient_shapes.patient(row, location))
     if created:
         return edge.success(answer, 201, "Patient created")
     return edge.success(answer, 200, "Existing patient matched")

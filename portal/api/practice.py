@@ -3,7 +3,7 @@
 from flask import g
 
 from portal import edge
-from portal.api import appointment_shapes, inputs, shapes
+from portal.api import appointment_shapes, inputs, patient_shapes
 from portal.api.operations import One, Paged, operation
 from portal.records import Operatory, Provider
 from portal.services.records import api_access, practice_records
@@ -20,7 +20,7 @@ def _location(institution, location_id: int | None):
     "/providers",
     "Providers",
     query=inputs.Providers,
-    answer=Paged(shapes.Provider),
+    answer=Paged(patient_shapes.Provider),
     errors=(403, 404),
 )
 def list_providers(query: inputs.Providers):
@@ -40,7 +40,7 @@ def list_providers(query: inputs.Providers):
         end_cursor=query.end_cursor,
     )
     places = api_access.locations_by_id({p.location_id for p in result.items})
-    items = [shapes.provider(p, places[p.location_id]) for p in result.items]
+    items = [patient_shapes.provider(p, places[p.location_id]) for p in result.items]
     return edge.page(items, result.page_info)
 
 
@@ -49,13 +49,13 @@ def list_providers(query: inputs.Providers):
     "/providers/<int:id>",
     "One provider",
     query=inputs.AtInstitution,
-    answer=One(shapes.Provider),
+    answer=One(patient_shapes.Provider),
     errors=(403, 404),
 )
 def show_provider(id: int, query: inputs.AtInstitution):
     institution = api_access.institution(g.caller, query.subdomain)
     provider = practice_records.get(Provider, g.caller, institution, id)
-    return edge.success(shapes.provider(provider, api_access.location_of(provider)))
+    return edge.success(patient_shapes.provider(provider, api_access.location_of(provider)))
 
 
 @operation(

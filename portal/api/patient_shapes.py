@@ -1,0 +1,183 @@
+"""Patients and providers in the reference API's shapes, declared once: each Struct
+serialises the answer and generates its schema in /api/openapi.json."""
+
+from msgspec import Struct
+
+from portal.api.shapes import Location, _foreign_id_type, location, timestamp
+from portal.edge.fields import Date, Timestamp
+from portal.models import Location as LocationRow
+from portal.records import Patient as PatientRow
+from portal.records import Provider as ProviderRow
+from portal.services.records import patients as patients_service
+
+
+class PatientBio(Struct):
+    date_of_birth: Date | None
+    phone_number: str
+    gender: str
+    street_address: str
+    address_line_1: str
+    address_line_2: str
+    city: str
+    state: str
+    zip_code: str
+    cell_phone_number: str
+    home_phone_number: str
+    work_phone_number: str
+    non_patient: bool
+
+
+class Patient(Struct):
+    id: int
+    email: str | None
+    first_name: str
+    middle_name: str | None
+    last_name: str
+    name: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    institution_id: int
+    foreign_id: str | None
+    foreign_id_type: str
+    inactive: bool
+    last_sync_time: Timestamp | None
+    bio: PatientBio
+    provider_id: int | None
+    location_ids: list[int]
+    billing_type: str | None
+    chart_id: str | None
+    guarantor_id: int | None
+    preferred_language: str | None
+
+
+class Provider(Struct):
+    id: int
+    email: str | None
+    first_name: str
+    middle_name: str | None
+    last_name: str
+    name: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    institution_id: int
+    foreign_id: str | None
+    foreign_id_type: str
+    inactive: bool
+    last_sync_time: Timestamp | None
+    bio: dict
+    display_name: str
+    npi: str | None
+    specialty_code: str | None
+    state_license: str | None
+    tin: str | None
+    locations: list[Location]
+
+
+class PatientAnswer(Struct):
+    user: Patient
+
+
+# Building the shapes from rows --------------------------------------------------------------
+
+
+def patient(row: PatientRow, place: LocationRow) -> Patient:
+    values = tuple(getattr(row, column.key) for column in patients_service.LISTED)
+    return _patient(values, place.institution_id, _foreign_id_type(place))
+
+
+def patients(rows: list, place: LocationRow) -> list[Patient]:
+    """`patient` for a page of one location's patients, read as plain rows of
+    `patients_service.LISTED`, with the location's part worked out once."""
+    institution_id, foreign_id_type = place.institution_id, _foreign_id_type(place)
+    return [_patient(row, institution_id, foreign_id_type) for row in rows]
+
+
+def _patient(values, institution_id: int, foreign_id_type: str) -> Patient:
+    # The hot path of the busiest list: the row unpacked as a tuple and both Structs built
+    # positionally, in the order of their declarations above.
+    (
+        id_,
+        _,
+        provider_id,
+        first,
+        last,
+        email,
+        phone,
+        born,
+        gender,
+        inactive,
+        foreign_id,
+        created,
+        updated,
+        line_1,
+        line_2,
+        city,
+        state,
+        zip_code,
+        cell,
+        home,
+        work,
+    ) = values
+    bio = PatientBio(
+        born.isoformat() if born else None,
+        phone,
+        gender.capitalize(),
+        f"{line_1} {line_2}" if line_2 else line_1,
+        line_1,
+        line_2,
+        city,
+        state,
+        zip_code,
+        cell,
+        home,
+        work,
+        False,
+    )
+    return Patient(
+        id_,
+        email or None,
+        first,
+        None,
+        last,
+        f"{first} {last}",
+        timestamp(created),
+        timestamp(updated),
+        institution_id,
+        foreign_id or None,
+        foreign_id_type,
+        inactive,
+        None,
+        bio,
+        provider_id,
+        [values[1]],
+        None,
+        None,
+        None,
+        None,
+    )
+
+
+def provider(row: ProviderRow, place: LocationRow) -> Provider:
+    name = f"{row.first_name} {row.last_name}"
+    return Provider(
+        id=row.id,
+        email=row.email or None,
+        first_name=row.first_name,
+        middle_name=None,
+        last_name=row.last_name,
+        name=name,
+        created_at=timestamp(row.created_at),
+        updated_at=timestamp(row.updated_at),
+        institution_id=place.institution_id,
+        foreign_id=row.foreign_id or None,
+        foreign_id_type=_foreign_id_type(place),
+        inactive=row.inactive,
+        last_sync_time=None,
+        bio={},
+        display_name=name,
+        npi=row.npi or None,
+        specialty_code=row.specialty_code or None,
+        state_license=None,
+        tin=None,
+        locations=[location(place)],
+    )
