@@ -1,4 +1,4 @@
-"""Revision 0004 upgrades a database in use in place: existing patients and appointments get
+"""Revision 0007 upgrades a database in use in place: existing patients and appointments get
 the new columns' defaults, existing locations the time zone of their state."""
 
 from flask_migrate import downgrade, upgrade
@@ -13,7 +13,7 @@ def test_the_scheduling_revision_upgrades_a_populated_database(app):
     admin = signup("Alpha Apps", "alice@alpha.example")
     location_id = sandbox_summary(admin.organization).location_id
     db.session.remove()
-    downgrade(revision="0003")
+    downgrade(revision="0006")
     try:
         with db.engine.begin() as connection:
             connection.execute(text("UPDATE locations SET tz = 'America/New_York', state = 'CA'"))

@@ -15,10 +15,6 @@ from portal.models import (
     Mode,
     Organization,
 )
-<<<<<<< HEAD
-from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
-from portal.services.naming import fit, unique_slug
-=======
 from portal.records import (
     Appointment,
     AppointmentDescriptor,
@@ -31,8 +27,7 @@ from portal.records import (
     WorkingHour,
     WorkingHourLabel,
 )
-from portal.services.naming import unique_slug
->>>>>>> 1552441 (API: working hours (list, show, create, change, delete), their labels, available slots computed in one pass per working hour over the window's appointments, appointment type writes, descriptors, recall types and patient recalls, include[] on an appointment, full PATCH of an appointment (reschedule, note, check-in, confirm, cancel with their times), patient address and phones; missing reference fields; sandbox seeds working hours, labels, descriptors and recalls so slots are bookable; new tables in revision 0003)
+from portal.services.naming import fit, unique_slug
 from portal.services.records import timezones
 
 FIRST = [

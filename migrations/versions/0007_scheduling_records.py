@@ -5,8 +5,8 @@ appointment descriptors (and which appointment types carry them), recall types a
 patients' recalls; appointments' confirmation, cancellation and check-in times; patients'
 addresses and other phones. Existing locations get the time zone of their state.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0007
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
@@ -15,8 +15,8 @@ from portal.services.records import timezones
 
 
 # revision identifiers, used by Alembic.
-revision = '0004'
-down_revision = '0003'
+revision = '0007'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
