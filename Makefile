@@ -11,7 +11,7 @@ PORT ?= 5000
 export FLASK_APP := app.py
 
 .PHONY: run test test-sqlite test-postgres install install-dev production-venv test-tools \
-	system-deps lint format bench clean
+	system-deps lint format bench bench-deps clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -69,12 +69,15 @@ clean:
 
 # Scale benchmarks (BENCHMARKS.md): generate the dataset and run every scenario on SQLite,
 # then on a throwaway PostgreSQL; print both in one table. BENCH_SCALE=small for a quick run.
+# Installs Debian's wrk (the load tool) and postgresql when they are missing.
 BENCH_SCALE ?= full
 BENCH_RUN = $(BIN)/python -m benchmarks.run --scale $(BENCH_SCALE)
 BENCH_GENERATE = $(BIN)/python -m benchmarks.generate --scale $(BENCH_SCALE)
 
-bench: install-dev
-	@command -v wrk >/dev/null || echo "bench: wrk not found, using the Python load generator"
+bench-deps:
+	scripts/ensure-system-deps bench
+
+bench: install-dev bench-deps
 	$(BENCH_GENERATE) --database-url sqlite:///$(CURDIR)/.bench/bench-$(BENCH_SCALE).db
 	$(BENCH_RUN) --database-url sqlite:///$(CURDIR)/.bench/bench-$(BENCH_SCALE).db
 	scripts/with-postgres sh -c '$(BENCH_GENERATE) --database-url "$$DATABASE_URL" && \
