@@ -5,10 +5,11 @@ steps, or enters its cloud system's credentials itself."""
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
+from portal import catalogue
 from portal.models import InstallMethod, Onboarding
 from portal.onboarding_forms import CredentialsForm, InstitutionForm
 from portal.services import NotFound, PortalError
-from portal.services.onboarding import catalogue, hosted, hosted_setup, institutions
+from portal.services.onboarding import hosted, hosted_setup, institutions
 from portal.services.syncs import keys
 from portal.webhook_forms import HostedSystemForm
 

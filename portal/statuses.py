@@ -139,14 +139,14 @@ class ImportStatus(Labelled):
     REJECTED = "rejected"
 
 
-class DeliveryStatus(enum.StrEnum):
+class DeliveryStatus(Labelled):
     PENDING = "pending"  # due at next_attempt_at
     SENDING = "sending"  # claimed by a worker until claimed_until
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # retries ran out
 
 
-class OnboardingStatus(enum.StrEnum):
+class OnboardingStatus(Labelled):
     """As NexHealth's Onboardings API words it."""
 
     IN_PROGRESS = "in_progress"

@@ -20,7 +20,7 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from portal import clock
+from portal import catalogue, clock
 from portal.extensions import db
 from portal.models import (
     Enrollment,
@@ -34,7 +34,7 @@ from portal.models import (
 )
 from portal.services import Forbidden, NotFound, PortalError, commit, events, secrets
 from portal.services.claims import claim
-from portal.services.onboarding import catalogue, consent, enrollments, institutions, matching
+from portal.services.onboarding import consent, enrollments, institutions, matching
 from portal.services.records import api_access
 from portal.services.records.api_access import InvalidField
 

@@ -2,10 +2,11 @@
 practice's details, pick its health record system, enter a cloud system's credentials.
 Each step is one transaction that also records `onboarding_updated`."""
 
+from portal import catalogue
 from portal.extensions import db
 from portal.models import InstallMethod, Onboarding, Sync
 from portal.services import Conflict, PortalError, commit
-from portal.services.onboarding import catalogue, hosted
+from portal.services.onboarding import hosted
 from portal.services.syncs import setup
 
 

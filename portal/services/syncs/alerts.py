@@ -17,7 +17,7 @@ from datetime import datetime
 from sqlalchemy import delete, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from portal import email
+from portal import catalogue, email
 from portal.extensions import db
 from portal.models import (
     Enrollment,
@@ -30,7 +30,6 @@ from portal.models import (
 )
 from portal.services import audit, commit, events, tenancy
 from portal.services.accounts import members
-from portal.services.onboarding import catalogue
 from portal.services.syncs import health
 
 SIDES = {"read": Sync.last_read_at, "write": Sync.last_write_at}
