@@ -13,7 +13,7 @@ from portal.extensions import db
 from portal.models import EmailStatus, Mode, OutboundEmail, User
 from portal.services import commit
 from portal.services.accounts import api_keys, invitations, upgrades, users
-from portal.services.imports import csv_import
+from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations, institutions
 from portal.services.syncs import agents, installs, keys, setup
 
@@ -223,7 +223,7 @@ IMPORT = (
 def _imported(people: People) -> None:
     organization = people.admin.organization
     batch = csv_import.upload(organization, "practices.csv", IMPORT.encode(), actor=people.admin)
-    csv_import.apply(batch, actor=people.admin)
+    applying.apply(batch, actor=people.admin)
 
 
 def _delivered_and_one_failed_email() -> None:

@@ -147,13 +147,13 @@ def test_reuploading_a_file_whose_row_matched_a_live_practice_plans_nothing_new(
     content = to_csv([row(phone_number="(518) 555-0100", server="BRAVO", **fields)])
     first = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
     assert [r.kind for r in csv_import.preview(first).rows] == [Kind.MATCH]
-    csv_import.apply(first, actor=dev)
+    applying.apply(first, actor=dev)
     before = count(Institution), count(Sync), count(AccessRequest)
 
     again = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
     plan = csv_import.preview(again)
     assert [r.kind for r in plan.rows] == [Kind.REQUESTED] and plan.nothing_new
-    csv_import.apply(again, actor=dev)
+    applying.apply(again, actor=dev)
     assert (count(Institution), count(Sync), count(AccessRequest)) == before
 
 
