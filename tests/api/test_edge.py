@@ -108,7 +108,7 @@ def nested(depth: int) -> bytes:
 @pytest.mark.parametrize("depth", [5_000, 25_000])
 def test_a_deeply_nested_body_gets_400_on_activation(client, product_key, depth):
     response = client.post(f"{V1}/activate", data=nested(depth), content_type="application/json")
-    assert refusal(response, 400)["error"] == ["body nests too deeply to be read."]
+    assert refusal(response, 400)["error"] == ["The JSON body is nested too deeply."]
 
 
 def test_a_deeply_nested_body_gets_400_on_heartbeats(client, product_key):
@@ -120,7 +120,7 @@ def test_a_deeply_nested_body_gets_400_on_heartbeats(client, product_key):
         content_type="application/json",
         headers={"Authorization": f"Bearer {token}"},
     )
-    assert refusal(response, 400)["error"] == ["body nests too deeply to be read."]
+    assert refusal(response, 400)["error"] == ["The JSON body is nested too deeply."]
 
 
 def test_a_deeply_nested_body_gets_400_when_creating_a_patient(api, sandbox):
@@ -131,4 +131,4 @@ def test_a_deeply_nested_body_gets_400_when_creating_a_patient(api, sandbox):
         content_type="application/json",
         headers=api._headers(None),
     )
-    assert refusal(response, 400)["error"] == ["body nests too deeply to be read."]
+    assert refusal(response, 400)["error"] == ["The JSON body is nested too deeply."]
