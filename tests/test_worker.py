@@ -131,6 +131,7 @@ def start_worker(app, smtp_port: int) -> subprocess.Popen:
         "SYNCPORTAL_ENV": "production",
         "SECRET_KEY": "worker-test-secret",
         "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "BASE_URL": "https://portal.example.com",
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": str(smtp_port),
         "WORKER_POLL_SECONDS": "0.2",

@@ -25,11 +25,15 @@ from portal.models import (
 )
 from portal.services.accounts import invitations
 from portal.services.onboarding import consent
+from portal.services.syncs import alerts
+from portal.services.webhooks import endpoints
 from tests.conftest import IsolatedClient, csrf_token, login
 from tests.onboarding import enrollment_in, live_practice, sync_in, upgraded
 
 EVIL = "evil.example"
 URL = re.compile(r"https?://[^\s\"'<>]+")
+# A developer's own webhook target, quoted in the email that says it was turned off.
+HOOK_TARGET = "http://127.0.0.1:9/hook"
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates" / "email"
 
 
@@ -77,6 +81,10 @@ def _world():
 def _send_every_email():
     user, practice, enrollment, request, (sync, own), sandbox, upgrade, activation = _world()
     invitation = db.session.scalars(select(Invitation)).one()
+    hook = endpoints.create(
+        user.organization, Mode.PRODUCTION, target_url=HOOK_TARGET, by=user
+    ).endpoint
+    down = alerts.Alert(sync, "read", down=True, since=clock.now() - timedelta(hours=2))
     calls = {
         "welcome": lambda: email.welcome(user, sandbox.institution),
         "signup_attempted": lambda: email.signup_attempted(user),
@@ -93,6 +101,10 @@ def _send_every_email():
         "access_revoked": lambda: email.access_revoked(enrollment),
         "activation_decided": lambda: email.activation_decided(activation, user),
         "access_closed": lambda: email.access_closed(enrollment, "expired"),
+        "sync_alert": lambda: email.sync_alert(user, down, own),
+        "webhook_endpoint_turned_off": lambda: email.webhook_endpoint_turned_off(
+            hook, user.organization, "answered 500 for 48 hours"
+        ),
     }
     assert set(calls) == _senders(), "a new email sender needs a line here"
     before = db.session.scalar(select(db.func.max(OutboundEmail.id)))
@@ -110,7 +122,7 @@ def test_every_link_of_every_email_comes_from_base_url_whatever_the_host_header(
     assert {e.template for e in emails} == templates
     for message in emails:
         for body in (message.body_text, message.body_html):
-            links = URL.findall(body)
+            links = [link for link in URL.findall(body) if link != HOOK_TARGET]
             assert links, message.template
             assert EVIL not in body, message.template
             assert all(link.startswith(base + "/") for link in links), (message.template, links)

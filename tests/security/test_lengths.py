@@ -50,7 +50,7 @@ def test_the_longest_names_sign_up_can_take_make_a_sandbox_that_fits(client):
 def test_sign_up_refuses_an_organization_name_with_no_room_for_its_sandbox(client, length):
     response = _sign_up(client, "O" * length, "Nina")
     assert response.status_code == 200
-    assert "Field cannot be longer than 120 characters." in response.get_data(as_text=True)
+    assert "Use at most 120 characters." in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count(Organization.id))) == 0
 
 

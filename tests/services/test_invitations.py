@@ -55,10 +55,11 @@ def test_resending_is_limited_to_three_an_hour(org_admin, mailbox):
 
 def test_cancelled_and_expired_links_create_nothing(org_admin, mailbox):
     cancelled = invitations.invite("c@alpha.example", is_admin=False, actor=org_admin)
+    delivered = link_in(mailbox, "c@alpha.example")  # the invitee has the email already
     invitations.cancel(cancelled, actor=org_admin)
     invitations.invite("e@alpha.example", is_admin=False, actor=org_admin)
     with pytest.raises(invitations.LinkNoLongerValid):
-        invitations.accept(link_in(mailbox, "c@alpha.example"), name="C", password=PASSWORD)
+        invitations.accept(delivered, name="C", password=PASSWORD)
     with clock.travel(timedelta(days=8)), pytest.raises(invitations.LinkNoLongerValid):
         invitations.accept(link_in(mailbox, "e@alpha.example"), name="E", password=PASSWORD)
     assert db.session.scalar(select(func.count(User.id))) == 1

@@ -129,5 +129,10 @@ def test_production_refuses_to_start_with_loopback_targets_allowed():
 
     production = type("Production", (config.ProductionConfig,), {"WEBHOOK_ALLOW_LOOPBACK": True})
     with pytest.raises(RuntimeError, match="WEBHOOK_ALLOW_LOOPBACK"):
-        create_app(production, SECRET_KEY="x", SQLALCHEMY_DATABASE_URI="sqlite://")
+        create_app(
+            production,
+            SECRET_KEY="x",
+            SQLALCHEMY_DATABASE_URI="sqlite://",
+            BASE_URL="https://portal.example.com",
+        )
     assert config.ProductionConfig.WEBHOOK_REQUIRE_HTTPS is True
