@@ -1,6 +1,9 @@
 """The ops Syncs queue: every organization's syncs, filterable by install method, stage,
 system and health, with the install actions as bulk actions (see bulk.py)."""
 
+from datetime import datetime
+from typing import NamedTuple
+
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 
 from portal import catalogue, readable
@@ -53,14 +56,19 @@ def _window(view, context, sync, name) -> str:
 
 def _health(view, context, sync, name):
     # The older of the last read and write tells whether the sync keeps up.
-    return health_cell("staleness")(view, context, _Oldest(sync), name)
+    return health_cell("staleness")(view, context, _oldest(sync), name)
 
 
-class _Oldest:
-    def __init__(self, sync: Sync):
-        moments = [m for m in (sync.last_read_at, sync.last_write_at) if m]
-        self.staleness = min(moments) if moments else None
-        self.status = sync.status
+class _Oldest(NamedTuple):
+    """What the health cell reads of a sync: the older of its last read and write."""
+
+    staleness: datetime | None
+    status: SyncStage
+
+
+def _oldest(sync: Sync) -> _Oldest:
+    moments = [m for m in (sync.last_read_at, sync.last_write_at) if m]
+    return _Oldest(min(moments) if moments else None, sync.status)
 
 
 class OpsSyncsView(BulkActionsMixin, OpsModelView):
@@ -92,7 +100,7 @@ class OpsSyncsView(BulkActionsMixin, OpsModelView):
         "system": lambda v, c, row, n: _system(v, c, row, n),
         "window": lambda v, c, row, n: _window(v, c, row, n),
         "health": lambda v, c, row, n: (
-            "Failed" if row.status is SyncStage.FAILED else health.words(_Oldest(row).staleness)
+            "Failed" if row.status is SyncStage.FAILED else health.words(_oldest(row).staleness)
         ),
     }
     column_filters = [
