@@ -15,18 +15,28 @@ def record(
     **details,
 ) -> AuditEvent:
     """Add an audit row for `action` (e.g. "user.signup") to the current transaction."""
-    event = AuditEvent(
-        action=action,
-        actor_id=actor.id if actor else None,
-        actor_email=actor.email if actor else "",
-        organization_id=_org_id(organization, actor),
-        target_type=type(target).__name__ if target is not None else "",
-        target_id=str(target.id) if target is not None and target.id is not None else "",
-        details={k: _plain(v) for k, v in details.items()},
-        ip_address=request.remote_addr or "" if has_request_context() else "",
-    )
+    named = ("", "")
+    if target is not None:
+        named = (type(target).__name__, str(target.id) if target.id is not None else "")
+    event = AuditEvent(**values(action, actor=actor, organization=organization, target=named,
+                                **details))  # fmt: skip
     db.session.add(event)
     return event
+
+
+def values(action: str, *, actor: User | None, organization=None, target=("", ""), **details):
+    """The column values of `record`'s row, for callers that insert many rows at once (the
+    CSV import); `target` is (type name, id) here, such as ("Sync", "12")."""
+    return {
+        "action": action,
+        "actor_id": actor.id if actor else None,
+        "actor_email": actor.email if actor else "",
+        "organization_id": _org_id(organization, actor),
+        "target_type": target[0],
+        "target_id": target[1],
+        "details": {k: _plain(v) for k, v in details.items()},
+        "ip_address": request.remote_addr or "" if has_request_context() else "",
+    }
 
 
 def _org_id(organization: Organization | None, actor: User | None) -> int | None:

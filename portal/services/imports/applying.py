@@ -13,11 +13,12 @@ from sqlalchemy import update
 
 from portal import clock
 from portal.extensions import db
-from portal.models import ImportBatch, ImportStatus, Institution, Job, Mode, Organization, User
+from portal.models import ImportBatch, ImportStatus, Institution, Job, Organization, User
 from portal.services import Conflict, PortalError, audit, commit, naming
 from portal.services.delivery import jobs
+from portal.services.imports import bulk_writes
 from portal.services.imports.csv_import import NOTHING_NEW, Group, may_import, plan
-from portal.services.onboarding import consent, institutions
+from portal.services.onboarding import consent
 from portal.services.syncs import setup
 
 APPLY_JOB = "import.apply"
@@ -86,16 +87,8 @@ def _apply(actor: User | None, batch: ImportBatch, claimed_as: ImportStatus, rep
         raise PortalError(f"{len(result.errors)} row error(s): fix the file and upload it again.")
     if claimed_as is ImportStatus.PREVIEWED:
         _claim(batch, ImportStatus.PREVIEWED, ImportStatus.APPLIED)
-    total, done = len(result.rows), 0
-    report(0, total)
-    creating = [group for group in result.groups if _creates_institution(group)]
-    names = naming.unique_slugs(Institution.subdomain, [g.details.name for g in creating])
-    subdomains = {id(group): name for group, name in zip(creating, names, strict=True)}
-    sync_ids = []
-    for group in result.groups:
-        sync_ids += _apply_group(actor, organization, group, subdomains.get(id(group), ""))
-        done += len(group.rows)
-        report(done, total)
+    report(0, total := len(result.rows))
+    sync_ids = _apply_groups(actor, organization, result.groups, Progress(report, total))
     summary = {"counts": result.counts, "sync_ids": sync_ids}
     db.session.execute(
         update(ImportBatch)
@@ -123,26 +116,51 @@ def _claim(batch: ImportBatch, before: ImportStatus, after: ImportStatus) -> Non
     db.session.refresh(batch)
 
 
-def _creates_institution(group: Group) -> bool:
-    todo = any(row[0].kind not in NOTHING_NEW for row in group.rows)
-    return todo and group.match is None and group.enrollment is None
+class Progress:
+    """Rows done so far, told to the job's reporter."""
+
+    def __init__(self, report, total: int):
+        self.report, self.total, self.done = report, total, 0
+
+    def __call__(self, rows: int) -> None:
+        self.done += rows
+        self.report(self.done, self.total)
 
 
-def _apply_group(actor: User, organization: Organization, group: Group, subdomain: str):
-    todo = [row for row in group.rows if row[0].kind not in NOTHING_NEW]
+def _apply_groups(actor: User | None, organization, groups: list[Group], progress) -> list[int]:
+    """Matches and institutions enrolled already go through the services one by one; the
+    new institutions (nearly all of a big file) are written set by set. Returns the new
+    syncs' ids in the file's order."""
+    todo = {id(group): _todo(group) for group in groups}
+    creating = [g for g in groups if todo[id(g)] and g.match is None and g.enrollment is None]
+    names = naming.unique_slugs(Institution.subdomain, [g.details.name for g in creating])
+    sync_ids = {id(group): [] for group in creating}
+    for group in groups:
+        if id(group) not in sync_ids:
+            sync_ids[id(group)] = _apply_group(actor, organization, group, todo[id(group)])
+            progress(len(group.rows))
+    new = [
+        (group.details, name, [(ehr, server) for _, ehr, server in todo[id(group)]])
+        for group, name in zip(creating, names, strict=True)
+    ]
+    written = bulk_writes.add_institutions(
+        new, organization=organization, actor=actor, report=progress
+    )
+    sync_ids.update((id(group), ids) for group, ids in zip(creating, written, strict=True))
+    return [sync_id for group in groups for sync_id in sync_ids[id(group)]]
+
+
+def _todo(group: Group) -> list[tuple]:
+    return [row for row in group.rows if row[0].kind not in NOTHING_NEW]
+
+
+def _apply_group(actor: User, organization: Organization, group: Group, todo) -> list[int]:
     if not todo:
         return []
     if group.match is not None:
         consent.add_request(group.match, organization=organization, actor=actor)
         return []
-    enrollment = group.enrollment or institutions.add(
-        group.details,
-        organization=organization,
-        actor=actor,
-        mode=Mode.PRODUCTION,
-        subdomain=subdomain,
-    )
     return [
-        setup.add_sync(enrollment, ehr=ehr, server_name=server, actor=actor).id
+        setup.add_sync(group.enrollment, ehr=ehr, server_name=server, actor=actor).id
         for _, ehr, server in todo
     ]

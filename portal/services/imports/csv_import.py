@@ -116,8 +116,9 @@ def plan(organization: Organization, content: bytes) -> Plan:
     rows = read(content, COLUMNS, REQUIRED, limits())
     planned, groups = [], {}
     seen_syncs: dict[tuple, int] = {}
+    cleaned: dict[tuple, tuple] = {}
     for row in rows:
-        checked = check_row(row)
+        checked = check_row(row, cleaned)
         if checked.errors:
             planned.append(
                 Planned(

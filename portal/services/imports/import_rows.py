@@ -19,25 +19,25 @@ class Checked:
     errors: list[CellError] = field(default_factory=list)
 
 
-def check_row(row: Row) -> Checked:
-    """The row's cleaned details, or every error it has (with line and column)."""
+DETAIL_FIELDS = tuple(f.name for f in fields(institutions.Details))
+OTHER_FIELDS = tuple(name for name in DETAIL_FIELDS if name not in ("name", "is_group"))
+
+
+def check_row(row: Row, cleaned: dict | None = None) -> Checked:
+    """The row's cleaned details, or every error it has (with line and column). `cleaned`
+    remembers the outcome per set of details across the rows of one file (rows of one
+    institution repeat them)."""
     values, errors = row.values, list(row.errors)
     is_group = values.get("is_group", "").lower()
     if is_group not in TRUE | FALSE:
         errors.append(CellError(row.line, "is_group", "use yes or no."))
-    details = institutions.Details(
-        name=values.get("institution_name", ""),
-        **{
-            f.name: values.get(f.name, "")
-            for f in fields(institutions.Details)
-            if f.name not in ("name", "is_group")
-        },
-        is_group=is_group in TRUE,
-    )
-    try:
-        details = institutions.clean(details)
-    except institutions.InvalidDetails as invalid:
-        errors += [CellError(row.line, COLUMN_OF.get(k, k), m) for k, m in invalid.errors.items()]
+    given = (values.get("institution_name", ""), *(values.get(n, "") for n in OTHER_FIELDS))
+    key = (*given, is_group in TRUE)
+    cleaned = {} if cleaned is None else cleaned
+    if key not in cleaned:
+        cleaned[key] = _clean(key)
+    details, problems = cleaned[key]
+    errors += [CellError(row.line, COLUMN_OF.get(k, k), m) for k, m in problems.items()]
     ehr, server = values.get("ehr", "").strip().lower(), values.get("server_name", "")
     system = catalogue.get(ehr)
     if system is None:
@@ -57,9 +57,19 @@ def check_row(row: Row) -> Checked:
     return Checked(details, system.code, server if system.on_prem else "")
 
 
+def _clean(key: tuple) -> tuple[institutions.Details | None, dict[str, str]]:
+    name, *others, is_group = key
+    details = institutions.Details(name, **dict(zip(OTHER_FIELDS, others, strict=True)),
+                                   is_group=is_group)  # fmt: skip
+    try:
+        return institutions.clean(details), {}
+    except institutions.InvalidDetails as invalid:
+        return None, invalid.errors
+
+
 def group_key(details: institutions.Details) -> tuple:
     """Rows with the same cleaned institution fields are one institution."""
-    return tuple(getattr(details, f.name) for f in fields(details))
+    return tuple(getattr(details, name) for name in DETAIL_FIELDS)
 
 
 def _unique(errors: list[CellError]) -> list[CellError]:

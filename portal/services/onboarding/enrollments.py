@@ -192,10 +192,18 @@ def follow(enrollment: Enrollment, sync: Sync, *, actor: User | None, reason="",
     if sync.status is SyncStage.ACTIVE:
         _settle(enrollment, actor=actor)
         return
-    for operation in FOLLOW_SYNC[sync.status]:
-        if enrollment.status in TRANSITIONS[operation].start:
-            move(enrollment, operation, actor=actor, reason=reason)
-            return
+    operation = following(enrollment.status, sync.status)
+    if operation is not None:
+        move(enrollment, operation, actor=actor, reason=reason)
+
+
+def following(status: EnrollmentStatus, stage: SyncStage) -> str | None:
+    """The step an enrollment at `status` takes when its own sync reaches `stage` (not
+    active), or None when it stays."""
+    for operation in FOLLOW_SYNC[stage]:
+        if status in TRANSITIONS[operation].start:
+            return operation
+    return None
 
 
 def settle(sync: Sync, *, actor: User | None = None) -> None:

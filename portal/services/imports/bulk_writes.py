@@ -1,0 +1,177 @@
+"""The new institutions of an import written set by set: per round of institutions, one
+INSERT each for the institutions, their enrollments, their syncs and the audit rows (each
+sent as multi-row statements), in the caller's transaction.
+
+The rows are the ones `institutions.add` and `setup.add_sync` write for the same input,
+audit rows included and in the same order: the institution, then per sync its creation and
+the step its enrollment takes (`enrollments.following`, the table the services use). A new
+enrollment has access and no other syncs, so add_sync's checks reduce to one: an on-premise
+server appears once per institution.
+"""
+
+from dataclasses import dataclass, field, fields
+
+from sqlalchemy import insert, select
+
+from portal import catalogue, clock
+from portal.extensions import db
+from portal.models import (
+    AuditEvent,
+    Enrollment,
+    EnrollmentStatus,
+    InstallMethod,
+    Institution,
+    Mode,
+    Organization,
+    Sync,
+    User,
+)
+from portal.services import Conflict, audit
+from portal.services.onboarding import enrollments, matching
+from portal.services.syncs import keys, lifecycle
+
+ROUND = 1_000  # institutions per round of statements (progress is reported after each)
+
+
+@dataclass
+class _Practice:
+    """One new institution as it is written: its row, its syncs and its enrollment's steps."""
+
+    institution: dict
+    syncs: list[dict] = field(default_factory=list)
+    steps: list[tuple[str, EnrollmentStatus, EnrollmentStatus] | None] = field(
+        default_factory=list
+    )  # per sync: (operation, before, after) or None
+    status: EnrollmentStatus = EnrollmentStatus.NEEDS_SYNC
+    ids: dict = field(default_factory=dict)
+
+
+def add_institutions(
+    new: list[tuple], *, organization: Organization, actor: User | None, report
+) -> list[list[int]]:
+    """Write each (details, subdomain, [(ehr, server_name), ...]) as a new institution with
+    its enrollment and syncs; returns each one's sync ids. `report(rows)` follows progress.
+    Raises Conflict (the transaction must roll back) as add_sync would."""
+    sync_ids = []
+    for start in range(0, len(new), ROUND):
+        part = [_practice(*item) for item in new[start : start + ROUND]]
+        _write(part, organization, actor)
+        sync_ids += [practice.ids["syncs"] for practice in part]
+        report(sum(len(practice.syncs) for practice in part))
+    return sync_ids
+
+
+def _practice(details, subdomain: str, syncs: list[tuple[str, str]]) -> _Practice:
+    row = {f.name: getattr(details, f.name) for f in fields(details)}
+    practice = _Practice(row | {"subdomain": subdomain, "mode": Mode.PRODUCTION})
+    practice.institution.update(
+        name_key=matching.name_key(details.name),
+        street_key=matching.street_key(details.street_address),
+        phone_digits=matching.phone_digits(details.phone_number),
+    )
+    servers = set()
+    for ehr, server in syncs:
+        system = catalogue.get(ehr)
+        server_name = server.strip()[:120] if system.on_prem else ""
+        if system.on_prem and server_name.lower() in servers:
+            raise Conflict(f"This institution already has a sync on server {server_name}.")
+        servers.add(server_name.lower())
+        practice.syncs.append(_sync_row(system, server_name))
+        operation = enrollments.following(practice.status, practice.syncs[-1]["status"])
+        if operation is None:
+            practice.steps.append(None)
+            continue
+        after = enrollments.TRANSITIONS[operation].to
+        practice.steps.append((operation, practice.status, after))
+        practice.status = after
+    return practice
+
+
+def _sync_row(system: catalogue.System, server_name: str) -> dict:
+    row = {
+        "ehr": system.code,
+        "install_method": system.install,
+        "server_name": server_name,
+        "status": lifecycle.INITIAL_STAGE[system.install],
+        "product_key_digest": None,
+        "product_key_encrypted": None,
+        "agent_token_digest": None,
+        "activated_at": None,
+        "extension_token_encrypted": None,
+    }
+    if system.install is InstallMethod.SELF_INSTALLER:
+        row.update(keys.fresh_product_key())
+    if system.install is InstallMethod.CLOUD:
+        row["extension_token_encrypted"] = keys.fresh_extension_token()
+    return row
+
+
+def _write(part: list[_Practice], organization: Organization, actor: User | None) -> None:
+    now = clock.now()
+    ids = _insert(Institution, [practice.institution for practice in part])
+    enrollment_rows = []
+    for practice, institution_id in zip(part, ids, strict=True):
+        practice.ids["institution"] = institution_id
+        enrollment_rows.append(
+            {
+                "organization_id": organization.id,
+                "institution_id": institution_id,
+                "mode": Mode.PRODUCTION,
+                "status": practice.status,
+                "status_reason": "",
+                "status_changed_at": now,
+            }
+        )
+    for practice, enrollment_id in zip(part, _insert(Enrollment, enrollment_rows), strict=True):
+        practice.ids["enrollment"] = enrollment_id
+    sync_rows = [
+        sync | {"institution_id": practice.ids["institution"], "created_by_org_id": organization.id}
+        for practice in part
+        for sync in practice.syncs
+    ]
+    created = iter(_insert(Sync, sync_rows))
+    for practice in part:
+        practice.ids["syncs"] = [next(created) for _ in practice.syncs]
+    db.session.execute(insert(AuditEvent.__table__), _audit_rows(part, organization, actor))
+
+
+def _audit_rows(part: list[_Practice], organization: Organization, actor: User | None):
+    def row(action, target, **details):
+        return audit.values(action, actor=actor, organization=organization, target=target,
+                            **details)  # fmt: skip
+
+    rows = []
+    for practice in part:
+        institution, ids = practice.institution, practice.ids
+        rows.append(
+            row("institution.created", ("Institution", str(ids["institution"])),
+                name=institution["name"], subdomain=institution["subdomain"])
+        )  # fmt: skip
+        for sync, sync_id, step in zip(practice.syncs, ids["syncs"], practice.steps, strict=True):
+            rows.append(
+                row("sync.created", ("Sync", str(sync_id)),
+                    ehr=sync["ehr"], server_name=sync["server_name"])
+            )  # fmt: skip
+            if step is not None:
+                operation, before, after = step
+                rows.append(
+                    row(f"enrollment.{operation}", ("Enrollment", str(ids["enrollment"])),
+                        before=before.value, after=after.value, reason="")
+                )  # fmt: skip
+    return rows
+
+
+def _insert(model, rows: list[dict]) -> list[int]:
+    """INSERT the rows (multi-row statements, the table's defaults filling the columns the
+    rows leave out) and return their new ids in the rows' order."""
+    if not rows:
+        return []
+    table = model.__table__
+    if db.engine.dialect.name != "sqlite":
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(db.session.scalars(statement, rows))
+    # SQLite keeps no order in a many-row RETURNING, but this transaction is its only
+    # writer until it commits, and each new row takes the next id: ours are the newest.
+    db.session.execute(insert(table), rows)
+    newest = select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
+    return sorted(db.session.scalars(newest))
