@@ -15,7 +15,7 @@ from portal.edge import ZonedTime
 from portal.edge.fields import nonblank, text
 from portal.extensions import csrf, limiter
 from portal.services.records.api_access import InvalidField
-from portal.services.syncs import agents
+from portal.services.syncs import agents, heartbeats
 
 MAX_BODY = 64 * 1024
 MAX_LOCATIONS = 500
@@ -69,15 +69,17 @@ def activate():
 
 @bp.post("/heartbeat")
 def heartbeat():
-    sync = agents.authenticate(_agent_token())
+    token = _agent_token()
+    seen = heartbeats.snapshot(token)
     body = edge.body(Heartbeat)
-    sync = agents.heartbeat(
-        sync,
+    sync_id, status = heartbeats.heartbeat(
+        seen,
+        token,
         last_read_at=body.last_read_at,
         last_write_at=body.last_write_at,
         locations=_locations(body.locations),
     )
-    return edge.success({"sync_id": sync.id, "status": sync.status.value}, 200, "Recorded")
+    return edge.success({"sync_id": sync_id, "status": status.value}, 200, "Recorded")
 
 
 @bp.post("/failures")

@@ -209,27 +209,32 @@ def following(status: EnrollmentStatus, stage: SyncStage) -> str | None:
 def settle(sync: Sync, *, actor: User | None = None) -> None:
     """After a report of an installed sync: its organization's enrollment takes the
     locations (see `_settle`), when it still can change."""
-    # One query finds the enrollment only when settling can change it (installing, or live
-    # without an active grant), so a steady heartbeat reads nothing more.
-    unsettled = or_(
-        Enrollment.status == EnrollmentStatus.INSTALLING,
-        and_(
-            Enrollment.status == EnrollmentStatus.LIVE,
-            ~exists().where(
-                LocationGrant.enrollment_id == Enrollment.id,
-                LocationGrant.status == GrantStatus.ACTIVE,
-            ),
-        ),
-    )
+    # One query finds the enrollment only when settling can change it, so a steady
+    # heartbeat reads nothing more.
     enrollment = db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.organization_id == sync.created_by_org_id,
-            Enrollment.institution_id == sync.institution_id,
-            unsettled,
-        )
+        select(Enrollment).where(unsettled(sync.created_by_org_id, sync.institution_id))
     )
     if enrollment is not None:
         _settle(enrollment, actor=actor)
+
+
+def unsettled(organization_id, institution_id):
+    """The condition on enrollments that settling can change: the organization's enrollment
+    in the institution (values or columns) is installing, or live without an active grant."""
+    return and_(
+        Enrollment.organization_id == organization_id,
+        Enrollment.institution_id == institution_id,
+        or_(
+            Enrollment.status == EnrollmentStatus.INSTALLING,
+            and_(
+                Enrollment.status == EnrollmentStatus.LIVE,
+                ~exists().where(
+                    LocationGrant.enrollment_id == Enrollment.id,
+                    LocationGrant.status == GrantStatus.ACTIVE,
+                ),
+            ),
+        ),
+    )
 
 
 def _settle(enrollment: Enrollment, *, actor: User | None) -> None:
