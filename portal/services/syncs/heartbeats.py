@@ -9,9 +9,11 @@ enrollment to settle, a refusal) goes through `agents.heartbeat` with the sync l
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import case, exists, literal, or_, select, update
+from sqlalchemy import and_, bindparam, case, exists, or_, select, update
 
+from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.models import Location, Sync, SyncStage
 from portal.services import commit, secrets
@@ -35,8 +37,22 @@ class Snapshot:
 def snapshot(token: str) -> Snapshot:
     """The sync of a bearer agent token, read without loading it. Unauthorized for unknown
     or revoked tokens."""
+    rows = db.session.execute(_snapshot_query(), {"digest": secrets.digest(token or "")}).all()
+    if not token or not rows:
+        raise agents.Unauthorized(
+            "Unknown or revoked agent token. Activate again with a product key."
+        )
+    sync_id, status, unsettled = rows[0][:3]
+    located = {row[3]: tuple(row[4:]) for row in rows if row[3] is not None}
+    return Snapshot(sync_id, status, unsettled, located)
+
+
+@cache
+def _snapshot_query():
+    # Built once with parameters: building and hashing it per heartbeat cost more than
+    # running it.
     settles = exists().where(enrollments.unsettled(Sync.created_by_org_id, Sync.institution_id))
-    rows = db.session.execute(
+    return (
         select(
             Sync.id,
             Sync.status,
@@ -47,15 +63,8 @@ def snapshot(token: str) -> Snapshot:
             Location.tz,
         )
         .outerjoin(Location, Location.institution_id == Sync.institution_id)
-        .where(Sync.agent_token_digest == secrets.digest(token or ""))
-    ).all()
-    if not token or not rows:
-        raise agents.Unauthorized(
-            "Unknown or revoked agent token. Activate again with a product key."
-        )
-    sync_id, status, unsettled = rows[0][:3]
-    located = {row[3]: tuple(row[4:]) for row in rows if row[3] is not None}
-    return Snapshot(sync_id, status, unsettled, located)
+        .where(Sync.agent_token_digest == bindparam("digest"))
+    )
 
 
 def heartbeat(
@@ -94,19 +103,26 @@ def _record_health(sync_id: int, read: datetime | None, written: datetime | None
     """Move the health times forward (never back, whatever order reports arrive in) while
     the sync is still active; False when it no longer is."""
     moved = db.session.execute(
-        update(Sync)
-        .where(Sync.id == sync_id, Sync.status == SyncStage.ACTIVE)
-        .values(
-            last_read_at=_later(Sync.last_read_at, read),
-            last_write_at=_later(Sync.last_write_at, written),
-        ),
+        _health_update(),
+        {"sync_id": sync_id, "read": read, "written": written},
         execution_options={"synchronize_session": False},
     )
     return moved.rowcount == 1
 
 
-def _later(column, reported: datetime | None):
-    if reported is None:
-        return column
-    value = literal(reported, column.type)
-    return case((or_(column.is_(None), column < value), value), else_=column)
+@cache
+def _health_update():
+    return (
+        update(Sync)
+        .where(Sync.id == bindparam("sync_id"), Sync.status == SyncStage.ACTIVE)
+        .values(
+            last_read_at=_later(Sync.last_read_at, bindparam("read", type_=UTCDateTime())),
+            last_write_at=_later(Sync.last_write_at, bindparam("written", type_=UTCDateTime())),
+        )
+    )
+
+
+def _later(column, reported):
+    # The reported time when there is one and it is later than the column's, else the column.
+    later = and_(reported.is_not(None), or_(column.is_(None), column < reported))
+    return case((later, reported), else_=column)
