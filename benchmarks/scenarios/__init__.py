@@ -1,7 +1,7 @@
 """Scenarios: each is one small function `(bench) -> None` that adds its `Result` rows.
 `ALL` is the order they run in: reads first, then the load tests, then writes."""
 
-from benchmarks.scenarios import api_load, counts, csv_import, export, heartbeats, pages
+from benchmarks.scenarios import api_load, counts, csv_import, export, heartbeats, pages, slots
 
 ALL = {
     "institutions": pages.institutions,
@@ -9,6 +9,7 @@ ALL = {
     "ops_syncs": pages.ops_syncs,
     "audit": pages.audit_log,
     "export": export.audit_export,
+    "slots": slots.available_slots,
     "import": csv_import.import_rows,
     "api": api_load.patients,
     "heartbeats": heartbeats.heartbeats,
