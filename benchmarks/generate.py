@@ -102,7 +102,7 @@ def finish(conn: Connection, url: str) -> None:
     """Ids were given explicitly: move PostgreSQL's sequences past them. Then collect
     planner statistics, as autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would."""
     if database.label(url) == "PostgreSQL":
-        for table in models.db.metadata.sorted_tables:
+        for table in db.metadata.sorted_tables:
             if "id" in table.c and table.c.id.primary_key and table.c.id.autoincrement:
                 conn.execute(
                     text(
