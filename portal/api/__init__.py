@@ -37,11 +37,13 @@ from portal.api import (  # noqa: E402  (the routes register themselves on `bp`)
     authenticates,
     inputs,
     institutions,
+    onboardings,
     openapi,
     patients,
     practice,
     recalls,
     schedules,
+    webhooks,
 )
 from portal.api.operations import OPEN_ENDPOINTS  # noqa: E402
 
@@ -51,9 +53,11 @@ __all__ = [
     "appointments",
     "authenticates",
     "institutions",
+    "onboardings",
     "openapi",
     "patients",
     "practice",
     "recalls",
     "schedules",
+    "webhooks",
 ]

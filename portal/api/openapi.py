@@ -89,15 +89,21 @@ def _without_null(schema: dict) -> dict:
     return schema
 
 
-def _path(rule: str) -> tuple[str, list[dict]]:
-    names = re.findall(r"<(?:int:)?(\w+)>", rule)
+def path_of(rule: str) -> tuple[str, list[dict]]:
+    """The document's path for a route rule, and its path parameters (`<int:id>` an id,
+    `<hashid>` text)."""
+    found = re.findall(r"<(int:)?(\w+)>", rule)
     path = re.sub(r"<(?:int:)?(\w+)>", r"{\1}", rule)
     id_schema = _schemas([Id])[0][0]
-    return path, [{"in": "path", "name": n, "required": True, "schema": id_schema} for n in names]
+    text_schema = {"type": "string", "maxLength": 100}
+    return path, [
+        {"in": "path", "name": n, "required": True, "schema": id_schema if i else text_schema}
+        for i, n in found
+    ]
 
 
 def _operation(op: Operation, components: dict) -> dict:
-    path_parameters = _path(op.rule)[1]
+    path_parameters = path_of(op.rule)[1]
     found = {
         "summary": op.summary,
         "operationId": op.endpoint.removeprefix("api."),
@@ -146,7 +152,7 @@ def document() -> dict:
     components = _schemas(kinds)[1]
     paths: dict = {}
     for op in OPERATIONS:
-        paths.setdefault(_path(op.rule)[0], {})[op.method.lower()] = _operation(op, components)
+        paths.setdefault(path_of(op.rule)[0], {})[op.method.lower()] = _operation(op, components)
     codes = sorted({c for op in OPERATIONS for c in (*ALWAYS, *op.errors)})
     return {
         "openapi": "3.1.0",

@@ -14,11 +14,12 @@ The status follows the enrollment and sync (`follow`, also a periodic worker tas
 each change records `onboarding_updated`, creation `onboarding_created`.
 """
 
+import re
 from dataclasses import dataclass, fields
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import false, select
 
 from portal import catalogue, clock
 from portal.extensions import db
@@ -26,6 +27,7 @@ from portal.models import (
     Enrollment,
     EnrollmentStatus,
     InstallMethod,
+    Institution,
     Mode,
     Onboarding,
     OnboardingStatus,
@@ -41,6 +43,7 @@ from portal.services.records.api_access import InvalidField
 HOSTED_INSTALLS = (InstallMethod.SELF_INSTALLER, InstallMethod.CLOUD)
 DETAIL_NAMES = [f.name for f in fields(institutions.Details)]
 S = OnboardingStatus
+PUBLIC_ID = re.compile(r"[a-z0-9]{1,16}")
 
 
 class LinkExpired(PortalError):
@@ -90,22 +93,32 @@ def create(caller, wanted: Wanted) -> Onboarding:
     return onboarding
 
 
-def for_organization(organization, *, status: OnboardingStatus | None = None, institution=None):
-    """The organization's onboardings as a query, newest first (the API pages it)."""
-    query = select(Onboarding).where(Onboarding.organization_id == organization.id)
+def for_caller(caller, *, status: str | None = None, subdomain: str | None = None):
+    """The caller's organization's onboardings as a query (the API pages it). They belong
+    to production, so a sandbox key's query finds none."""
+    query = select(Onboarding).where(Onboarding.organization_id == caller.organization.id)
+    if caller.mode is not Mode.PRODUCTION:
+        query = query.where(false())
     if status is not None:
-        query = query.where(Onboarding.status == status)
-    if institution is not None:
-        query = query.where(Onboarding.institution_id == institution.id)
+        query = query.where(Onboarding.status == OnboardingStatus(status))
+    if subdomain is not None:
+        query = query.join(Institution, Institution.id == Onboarding.institution_id).where(
+            Institution.subdomain == subdomain
+        )
     return query
 
 
-def get_for(organization, public_id: str) -> Onboarding:
-    found = db.session.scalar(
-        select(Onboarding).where(
-            Onboarding.public_id == public_id, Onboarding.organization_id == organization.id
+def get_for(caller, public_id: str) -> Onboarding:
+    """One of the caller's organization's onboardings (production keys only); any other id
+    is simply not found."""
+    found = None
+    if caller.mode is Mode.PRODUCTION and PUBLIC_ID.fullmatch(public_id or ""):
+        found = db.session.scalar(
+            select(Onboarding).where(
+                Onboarding.public_id == public_id,
+                Onboarding.organization_id == caller.organization.id,
+            )
         )
-    )
     if found is None:
         raise NotFound("Onboarding not found.")
     return found
