@@ -9,6 +9,7 @@ from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.imports import OpsImportsView
 from portal.admin_views.ops_syncs import OpsSyncsView
 from portal.admin_views.ops_upgrades import UpgradeRequestsView
+from portal.admin_views.ops_webhooks import OpsWebhookDeliveriesView, OpsWebhookEndpointsView
 from portal.admin_views.usage import UsageExportView
 from portal.models import (
     AccessRequest,
@@ -23,6 +24,8 @@ from portal.models import (
     Sync,
     UpgradeRequest,
     User,
+    WebhookDelivery,
+    WebhookEndpoint,
 )
 from portal.services import dashboards
 from portal.services.delivery import outbox
@@ -54,6 +57,8 @@ QUEUE_LISTS = {
     "Access requests": ("ops_access_requests", {"status_equals": "pending"}),
     "Failed syncs": ("ops_syncs", {"status_equals": "failed", "work_is": "open"}),
     "Emails not delivered": ("ops_outbound_emails", {"status_in_list": "pending,failed"}),
+    "Webhook endpoints turned off": ("ops_webhook_endpoints", {"on_equals": "0"}),
+    "Webhook deliveries failing": ("ops_webhook_deliveries", {"failing_is": "yes"}),
 }
 
 
@@ -175,6 +180,8 @@ def register(admin: Admin) -> dict[str, str]:
         (ops_requests.AccessRequestsView, AccessRequest, "Access requests", "access-requests"),
         (ImportsView, ImportBatch, "Imports", "imports"),
         (OutboxView, OutboundEmail, "Outbound email", "outbox"),
+        (OpsWebhookEndpointsView, WebhookEndpoint, "Webhook endpoints", "webhook-endpoints"),
+        (OpsWebhookDeliveriesView, WebhookDelivery, "Webhook deliveries", "webhook-deliveries"),
         (AuditView, AuditEvent, "Audit log", "audit"),
     ]
     moved = {}

@@ -23,6 +23,7 @@ from portal.models import (
     SyncStage,
     UpgradeRequest,
 )
+from portal.services.webhooks import oversight
 
 
 @dataclass(frozen=True)
@@ -93,4 +94,5 @@ def ops_queue_sizes() -> dict[str, int]:
         "Emails not delivered": count(
             OutboundEmail, OutboundEmail.status.in_([EmailStatus.PENDING, EmailStatus.FAILED])
         ),
+        **oversight.counts(),
     }

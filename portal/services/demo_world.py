@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import EmailStatus, Mode, OutboundEmail, User
-from portal.services import commit
+from portal.services import commit, demo_webhooks
 from portal.services.accounts import api_keys, invitations, upgrades, users
 from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations, institutions
@@ -59,6 +59,7 @@ def build(people: People) -> None:
     _third_organization_waits_for_its_upgrade(people)
     invitations.invite("dev@acme.example", is_admin=False, actor=people.admin)
     api_keys.create(people.admin.organization, Mode.PRODUCTION, actor=people.admin)
+    demo_webhooks.build(people.admin)
     _delivered_and_one_failed_email()
 
 
