@@ -4,6 +4,7 @@ over HTTP to a running portal, for demos and end-to-end tests."""
 import socket
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 import httpx
@@ -22,16 +23,17 @@ def synchronizer_group() -> None:
 @click.option("--interval", default=0.0, type=click.FloatRange(0), help="Seconds between beats.")
 @click.option("--count", default=1, type=click.IntRange(1), help="Heartbeats to send.")
 @click.option("--hostname", default=socket.gethostname(), help="The server name to report.")
-def simulate(url, product_key, locations, fail_reason, interval, count, hostname) -> None:
-    """Activate with a product key, then send heartbeats (or one failure report)."""
+@click.option(
+    "--state-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Keep the agent token here, as the Synchronizer does: a restart resumes with it.",
+)
+def simulate(url, product_key, locations, fail_reason, interval, count, hostname, state_file):
+    """Activate with a product key (or resume with the token kept in --state-file), then
+    send heartbeats (or one failure report)."""
     with httpx.Client(base_url=url.rstrip("/") + "/synchronizer/v1", timeout=15) as client:
-        activation = _post(
-            client,
-            "/activate",
-            {"product_key": product_key, "hostname": hostname, "version": "simulator-1.0"},
-        )
-        token = activation["agent_token"]
-        click.echo(f"Activated sync {activation['sync_id']} as {hostname}.")
+        token = _kept_token(state_file) or _activate(client, product_key, hostname, state_file)
         auth = {"Authorization": f"Bearer {token}"}
         if fail_reason:
             body = {"code": "simulated", "message": fail_reason}
@@ -43,6 +45,24 @@ def simulate(url, product_key, locations, fail_reason, interval, count, hostname
             click.echo(f"Heartbeat {beat}/{count}: sync is {result['status']}.")
             if beat < count:
                 time.sleep(interval)
+
+
+def _kept_token(state_file: Path | None) -> str | None:
+    if state_file is None or not state_file.exists():
+        return None
+    click.echo("Resumed with the kept agent token.")
+    return state_file.read_text().strip() or None
+
+
+def _activate(client: httpx.Client, product_key: str, hostname: str, state_file) -> str:
+    body = {"product_key": product_key, "hostname": hostname, "version": "simulator-1.0"}
+    activation = _post(client, "/activate", body)
+    click.echo(f"Activated sync {activation['sync_id']} as {hostname}.")
+    token = activation["agent_token"]
+    if state_file is not None:
+        state_file.touch(mode=0o600)
+        state_file.write_text(token)
+    return token
 
 
 def _heartbeat(locations: int) -> dict:

@@ -223,6 +223,7 @@ def test_a_sandbox_booking_made_through_the_api_reaches_the_subscribed_endpoint(
     for event, resource in (
         ("appointment_insertion", "Appointment"),
         ("patient_created", "Patient"),
+        ("appointment_updated", "Appointment"),
     ):
         subscribe(
             api,
@@ -246,16 +247,24 @@ def test_a_sandbox_booking_made_through_the_api_reaches_the_subscribed_endpoint(
     )
     assert booked.status_code == 201, booked.get_json()
     appointment_id = booked.get_json()["data"]["appt"]["id"]
+    confirmed = api.patch(
+        f"/appointments/{appointment_id}",
+        {"appt": {"confirmed": True}},
+        subdomain=sandbox.subdomain,
+    )
+    assert confirmed.status_code == 200, confirmed.get_json()
     deliver()
     messages = receiver.messages()
     assert [m["event_name"] for m in messages] == [
         "patient_created",
         "appointment_insertion.complete",
+        "appointment_updated",
     ]
+    assert messages[2]["data"]["appointment"]["confirmed"] is True
     assert all(r.signature_ok for r in receiver.received)
     assert messages[0]["data"]["patient"]["id"] == patient_id
     assert messages[1]["data"]["appointment"]["id"] == appointment_id
-    assert messages[1]["data"]["appointment"]["start_time"] == "2031-01-07T15:00:00Z"
+    assert messages[1]["data"]["appointment"] == booked.get_json()["data"]["appt"]
 
 
 def test_endpoints_answer_in_production_too(client):

@@ -7,7 +7,7 @@ from datetime import datetime
 from portal import clock
 from portal.records import Appointment, Operatory, Provider
 from portal.services import commit
-from portal.services.records import api_access, record_events
+from portal.services.records import api_access, sandbox_events
 from portal.services.records.api_access import Caller, InvalidField
 from portal.services.records.appointments import NOTE_MAX_LENGTH, at_location, refuse_overlap
 
@@ -65,7 +65,7 @@ def apply(appointment: Appointment, change: Change, *, caller: Caller) -> Appoin
     changed += _confirmation(appointment, change)
     if changed:
         api_access.audit(caller, "appointment.updated", appointment, changed=changed)
-        record_events.appointment_changed(appointment, caller=caller)
+        sandbox_events.appointment_changed(appointment, caller=caller)
     commit()
     return appointment
 

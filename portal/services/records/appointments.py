@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
 from portal.services import commit, pagination
-from portal.services.records import api_access, record_events
+from portal.services.records import api_access, sandbox_events
 from portal.services.records.api_access import (
     INT_MAX,
     Caller,
@@ -129,7 +129,7 @@ def book(location: Location, booking: Booking, *, caller: Caller) -> Appointment
     db.session.add(appointment)
     db.session.flush()  # the audit row names the new id
     api_access.audit(caller, "appointment.booked", appointment, location_id=location.id)
-    record_events.booked(appointment, location, caller=caller)
+    sandbox_events.booked(appointment, location, caller=caller)
     commit()
     return appointment
 

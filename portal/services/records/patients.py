@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Institution, Location
 from portal.records import Appointment, Patient, Provider
 from portal.services import commit, pagination
-from portal.services.records import api_access, record_events
+from portal.services.records import api_access, sandbox_events
 from portal.services.records.api_access import (
     INT_MAX,
     Caller,
@@ -167,7 +167,7 @@ def create(
     db.session.add(patient)
     db.session.flush()  # the audit row names the new id
     api_access.audit(caller, "patient.created", patient, location_id=location.id)
-    record_events.patient_added(patient, location, caller=caller)
+    sandbox_events.patient_added(patient, location, caller=caller)
     commit()
     return patient, True
 

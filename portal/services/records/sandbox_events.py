@@ -1,0 +1,50 @@
+"""The webhook events of writes made through the API in the sandbox, where a write is in
+the practice's records at once: a booking is an `appointment_insertion.complete`, a new
+patient a `patient_created`, a change an `appointment_updated`. (A production write is
+announced when the Synchronizer reports it applied.) Each is recorded in the write's own
+transaction, so it is sent only if the write committed, carrying the record as the API
+shapes it."""
+
+import msgspec
+
+from portal.extensions import db
+from portal.models import Institution, Location, Mode
+from portal.records import Appointment, Patient
+from portal.services import events
+from portal.services.records.api_access import Caller
+
+
+def booked(appointment: Appointment, location: Location, *, caller: Caller) -> None:
+    _record("appointment_insertion.complete", location, caller, appointment)
+
+
+def patient_added(patient: Patient, location: Location, *, caller: Caller) -> None:
+    _record("patient_created", location, caller, patient)
+
+
+def appointment_changed(appointment: Appointment, *, caller: Caller) -> None:
+    location = db.session.get(Location, appointment.location_id)
+    _record("appointment_updated", location, caller, appointment)
+
+
+def _record(name: str, location: Location, caller: Caller, row) -> None:
+    institution = db.session.get(Institution, location.institution_id)
+    if institution.mode is not Mode.SANDBOX:
+        return
+    events.record(
+        name,
+        organization=caller.organization,
+        mode=Mode.SANDBOX,
+        institution=institution,
+        data=_shaped(row, location),
+    )
+
+
+def _shaped(row, location: Location) -> dict:
+    # The API's shapes import the services: read them when needed, not at import time.
+    from portal.api import appointment_shapes, patient_shapes
+
+    db.session.flush()  # defaults (times, flags) filled in, as the API will show them
+    if isinstance(row, Appointment):
+        return {"appointment": msgspec.to_builtins(appointment_shapes.appointment(row, location))}
+    return {"patient": msgspec.to_builtins(patient_shapes.patient(row, location))}
