@@ -63,7 +63,7 @@ def test_every_queue_tile_opens_a_list_of_exactly_its_rows(app, mailbox):
     for name, (size, url) in tiles.items():
         assert size >= 1, f"the demo world leaves the {name} queue empty"
         listing = staff.get(url).get_data(as_text=True)
-        rows = len(set(re.findall(r'/details/\?id=(\d+)', listing)))
+        rows = len(set(re.findall(r"/details/\?id=(\d+)", listing)))
         assert rows == size, (name, url)
         assert "Ignored the filter" not in listing, (name, url)
 
