@@ -23,9 +23,12 @@ from portal.services import commit
 from portal.services.accounts import invitations, upgrades, users
 from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent
+from portal.services.webhooks import deliveries
 from tests.conftest import PASSWORD
 from tests.onboarding import live_practice, upgraded
 from tests.services.test_csv_import import row, to_csv
+from tests.webhook_receiver import Receiver
+from tests.webhooks_world import hooked, patient_created
 
 OUR_WORDS = ("sample.csv", "errors.csv")  # downloads whose cells are our own words
 UNTOUCHED = {"ehr"}  # a code the pages look up; the rest of the text can be anything
@@ -74,6 +77,9 @@ def _world() -> int:
     applying.apply(batch, actor=owner)
     csv_import.upload(owner.organization, "bad.csv", to_csv([row(state="ZZ")]), actor=owner)
     users.create_staff("olive@ops.example", PASSWORD)
+    hooks = hooked(Receiver(), user=bravo, url="http://127.0.0.1:9/hooks")  # never sent to
+    patient_created(hooks)
+    deliveries.fan_out("world")
     return batch.id
 
 
