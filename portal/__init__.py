@@ -78,7 +78,16 @@ def register_security(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     # Public pages, sign-in and sign-up, the health checks of the load balancer, and the
     # practice's hosted onboarding page.
-    from portal import auth, health, invitations, practice, practice_setup, public, synchronizer
+    from portal import (
+        auth,
+        health,
+        invitations,
+        practice,
+        practice_setup,
+        public,
+        synchronizer,
+        synchronizer_uploads,
+    )
 
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
@@ -87,6 +96,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice.bp)
     app.register_blueprint(practice_setup.bp)
     app.register_blueprint(synchronizer.bp)
+    app.register_blueprint(synchronizer_uploads.bp)
     register_api(app)
 
 

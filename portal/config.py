@@ -93,6 +93,10 @@ class Config:
     )
     # How often the worker looks for syncs that went stale or recovered (alerts).
     SYNC_ALERT_CHECK_SECONDS = _int("SYNC_ALERT_CHECK_SECONDS", 60)
+    # A production write the Synchronizer has not reported on by then is marked timed out;
+    # the worker looks for such writes every PENDING_WRITE_CHECK_SECONDS.
+    PENDING_WRITE_TIMEOUT_SECONDS = _int("PENDING_WRITE_TIMEOUT_SECONDS", 15 * 60)
+    PENDING_WRITE_CHECK_SECONDS = _int("PENDING_WRITE_CHECK_SECONDS", 30)
     IMPORT_MAX_BYTES = _int("IMPORT_MAX_BYTES", 5 * 1024 * 1024)
     IMPORT_MAX_ROWS = _int("IMPORT_MAX_ROWS", 10_000)
     IMPORT_MAX_FIELD = _int("IMPORT_MAX_FIELD", 500)

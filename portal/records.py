@@ -88,6 +88,7 @@ class Patient(_Record, db.Model):
     __table_args__ = (
         Index("ix_patients_location_updated", "location_id", "updated_at"),
         Index("ix_patients_location_name", "location_id", "last_name", "first_name"),
+        Index("ix_patients_location_foreign", "location_id", "foreign_id"),
     )
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"))
@@ -114,6 +115,7 @@ class Appointment(_Record, db.Model):
         Index("ix_appointments_location_start", "location_id", "start_time"),
         Index("ix_appointments_provider_start", "provider_id", "start_time"),
         Index("ix_appointments_operatory_start", "operatory_id", "start_time"),
+        Index("ix_appointments_location_foreign", "location_id", "foreign_id"),
     )
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(

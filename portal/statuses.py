@@ -19,6 +19,8 @@ __all__ = [
     "ImportStatus",
     "DeliveryStatus",
     "OnboardingStatus",
+    "WriteKind",
+    "WriteStatus",
     "TABS",
     "TABS_BY_STATUS",
 ]
@@ -154,6 +156,27 @@ class OnboardingStatus(Labelled):
     FAILED = "failed"
 
 
+class WriteKind(Labelled):
+    """A write made through the production API that the Synchronizer takes to the practice."""
+
+    PATIENT_CREATE = "patient_create"
+    APPOINTMENT_CREATE = "appointment_create"
+    APPOINTMENT_UPDATE = "appointment_update"
+
+
+class WriteStatus(Labelled):
+    PENDING = "pending"  # accepted, waiting for the Synchronizer to collect it
+    APPLYING = "applying"  # collected, waiting for the Synchronizer's result
+    COMPLETE = "complete"
+    FAILED = "failed"
+    TIMED_OUT = "timed_out"
+    CANCELLED = "cancelled"
+
+    @property
+    def open(self) -> bool:
+        return self in (WriteStatus.PENDING, WriteStatus.APPLYING)
+
+
 # Where the code, with its underscores turned to spaces, is not the word people use.
 LABELS = {
     (type(member), member): label
@@ -163,6 +186,12 @@ LABELS = {
         (InstallMethod.SCHEDULED, "Scheduled install"),
         (SyncStage.NEEDS_CREDENTIALS, "Waiting for credentials"),
         (SyncStage.NEEDS_SCHEDULE, "Waiting for install windows"),
+        (WriteKind.PATIENT_CREATE, "New patient"),
+        (WriteKind.APPOINTMENT_CREATE, "New appointment"),
+        (WriteKind.APPOINTMENT_UPDATE, "Appointment change"),
+        (WriteStatus.PENDING, "Waiting for the Synchronizer"),
+        (WriteStatus.APPLYING, "Being written"),
+        (WriteStatus.COMPLETE, "Written"),
     )
 }
 

@@ -14,6 +14,7 @@ from portal.services.records.api_access import INT_MAX, InvalidField
 
 MIN_YEAR, MAX_YEAR = 1000, 9000
 _MISSING = re.compile(r"Object missing required field `(.+)`")
+_UNKNOWN = re.compile(r"Object contains unknown field `(.+)`")
 
 
 class Moment(datetime):
@@ -154,6 +155,9 @@ def _invalid(shape, message: str, root: str) -> InvalidField:
     missing = _MISSING.fullmatch(problem)
     if missing:
         return InvalidField(_join(name, missing.group(1)), "is required.")
+    unknown = _UNKNOWN.fullmatch(problem)
+    if unknown:  # shapes that forbid unknown fields, so that a misspelt one is not lost
+        return InvalidField(_join(name, unknown.group(1)), "is not a known field.")
     if not path and root:
         return InvalidField(root, "must be a JSON object.")
     if problem.endswith("got `null`"):  # null stands for a value not sent

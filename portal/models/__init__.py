@@ -28,6 +28,7 @@ from portal.models.onboarding import (
     Sync,
     activation_request_locations,
 )
+from portal.models.practice_data import PendingWrite, RecordUpload
 from portal.models.webhooks import (
     Event,
     SyncAlert,
@@ -57,7 +58,9 @@ __all__ = [
     "Onboarding",
     "Organization",
     "OutboundEmail",
+    "PendingWrite",
     "PeriodicRun",
+    "RecordUpload",
     "Sync",
     "SyncAlert",
     "UpgradeRequest",

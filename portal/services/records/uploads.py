@@ -1,0 +1,240 @@
+"""Records a Synchronizer uploads from the practice's system: batches of one kind for one of
+its locations, upserted by `foreign_id` (the id in the health record system).
+
+A batch is checked in full before anything changes, and applied in one transaction; the same
+batch twice changes nothing the second time. Deleted records of the practice are inactivated
+where the reference keeps them (providers, operatories, patients, working hours) and removed
+where it does not (appointment types, appointments).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import Location, RecordUpload, Sync, SyncStage
+from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider, WorkingHour
+from portal.services import Forbidden, InvalidTransition, commit
+from portal.services.records import record_events
+from portal.services.records.api_access import InvalidField
+
+
+def _inactivate(name: str, value) -> Callable:
+    def remove(row) -> bool:
+        if getattr(row, name) == value:
+            return False
+        setattr(row, name, value)
+        return True
+
+    return remove
+
+
+def _delete(row) -> bool:
+    db.session.delete(row)
+    return True
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: type
+    remove: Callable  # what a deletion in the practice does to our row; True if it changed
+    refs: dict[str, type] = field(default_factory=dict)  # `provider` -> Provider
+    created_event: str | None = None
+    updated_event: str | None = None
+
+
+# Each kind of record a Synchronizer uploads, in the order a first upload needs them.
+KINDS: dict[str, Kind] = {
+    "providers": Kind(Provider, _inactivate("inactive", True)),
+    "operatories": Kind(Operatory, _inactivate("active", False)),
+    "appointment_types": Kind(AppointmentType, _delete),
+    "working_hours": Kind(
+        WorkingHour,
+        _inactivate("active", False),
+        refs={"provider": Provider, "operatory": Operatory},
+    ),
+    "patients": Kind(
+        Patient,
+        _inactivate("inactive", True),
+        refs={"provider": Provider},
+        created_event="patient_created",
+        updated_event="patient_updated",
+    ),
+    "appointments": Kind(
+        Appointment,
+        _delete,
+        refs={
+            "patient": Patient,
+            "provider": Provider,
+            "operatory": Operatory,
+            "appointment_type": AppointmentType,
+        },
+        created_event="appointment_created",
+        updated_event="appointment_updated",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Batch:
+    kind: str
+    location_foreign_id: str
+    records: list[dict]  # column values; references as `<name>_foreign_id`
+    deleted: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Outcome:
+    created: int = 0
+    updated: int = 0
+    removed: int = 0
+    unchanged: int = 0
+
+    def as_dict(self) -> dict:
+        return dict(vars(self))
+
+
+def upload(sync: Sync, batch: Batch) -> Outcome:
+    """Upsert a batch of records for one of the sync's locations and record the upload.
+
+    Raises InvalidTransition for a sync that is not active, Forbidden for a location that is
+    not the sync's own, InvalidField for a foreign id given twice, a reference to a record
+    the location does not have, or an appointment that ends before it starts.
+    """
+    if sync.status is not SyncStage.ACTIVE:
+        raise InvalidTransition("Records are accepted from an active Synchronizer only.")
+    kind = KINDS[batch.kind]
+    location = _own_location(sync, batch.location_foreign_id)
+    _refuse_duplicates(batch)
+    rows = _resolved(location, kind, batch.records)
+    existing = _existing(kind.model, location, [*rows, *batch.deleted])
+    outcome, created, updated = Outcome(), [], []
+    for foreign_id, values in rows.items():
+        row = existing.get(foreign_id)
+        if row is None:
+            row = kind.model(location_id=location.id, foreign_id=foreign_id, **values)
+            db.session.add(row)
+            created.append(row)
+        elif _assign(row, values):
+            updated.append(row)
+        else:
+            outcome.unchanged += 1
+    for foreign_id in batch.deleted:
+        row = existing.get(foreign_id)
+        removed = row is not None and kind.remove(row)
+        outcome.removed += removed
+        outcome.unchanged += not removed
+    outcome.created, outcome.updated = len(created), len(updated)
+    announce = _note_upload(sync, location, batch.kind, outcome)
+    if announce:
+        db.session.flush()
+        record_events.announce(location, kind.created_event, created)
+        record_events.announce(location, kind.updated_event, updated)
+    commit()
+    return outcome
+
+
+def _own_location(sync: Sync, foreign_id: str) -> Location:
+    location = db.session.scalar(
+        select(Location).where(Location.sync_id == sync.id, Location.foreign_id == foreign_id)
+    )
+    if location is None:
+        raise Forbidden(
+            f"Location {foreign_id} is not one of this Synchronizer's locations; report it in "
+            "a heartbeat first."
+        )
+    return location
+
+
+def _refuse_duplicates(batch: Batch) -> None:
+    seen: set[str] = set()
+    for index, record in enumerate(batch.records):
+        if record["foreign_id"] in seen:
+            raise InvalidField(f"records[{index}].foreign_id", "is given twice in this batch.")
+        seen.add(record["foreign_id"])
+    for index, foreign_id in enumerate(batch.deleted):
+        if foreign_id in seen:
+            raise InvalidField(f"deleted[{index}]", "is also among the records, or given twice.")
+        seen.add(foreign_id)
+
+
+def _resolved(location: Location, kind: Kind, records: list[dict]) -> dict[str, dict]:
+    """Each record's column values by foreign id, its references turned into our ids."""
+    lookups = {
+        name: _ids(model, location, {r.get(f"{name}_foreign_id") for r in records})
+        for name, model in kind.refs.items()
+    }
+    resolved = {}
+    for index, record in enumerate(records):
+        values = {k: v for k, v in record.items() if k != "foreign_id"}
+        for name in kind.refs:
+            wanted = values.pop(f"{name}_foreign_id", None)
+            values[f"{name}_id"] = None if wanted is None else lookups[name].get(wanted)
+            if wanted is not None and values[f"{name}_id"] is None:
+                raise InvalidField(
+                    f"records[{index}].{name}_foreign_id",
+                    f"names no {name.replace('_', ' ')} uploaded for this location.",
+                )
+        if kind.model is Appointment and values["end_time"] <= values["start_time"]:
+            raise InvalidField(f"records[{index}].end_time", "must be after start_time.")
+        resolved[record["foreign_id"]] = values
+    return resolved
+
+
+def _ids(model, location: Location, foreign_ids: set) -> dict[str, int]:
+    wanted = [f for f in foreign_ids if f is not None]
+    if not wanted:
+        return {}
+    found = db.session.execute(
+        select(model.foreign_id, model.id).where(
+            model.location_id == location.id, model.foreign_id.in_(wanted)
+        )
+    )
+    return dict(found.tuples().all())
+
+
+def _existing(model, location: Location, foreign_ids: list[str]) -> dict:
+    rows = {}
+    for start in range(0, len(foreign_ids), 500):  # IN lists stay small on every database
+        chunk = foreign_ids[start : start + 500]
+        query = select(model).where(model.location_id == location.id, model.foreign_id.in_(chunk))
+        rows.update((row.foreign_id, row) for row in db.session.scalars(query))
+    return rows
+
+
+def _assign(row, values: dict) -> bool:
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    return changed
+
+
+def _note_upload(sync: Sync, location: Location, kind: str, outcome: Outcome) -> bool:
+    """Keep what this upload did; True when the kind was uploaded before (so what is new in
+    it is news: the first upload is the practice's existing data)."""
+    upload = db.session.scalar(
+        select(RecordUpload).where(
+            RecordUpload.sync_id == sync.id,
+            RecordUpload.location_id == location.id,
+            RecordUpload.kind == kind,
+        )
+    )
+    seen_before = upload is not None
+    if upload is None:
+        upload = RecordUpload(sync_id=sync.id, location_id=location.id, kind=kind)
+        db.session.add(upload)
+    upload.received_at = clock.now()
+    for name, count in outcome.as_dict().items():
+        setattr(upload, name, count)
+    return seen_before
+
+
+def last_uploads(sync: Sync) -> list[RecordUpload]:
+    """What the sync uploaded last, per location and kind (for the consoles)."""
+    order = list(KINDS)
+    rows = db.session.scalars(select(RecordUpload).where(RecordUpload.sync_id == sync.id)).all()
+    return sorted(rows, key=lambda u: (u.location_id, order.index(u.kind)))
