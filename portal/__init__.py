@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
         public,
         synchronizer,
         synchronizer_uploads,
+        synchronizer_writes,
     )
 
     app.register_blueprint(health.bp)
@@ -97,6 +98,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(practice_setup.bp)
     app.register_blueprint(synchronizer.bp)
     app.register_blueprint(synchronizer_uploads.bp)
+    app.register_blueprint(synchronizer_writes.bp)
     register_api(app)
 
 

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.services.delivery import jobs, outbox, periodic
 from portal.services.imports import applying
 from portal.services.onboarding import consent, hosted
+from portal.services.records import pending_writes
 from portal.services.syncs import alerts
 from portal.services.webhooks import deliveries, delivery_log
 
@@ -51,6 +52,11 @@ TASKS = [
     Task("sync alerts", alerts.check, every=timedelta(seconds=Config.SYNC_ALERT_CHECK_SECONDS)),
     Task("onboarding statuses", hosted.follow_all, every=timedelta(minutes=1)),
     Task("webhook log retention", delivery_log.forget_old, every=timedelta(hours=1)),
+    Task(
+        "pending write timeouts",
+        pending_writes.time_out_due,
+        every=timedelta(seconds=Config.PENDING_WRITE_CHECK_SECONDS),
+    ),
 ]
 
 

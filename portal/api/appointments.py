@@ -7,6 +7,7 @@ from portal import edge
 from portal.api import appointment_shapes as shaped
 from portal.api import inputs, limits
 from portal.api.operations import One, Paged, operation
+from portal.models import Mode
 from portal.services.records import api_access, appointment_changes, appointments
 
 
@@ -98,16 +99,18 @@ def book_appointment(query: inputs.AtLocation, body: inputs.AppointmentCreate):
     )
     row = appointments.book(location, booking, caller=g.caller)
     answer = shaped.AppointmentAnswer(appt=shaped.appointment(row, location))
-    return edge.success(answer, 201, "Appointment booked")
+    return edge.success(answer, 201, _accepted("Appointment booked"))
 
 
 @operation(
     "PATCH",
     "/appointments/<int:id>",
-    "Reschedule, note, check in, confirm or cancel an appointment",
+    "Reschedule, note, check in, confirm or cancel an appointment (201 in production: "
+    "accepted for the practice)",
     query=inputs.AtInstitution,
     body=inputs.AppointmentUpdate,
     answer=One(shaped.AppointmentAnswer),
+    statuses=(200, 201),
     errors=(403, 404),
     limit=limits.records,
 )
@@ -127,4 +130,13 @@ def update_appointment(id: int, query: inputs.AtInstitution, body: inputs.Appoin
     )
     row = appointment_changes.apply(row, change, caller=g.caller)
     answer = shaped.AppointmentAnswer(appt=shaped.appointment(row, api_access.location_of(row)))
+    if g.caller.mode is Mode.PRODUCTION:
+        return edge.success(answer, 201, _accepted("Appointment updated"))
     return edge.success(answer, 200, "Appointment updated")
+
+
+def _accepted(done: str) -> str:
+    """Production writes are accepted here and reach the practice on a later sync cycle."""
+    if g.caller.mode is Mode.PRODUCTION:
+        return "Accepted; it reaches the practice on the next cycle"
+    return done

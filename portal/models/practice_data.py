@@ -69,3 +69,6 @@ class PendingWrite(db.Model):
     sync: Mapped[Sync] = relationship()
     location: Mapped[Location] = relationship()
     organization: Mapped[Organization] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.kind.label} #{self.id}"

@@ -5,9 +5,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 
 from portal import clock
+from portal.models import WriteKind
 from portal.records import Appointment, Operatory, Provider
 from portal.services import commit
-from portal.services.records import api_access, sandbox_events
+from portal.services.records import api_access, pending_writes, sandbox_events
 from portal.services.records.api_access import Caller, InvalidField
 from portal.services.records.appointments import NOTE_MAX_LENGTH, at_location, refuse_overlap
 
@@ -66,6 +67,10 @@ def apply(appointment: Appointment, change: Change, *, caller: Caller) -> Appoin
     if changed:
         api_access.audit(caller, "appointment.updated", appointment, changed=changed)
         sandbox_events.appointment_changed(appointment, caller=caller)
+        location = api_access.location_of(appointment)
+        pending_writes.follow(
+            caller, location, WriteKind.APPOINTMENT_UPDATE, appointment, changed=changed
+        )
     commit()
     return appointment
 

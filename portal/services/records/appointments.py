@@ -8,10 +8,10 @@ from sqlalchemy import false, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Institution, Location
+from portal.models import Institution, Location, WriteKind
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider
 from portal.services import commit, pagination
-from portal.services.records import api_access, sandbox_events
+from portal.services.records import api_access, pending_writes, sandbox_events
 from portal.services.records.api_access import (
     INT_MAX,
     Caller,
@@ -130,6 +130,7 @@ def book(location: Location, booking: Booking, *, caller: Caller) -> Appointment
     db.session.flush()  # the audit row names the new id
     api_access.audit(caller, "appointment.booked", appointment, location_id=location.id)
     sandbox_events.booked(appointment, location, caller=caller)
+    pending_writes.follow(caller, location, WriteKind.APPOINTMENT_CREATE, appointment)
     commit()
     return appointment
 

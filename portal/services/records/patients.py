@@ -8,10 +8,10 @@ from sqlalchemy import false, func, or_, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Institution, Location
+from portal.models import Institution, Location, WriteKind
 from portal.records import Appointment, Patient, Provider
 from portal.services import commit, pagination
-from portal.services.records import api_access, sandbox_events
+from portal.services.records import api_access, pending_writes, sandbox_events
 from portal.services.records.api_access import (
     INT_MAX,
     Caller,
@@ -168,6 +168,7 @@ def create(
     db.session.flush()  # the audit row names the new id
     api_access.audit(caller, "patient.created", patient, location_id=location.id)
     sandbox_events.patient_added(patient, location, caller=caller)
+    pending_writes.follow(caller, location, WriteKind.PATIENT_CREATE, patient)
     commit()
     return patient, True
 
