@@ -9,7 +9,7 @@ from markupsafe import Markup
 from portal import catalogue
 from portal.admin_views.access import AccessActions
 from portal.admin_views.base import PortalModelView, attempt, current_mode, signed_in_user
-from portal.models import Enrollment, EnrollmentStatus, Location
+from portal.models import Enrollment, EnrollmentStatus, GrantStatus, Location
 from portal.onboarding_forms import InstitutionForm, SyncForm
 from portal.services import PortalError
 from portal.services.onboarding import (
@@ -19,6 +19,7 @@ from portal.services.onboarding import (
     institutions,
     overviews,
 )
+from portal.services.records import pending_writes, uploads
 from portal.services.syncs import health, keys, setup
 
 BADGES = {
@@ -135,6 +136,7 @@ class InstitutionsView(AccessActions, PortalModelView):
     @expose("/<int:enrollment_id>/")
     def institution(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
+        granted = activations.location_access(enrollment)
         return self.render(
             "portal/institutions/detail.html",
             enrollment=enrollment,
@@ -142,7 +144,8 @@ class InstitutionsView(AccessActions, PortalModelView):
             syncs=enrollment.institution.syncs,
             sees_practice=access.sees_practice(enrollment),
             live_systems=catalogue.live_systems(enrollment.institution),
-            access=activations.location_access(enrollment),
+            access=granted,
+            active_locations=[i for i, state in granted.items() if state is GrantStatus.ACTIVE],
             health=health,
             catalogue=catalogue,
             labels=enrollments.LABELS,
@@ -151,6 +154,8 @@ class InstitutionsView(AccessActions, PortalModelView):
             extension_token=keys.extension_token,
             can_activate_more=bool(activations.available_locations(enrollment)),
             can_ask_again=enrollment.status_reason in enrollments.ACCESS_CLOSED,
+            last_uploads=uploads.last_uploads,
+            writes_waiting=lambda sync: pending_writes.waiting(enrollment.organization, sync),
         )
 
     @expose("/<int:enrollment_id>/syncs/new/", methods=["GET", "POST"])

@@ -21,14 +21,17 @@ from portal.models import (
     Institution,
     Organization,
     OutboundEmail,
+    PendingWrite,
     Sync,
     UpgradeRequest,
     User,
     WebhookDelivery,
     WebhookEndpoint,
+    WriteStatus,
 )
 from portal.services import dashboards
 from portal.services.delivery import outbox
+from portal.services.records import pending_writes
 
 SECRET_COLUMNS = [
     "password_hash",
@@ -59,6 +62,7 @@ QUEUE_LISTS = {
     "Emails not delivered": ("ops_outbound_emails", {"status_in_list": "pending,failed"}),
     "Webhook endpoints turned off": ("ops_webhook_endpoints", {"on_equals": "0"}),
     "Webhook deliveries failing": ("ops_webhook_deliveries", {"failing_is": "yes"}),
+    "Writes not written": ("ops_pending_writes", {"status_in_list": "failed,timed_out"}),
 }
 
 
@@ -147,6 +151,57 @@ class OutboxView(BulkActionsMixin, StaffView):
     }
 
 
+class PendingWritesView(BulkActionsMixin, StaffView):
+    """Writes of the production API on their way to practices; staff retry or cancel."""
+
+    column_list = [
+        "created_at",
+        "organization",
+        "location",
+        "kind",
+        "status",
+        "reason",
+        "attempts",
+        "deadline_at",
+        "resolved_at",
+    ]
+    column_labels = {
+        "created_at": "Accepted",
+        "kind": "Write",
+        "attempts": "Times collected",
+        "deadline_at": "Times out",
+        "resolved_at": "Settled",
+    }
+    column_filters = ["status", "kind", "created_at", "resolved_at"]
+    column_default_sort = ("created_at", True)
+    bulk_actions = {
+        "retry": BulkAction(
+            "Retry",
+            pending_writes.retry,
+            "Failed and timed-out writes go back to the practice's Synchronizer with a fresh "
+            "deadline; a booking that failed is booked again until the practice answers.",
+            done="{n} write(s) queued again for the practice.",
+            refusal=lambda write: (
+                None
+                if write.status in (WriteStatus.FAILED, WriteStatus.TIMED_OUT)
+                else f"it is {write.status.label.lower()}, not failed or timed out."
+            ),
+        ),
+        "cancel": BulkAction(
+            "Cancel",
+            pending_writes.cancel,
+            "The practice's Synchronizer stops receiving these writes: they never reach "
+            "the practice, and a result it reports later changes nothing.",
+            done="{n} write(s) cancelled.",
+            refusal=lambda write: (
+                None
+                if write.status not in (WriteStatus.COMPLETE, WriteStatus.CANCELLED)
+                else f"it is {write.status.label.lower()} already."
+            ),
+        ),
+    }
+
+
 class AuditView(StaffView):
     column_list = [
         "created_at",
@@ -182,6 +237,7 @@ def register(admin: Admin) -> dict[str, str]:
         (OutboxView, OutboundEmail, "Outbound email", "outbox"),
         (OpsWebhookEndpointsView, WebhookEndpoint, "Webhook endpoints", "webhook-endpoints"),
         (OpsWebhookDeliveriesView, WebhookDelivery, "Webhook deliveries", "webhook-deliveries"),
+        (PendingWritesView, PendingWrite, "Writes to practices", "writes"),
         (AuditView, AuditEvent, "Audit log", "audit"),
     ]
     moved = {}

@@ -18,10 +18,12 @@ from portal.models import (
     Mode,
     Organization,
     OutboundEmail,
+    PendingWrite,
     RequestStatus,
     Sync,
     SyncStage,
     UpgradeRequest,
+    WriteStatus,
 )
 from portal.services.webhooks import oversight
 
@@ -95,4 +97,7 @@ def ops_queue_sizes() -> dict[str, int]:
             OutboundEmail, OutboundEmail.status.in_([EmailStatus.PENDING, EmailStatus.FAILED])
         ),
         **oversight.counts(),
+        "Writes not written": count(
+            PendingWrite, PendingWrite.status.in_([WriteStatus.FAILED, WriteStatus.TIMED_OUT])
+        ),
     }

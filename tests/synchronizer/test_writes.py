@@ -9,11 +9,13 @@ from sqlalchemy import func, select
 
 from portal import clock, worker
 from portal.extensions import db
-from portal.models import Event, PendingWrite, WriteStatus
+from portal.models import AuditEvent, Event, PendingWrite, WriteStatus
 from portal.records import Appointment, Patient
-from portal.services import Conflict
+from portal.services import Forbidden
+from portal.services.accounts import users
 from portal.services.records import pending_writes
 from tests.api.conftest import Api, bearer_token, new_patient_body
+from tests.conftest import PASSWORD
 from tests.practice_world import V1, chart, live_practice, upload_chart
 
 
@@ -202,18 +204,27 @@ def test_a_location_without_an_active_synchronizer_refuses_writes(client, practi
 
 
 def test_staff_retry_a_failed_write_and_cancel_an_open_one(client, practice, api):
+    staff = users.create_staff("olive@ops.example", PASSWORD)
     appointment_id = book(api, practice).json["data"]["appt"]["id"]
     [write] = collect(client, practice)
     report(client, practice, {"id": write["id"], "error": "Chart locked"})
     staff_write = db.session.get(PendingWrite, write["id"])
 
-    pending_writes.retry(staff_write, actor=None)
+    assert len(pending_writes.retry([staff_write], actor=staff).done) == 1
     assert db.session.get(Appointment, appointment_id).cancelled is False
     assert [w["id"] for w in collect(client, practice)] == [write["id"]]
-    pending_writes.cancel(staff_write, actor=None)
-    with pytest.raises(Conflict):
-        pending_writes.retry(staff_write, actor=None)
+    assert len(pending_writes.cancel([staff_write], actor=staff).done) == 1
+    again = pending_writes.retry([staff_write], actor=staff)
 
+    assert again.done == [] and "no longer failed" in again.skipped[0][1]
     db.session.refresh(staff_write)
     assert staff_write.status is WriteStatus.CANCELLED
     assert collect(client, practice) == []
+    actions = db.session.scalars(
+        select(AuditEvent.action)
+        .where(AuditEvent.action.like("pending_write.%"))
+        .order_by(AuditEvent.id)
+    ).all()
+    assert actions == ["pending_write.retried", "pending_write.cancelled"]
+    with pytest.raises(Forbidden):
+        pending_writes.cancel([staff_write], actor=practice.admin)

@@ -14,11 +14,12 @@ from sqlalchemy import select, update
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Location, Mode, Organization, PendingWrite, Sync, SyncStage
+from portal.models import Location, Mode, Organization, PendingWrite, Sync, SyncStage, User
 from portal.models import WriteKind as Kind
 from portal.models import WriteStatus as Status
 from portal.records import Appointment, Patient
-from portal.services import Conflict, NotFound, audit, commit
+from portal.services import Conflict, Forbidden, NotFound, audit, commit
+from portal.services.outcomes import Outcome
 from portal.services.records import record_events
 from portal.services.records.api_access import Caller, InvalidField
 
@@ -164,33 +165,66 @@ def time_out_due(worker: str = "") -> int:
     return done
 
 
-def retry(write: PendingWrite, *, actor) -> PendingWrite:
-    """Queue a failed or timed-out write again, with a fresh deadline (staff). Raises
-    Conflict for a write in another state (someone acted first)."""
+def retry(writes: list[PendingWrite], *, actor: User) -> Outcome:
+    """Staff's *Retry*: failed and timed-out writes go back in the queue with a fresh
+    deadline; a booking freed by its failure is booked again. Others are skipped, as is a
+    write someone else moved first. Audited; one transaction. Forbidden unless staff."""
+    _staff_only(actor)
     seconds = current_app.config["PENDING_WRITE_TIMEOUT_SECONDS"]
     deadline = clock.now() + timedelta(seconds=seconds)
-    if not _move(write.id, "retry", reason="", deadline_at=deadline, resolved_at=None):
-        raise Conflict("This write is no longer failed or timed out; nothing was retried.")
-    record = _record(write)
-    if isinstance(record, Appointment) and write.kind is Kind.APPOINTMENT_CREATE:
-        record.cancelled, record.cancelled_at = False, None
-    audit.record(
-        "pending_write.retried", actor=actor, organization=write.organization, target=write
-    )
+    outcome = Outcome()
+    for write in writes:
+        if not _move(write.id, "retry", reason="", deadline_at=deadline, resolved_at=None):
+            outcome.skip(write, "it is no longer failed or timed out.")
+            continue
+        record = _record(write)
+        if isinstance(record, Appointment) and write.kind is Kind.APPOINTMENT_CREATE:
+            record.cancelled, record.cancelled_at = False, None
+        _audit("pending_write.retried", write, actor)
+        outcome.done.append(write)
     commit()
-    return write
+    return outcome
 
 
-def cancel(write: PendingWrite, *, actor) -> PendingWrite:
-    """Stop a write that has not completed (staff). Raises Conflict when it completed or
-    was cancelled meanwhile."""
-    if not _move(write.id, "cancel", reason="Cancelled by staff."):
-        raise Conflict("This write completed or was cancelled already; nothing was cancelled.")
-    audit.record(
-        "pending_write.cancelled", actor=actor, organization=write.organization, target=write
-    )
+def cancel(writes: list[PendingWrite], *, actor: User) -> Outcome:
+    """Staff's *Cancel*: writes not written yet stop; the Synchronizer no longer receives
+    them and a late result changes nothing. Completed or cancelled ones are skipped.
+    Audited; one transaction. Forbidden unless staff."""
+    _staff_only(actor)
+    outcome = Outcome()
+    for write in writes:
+        if not _move(write.id, "cancel", reason="Cancelled by staff."):
+            outcome.skip(write, "it was written or cancelled already.")
+            continue
+        _audit("pending_write.cancelled", write, actor)
+        outcome.done.append(write)
     commit()
-    return write
+    return outcome
+
+
+def waiting(organization: Organization, sync: Sync, limit: int = 20) -> list[PendingWrite]:
+    """The organization's writes for `sync` that are not written: open, failed or timed out
+    (the institution page), newest first."""
+    return db.session.scalars(
+        select(PendingWrite)
+        .where(
+            PendingWrite.organization_id == organization.id,
+            PendingWrite.sync_id == sync.id,
+            PendingWrite.status.in_([*OPEN, Status.FAILED, Status.TIMED_OUT]),
+        )
+        .order_by(PendingWrite.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def _staff_only(actor: User) -> None:
+    if actor is None or not actor.is_staff:
+        raise Forbidden("Only staff retry or cancel writes to a practice.")
+
+
+def _audit(action: str, write: PendingWrite, actor: User) -> None:
+    organization = db.session.get(Organization, write.organization_id)
+    audit.record(action, actor=actor, organization=organization, target=write, sync=write.sync_id)
 
 
 def _move(write_id: int, move: str, *, attempt: bool = False, **values) -> bool:
