@@ -10,11 +10,13 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import EmailStatus, Mode, OutboundEmail, User
+from portal.models import EmailStatus, Location, Mode, OutboundEmail, PendingWrite, Sync, User
+from portal.records import Patient, Provider
 from portal.services import commit, demo_webhooks
 from portal.services.accounts import api_keys, invitations, upgrades, users
 from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations, institutions
+from portal.services.records import api_access, appointments, pending_writes, uploads
 from portal.services.syncs import agents, installs, keys, setup
 
 # A practice of the demo world: its details (Albany, NY area) and phone.
@@ -45,7 +47,7 @@ class People:
 def build(people: People) -> None:
     """Every onboarding step, oldest first, so the lists read as a history."""
     other = _second_organization(people)
-    _live_with_locations(people)
+    hudson = _live_with_locations(people)
     _stale(people)
     _failed(people)
     _needs_locations(people)
@@ -58,8 +60,9 @@ def build(people: People) -> None:
     _imported(people)
     _third_organization_waits_for_its_upgrade(people)
     invitations.invite("dev@acme.example", is_admin=False, actor=people.admin)
-    api_keys.create(people.admin.organization, Mode.PRODUCTION, actor=people.admin)
+    key = api_keys.create(people.admin.organization, Mode.PRODUCTION, actor=people.admin)
     demo_webhooks.build(people.admin)
+    _practice_records(hudson, key.key)
     _delivered_and_one_failed_email()
 
 
@@ -97,13 +100,51 @@ def _installed(enrollment, actor, *, ehr="dentrix", server="FRONTDESK", offices=
     return sync
 
 
-def _live_with_locations(people: People) -> None:
+def _live_with_locations(people: People) -> Sync:
     enrollment = _created(people, "Hudson Family Dental")
-    _installed(enrollment, people.admin, offices=3)
+    sync = _installed(enrollment, people.admin, offices=3)
     first_two = [location.id for location in enrollment.institution.locations[:2]]
     activations.select_locations(enrollment, first_two, actor=people.admin)
     third = enrollment.institution.locations[2].id
     activations.request(enrollment, [third], actor=people.member)
+    return sync
+
+
+def _practice_records(sync: Sync, key) -> None:
+    """The main office's chart as its Synchronizer uploads it, and two bookings through the
+    API that did not reach the practice: one refused there, one never collected."""
+    chart = {
+        "providers": [{"foreign_id": "D1", "first_name": "Grace", "last_name": "Molar"}],
+        "patients": [
+            {"foreign_id": f"P{n}", "first_name": name, "last_name": "Rivera"}
+            for n, name in enumerate(("Lucia", "Mateo", "Sofia"), 1)
+        ],
+    }
+    for kind, records in chart.items():
+        uploads.upload(sync, uploads.Batch(kind, "1", records))
+    office = db.session.scalar(
+        select(Location).where(Location.sync_id == sync.id, Location.foreign_id == "1")
+    )
+    provider = db.session.scalar(select(Provider.id).where(Provider.location_id == office.id))
+    patients = db.session.scalars(select(Patient.id).where(Patient.location_id == office.id))
+    start = (clock.now() + timedelta(days=3)).replace(hour=15, minute=0, second=0, microsecond=0)
+    writes = []
+    for hour, patient in enumerate(list(patients)[:2]):
+        booking = appointments.Booking(patient, provider, start + timedelta(hours=hour))
+        appointment = appointments.book(office, booking, caller=api_access.Caller(key))
+        writes.append(
+            db.session.scalar(
+                select(PendingWrite.id).where(PendingWrite.appointment_id == appointment.id)
+            )
+        )
+    refused = pending_writes.Result(
+        writes[0], error="The slot was taken at the practice meanwhile."
+    )
+    pending_writes.report(sync, [refused])
+    late = db.session.get(PendingWrite, writes[1])
+    late.deadline_at = clock.now()
+    commit()
+    pending_writes.time_out_due()
 
 
 def _stale(people: People) -> None:

@@ -59,7 +59,7 @@ def test_every_queue_tile_opens_a_list_of_exactly_its_rows(app, mailbox):
     staff = app.test_client()
     login(staff, demo.LOGINS[2].email, demo.PASSWORD)
     tiles = _tiles(staff.get("/ops/").get_data(as_text=True))
-    assert len(tiles) == 9
+    assert len(tiles) == 10
     for name, (size, url) in tiles.items():
         assert size >= 1, f"the demo world leaves the {name} queue empty"
         listing = staff.get(url).get_data(as_text=True)
