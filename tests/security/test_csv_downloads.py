@@ -18,7 +18,17 @@ from sqlalchemy import Enum, String, Text, case, func, select, update
 from portal import clock
 from portal.admin_views.csv_exports import FORMULA_STARTS, cell
 from portal.extensions import db
-from portal.models import GrantStatus, ImportBatch, Location, LocationGrant, Mode
+from portal.models import (
+    GrantStatus,
+    ImportBatch,
+    Location,
+    LocationGrant,
+    Mode,
+    PendingWrite,
+    Sync,
+    WriteKind,
+    WriteStatus,
+)
 from portal.services import commit
 from portal.services.accounts import invitations, upgrades, users
 from portal.services.imports import applying, csv_import
@@ -53,6 +63,19 @@ def _world() -> int:
         )
     commit()
     activations.request(mine, [locations[2].id], actor=owner)
+    sync = db.session.scalar(select(Sync).where(Sync.institution_id == practice.id))
+    db.session.add(  # a booking the practice refused, for the staff list of writes
+        PendingWrite(
+            sync_id=sync.id,
+            location_id=locations[0].id,
+            organization_id=owner.organization_id,
+            kind=WriteKind.APPOINTMENT_CREATE,
+            status=WriteStatus.FAILED,
+            reason="The slot was taken at the practice meanwhile.",
+            deadline_at=clock.now(),
+        )
+    )
+    commit()
     bravo = users.signup(
         organization_name="Bravo Apps",
         name="Bea",
