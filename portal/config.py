@@ -112,6 +112,10 @@ class Config:
     # Life of a hosted onboarding link (NexHealth's: three months).
     ONBOARDING_LINK_DAYS = _int("ONBOARDING_LINK_DAYS", 90)
 
+    # Refusals audited per kind (failed sign-in, forged form...) and client address per
+    # minute: beyond it a flood is refused without filling the audit table.
+    AUDIT_DENIALS_PER_MINUTE = _int("AUDIT_DENIALS_PER_MINUTE", 20)
+
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
     # Redis down: count in each process until it is back (the API keeps answering), and

@@ -95,6 +95,12 @@ def parse_id(value) -> int | None:
     return number if 0 < number <= ID_MAX else None
 
 
+def page_number(value: str | None) -> int:
+    """The page a `?page=` asks for (0 based), or the first page for anything else: ASCII
+    digits only, as for ids ('²' and other scripts' digits name no page)."""
+    return int(value) if value and _ID.fullmatch(value) else 0
+
+
 def id_or_404(value) -> int:
     """`parse_id(value)`, or a 404: an id that cannot exist names a page that does not."""
     number = parse_id(value)

@@ -110,7 +110,6 @@ def _step(onboarding: Onboarding, token: str, problem: str = "", **forms):
     failed = any(f.errors for f in forms.values()) or bool(problem)
     response = make_response(render_template("practice_setup/page.html", **context))
     response.status_code = 400 if failed and request.method == "POST" else 200
-    response.headers["Cache-Control"] = "no-store"  # it may show a product key
     response.headers["Referrer-Policy"] = "no-referrer"  # the link is the key
     return response
 

@@ -1,11 +1,13 @@
-"""Response headers that make the browser an ally, and error pages that leak nothing."""
+"""Response headers that make the browser an ally (no answer but a static file is ever
+cached), and error pages that leak nothing."""
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from portal import edge
-from portal.services import PortalError
+from portal.extensions import db
+from portal.services import PortalError, audit
 
 # Flask-Admin's list and action templates use inline onclick handlers, so scripts need
 # 'unsafe-inline' (a nonce would disable it); everything is served from our own origin.
@@ -33,7 +35,14 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(PortalError, _portal_error)
 
 
+# Files that are the same for everyone; every other answer may carry a secret, a person's
+# data or a one-time link, so no cache (browser, proxy, back button) keeps it.
+CACHEABLE_ENDPOINTS = frozenset({"static", "public.favicon"})
+
+
 def _headers(response):
+    if not _cacheable(request.endpoint):
+        response.headers["Cache-Control"] = "no-store"
     response.headers.setdefault("Content-Security-Policy", CSP)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
@@ -44,8 +53,15 @@ def _headers(response):
     return response
 
 
+def _cacheable(endpoint: str | None) -> bool:
+    return endpoint is not None and (
+        endpoint in CACHEABLE_ENDPOINTS or endpoint.endswith(".static")
+    )
+
+
 def _portal_error(error: PortalError):
     # A service refusal that no view caught: its status and message are safe to show.
+    _audit(error.status_code)
     if _wants_json():
         return edge.refused(error)
     return _page(error.status_code, "Not possible", str(error))
@@ -53,15 +69,25 @@ def _portal_error(error: PortalError):
 
 def _csrf_error(error: CSRFError):
     message = "This form expired or was sent from elsewhere. Reload the page and try again."
+    db.session.rollback()
+    audit.denial("csrf", reason=error.description)
     return _page(400, "Form expired", message)
 
 
 def _http_error(error: HTTPException):
     if error.code and error.code < 400:
         return error
+    _audit(error.code)
     if _wants_json():
         return edge.http_error(error)
     return _page(error.code or 500, error.name, error.description)
+
+
+def _audit(status: int | None) -> None:
+    # An error answer keeps nothing of the request's writes; its refusal is audited.
+    if status in (401, 403):
+        db.session.rollback()
+        audit.refusal_answered(status)
 
 
 def _wants_json() -> bool:

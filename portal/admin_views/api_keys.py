@@ -1,6 +1,6 @@
 """The API Key page (admins): create, see once, rotate, for the current mode."""
 
-from flask import make_response, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -45,9 +45,8 @@ class ApiKeyView(PortalAccess, BaseView):
         return self._show_once(created)
 
     def _show_once(self, created):
-        # The raw key is rendered in this response only: never stored, cached or redirected.
+        # The raw key is rendered in this response only (never stored or redirected; no answer
+        # of the app is cached).
         if created is None:
             return redirect(url_for(".index"))
-        response = make_response(self.render("portal/api_keys/created.html", new=created))
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return self.render("portal/api_keys/created.html", new=created)

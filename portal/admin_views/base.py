@@ -20,7 +20,7 @@ from portal import readable
 from portal.admin_views import csv_exports, filters
 from portal.extensions import db
 from portal.models import Mode
-from portal.services import Forbidden, NotFound, PortalError, tenancy
+from portal.services import Forbidden, NotFound, PortalError, audit, tenancy
 
 
 def _plain(value) -> str:
@@ -150,6 +150,27 @@ class OpsIndexBase(OpsAccess, AdminIndexView):
     pass
 
 
+def _action_words(view, context, event, name) -> str:
+    return audit.describe(event.action)
+
+
+class AuditColumns:
+    """The audit pages: each action in words ("Sign-in refused: wrong email or password")."""
+
+    column_labels = {
+        "created_at": "When",
+        "actor_email": "Who",
+        "action": "What happened",
+        "target_type": "Record",
+        "target_id": "Record number",
+        "details": "Details",
+        "ip_address": "Client address",
+    }
+    column_formatters = {"action": _action_words}
+    column_formatters_detail = column_formatters
+    column_formatters_export = column_formatters
+
+
 class _BaseModelView(ModelView):
     page_size = 20
     can_set_page_size = True
@@ -241,6 +262,7 @@ class PortalModelView(PortalAccess, _BaseModelView):
             abort(404)
         found = self.get_query().filter(self.model.id == int(id)).one_or_none()
         if found is None:
+            tenancy.probe_audited(self.model, [id])
             abort(404)
         return found
 
@@ -251,6 +273,7 @@ class PortalModelView(PortalAccess, _BaseModelView):
         wanted = {int(i) for i in ids}
         found = {row.id for row in self.get_query().filter(self.model.id.in_(wanted))}
         if found != wanted:
+            tenancy.probe_audited(self.model, wanted - found)
             abort(404)
         return super().handle_action(return_view)
 

@@ -4,7 +4,7 @@ from flask import url_for
 from flask_admin import Admin, expose
 
 from portal.admin_views import ops_requests
-from portal.admin_views.base import OpsIndexBase, OpsModelView
+from portal.admin_views.base import AuditColumns, OpsIndexBase, OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.imports import OpsImportsView
 from portal.admin_views.ops_syncs import OpsSyncsView
@@ -202,7 +202,7 @@ class PendingWritesView(BulkActionsMixin, StaffView):
     }
 
 
-class AuditView(StaffView):
+class AuditView(AuditColumns, StaffView):
     column_list = [
         "created_at",
         "organization",
@@ -210,6 +210,7 @@ class AuditView(StaffView):
         "action",
         "target_type",
         "target_id",
+        "details",
         "ip_address",
     ]
     column_filters = ["action", "actor_email", "created_at"]

@@ -3,7 +3,7 @@
 from flask_admin import Admin
 
 from portal.admin_views.api_keys import ApiKeyView
-from portal.admin_views.base import PortalModelView
+from portal.admin_views.base import AuditColumns, PortalModelView
 from portal.admin_views.imports import PortalImportsView
 from portal.admin_views.institutions import InstitutionsView
 from portal.admin_views.sync_health import SyncHealthView
@@ -15,9 +15,10 @@ from portal.admin_views.webhooks import WebhooksView
 from portal.models import AuditEvent, Enrollment, Sync, User
 
 
-class AuditLogView(PortalModelView):
+class AuditLogView(AuditColumns, PortalModelView):
     admin_only = True
-    column_list = ["created_at", "actor_email", "action", "target_type", "target_id", "ip_address"]
+    column_list = ["created_at", "actor_email", "action", "target_type", "target_id", "details"]
+    column_list += ["ip_address"]
     column_filters = ["action", "actor_email"]
     column_default_sort = ("created_at", True)
 

@@ -2,10 +2,11 @@
 subscriptions, a secret shown once and rotatable, each endpoint's delivery log with a
 failures filter, Send test event, Replay and Re-enable; and the sync alert switch."""
 
-from flask import abort, flash, make_response, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from portal import inputs
 from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
 from portal.services import PortalError, events
 from portal.services.syncs import alerts, health
@@ -82,10 +83,8 @@ class WebhooksView(PortalAccess, BaseView):
 
     def _show(self, endpoint, form: SubscriptionForm):
         failures = request.args.get("failures") == "1"
-        page = request.args.get("page", "0")
-        log = delivery_log.page_of(
-            endpoint, failures_only=failures, page=int(page) if page.isdigit() else 0
-        )
+        page = inputs.page_number(request.args.get("page"))
+        log = delivery_log.page_of(endpoint, failures_only=failures, page=page)
         return self.render(
             "portal/webhooks/endpoint.html",
             endpoint=endpoint,
@@ -112,7 +111,7 @@ class WebhooksView(PortalAccess, BaseView):
                 subscriptions.subscribe_to,
                 endpoint,
                 event=form.event.data,
-                institution_id=int(chosen) if chosen.isdigit() else None,
+                institution_id=inputs.parse_id(chosen) if chosen else None,
                 by=signed_in_user(),
                 success=f"Subscribed to {events.label(form.event.data)}.",
             )
@@ -231,7 +230,4 @@ class WebhooksView(PortalAccess, BaseView):
 
     def _show_secret(self, created, heading: str):
         # The secret is rendered in this response only: never stored in clear or redirected.
-        page = self.render("portal/webhooks/secret.html", created=created, heading=heading)
-        response = make_response(page)
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return self.render("portal/webhooks/secret.html", created=created, heading=heading)

@@ -13,7 +13,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from portal.edge.reading import Moment, ZonedTime, bearer_token, body, headers, query
 from portal.extensions import db, limiter
-from portal.services import PortalError, RateLimited
+from portal.services import PortalError, RateLimited, audit
 
 PREFIXES = ("/api/", "/synchronizer/")
 ROOTS = ("/api", "/synchronizer", "/synchronizer/v1")
@@ -124,6 +124,7 @@ def register(blueprint: Blueprint, *, max_body: int | None = None) -> None:
 
 def refused(error: PortalError) -> Response:
     db.session.rollback()
+    audit.refusal_answered(error.status_code)
     headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else {}
     return failure(error.status_code, str(error), headers=headers)
 
@@ -131,6 +132,7 @@ def refused(error: PortalError) -> Response:
 def http_error(error: HTTPException) -> Response:
     db.session.rollback()
     code = error.code or 500
+    audit.refusal_answered(code)
     headers = {}
     if code == 429:
         headers["Retry-After"] = str(_seconds_until_reset())

@@ -1,9 +1,33 @@
-"""The audit trail: every state change writes one row in the same transaction."""
+"""The audit trail: every state change writes one row in the same transaction, and every
+security-relevant refusal (a failed sign-in, another organization's row, a refused key or
+token, a forged form) writes one row of its own through `denial`, within a budget."""
 
-from flask import has_request_context, request
+from flask import current_app, g, has_request_context, request
+from flask_login import current_user
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import FixedWindowRateLimiter
+from sqlalchemy import insert
 
-from portal.extensions import db
+from portal import clock
+from portal.extensions import db, limiter
 from portal.models import AuditEvent, Organization, User
+
+# What each refusal is called, as its row reads on the audit pages.
+DENIALS = {
+    "sign_in": "Sign-in refused: wrong email or password",
+    "practice_link": "Practice sign-in refused: the link is not valid",
+    "setup_link": "Setup page refused: the link is not valid",
+    "other_tenant": "Refused another organization's record",
+    "forbidden": "Refused: not allowed for this account",
+    "api_credentials": "API key or bearer token refused",
+    "agent_credentials": "Agent token or product key refused",
+    "csrf": "Form refused: its security token was missing or expired",
+}
+DENIAL_PREFIX = "denied."
+
+# Used only while the shared limiter storage (Redis) cannot be reached.
+_LOCAL_BUDGET = FixedWindowRateLimiter(MemoryStorage())
 
 
 def record(
@@ -35,8 +59,91 @@ def values(action: str, *, actor: User | None, organization=None, target=("", ""
         "target_type": target[0],
         "target_id": target[1],
         "details": {k: _plain(v) for k, v in details.items()},
-        "ip_address": request.remote_addr or "" if has_request_context() else "",
+        "ip_address": _address(),
     }
+
+
+def denial(
+    kind: str,
+    *,
+    organization: Organization | None = None,
+    target_type: str = "",
+    target_id: object = "",
+    **details,
+) -> bool:
+    """Record a refused request of `kind` (a key of DENIALS); returns whether a row was
+    written. The signed-in user, the page and the client address are added.
+
+    A flood cannot fill the table: at most AUDIT_DENIALS_PER_MINUTE rows per kind and
+    address, counted in the rate limiter's storage (shared by every process, atomic). The
+    row is written on a connection of its own, so the refusal's rollback keeps it; call it
+    before the request writes anything."""
+    if kind not in DENIALS:
+        raise ValueError(f"Unknown denial {kind!r}")
+    address = _address()
+    if (kind, address) in g.setdefault("audited_denials", set()) or not _within_budget(
+        kind, address
+    ):
+        return False
+    g.audited_denials.add((kind, address))
+    actor = _signed_in_user()
+    if has_request_context():
+        details = {"page": f"{request.method} {request.path}"[:200], **details}
+    row = {
+        "created_at": clock.now(),
+        "action": DENIAL_PREFIX + kind,
+        "actor_id": actor.id if actor else None,
+        "actor_email": actor.email if actor else "",
+        "organization_id": _org_id(organization, actor),
+        "target_type": target_type[:40],
+        "target_id": str(target_id)[:40],
+        "details": {
+            k: _plain(v)[:200] if isinstance(v, str) else _plain(v) for k, v in details.items()
+        },
+        "ip_address": address,
+    }
+    with db.engine.begin() as connection:
+        connection.execute(insert(AuditEvent), [row])
+    return True
+
+
+def refusal_answered(status: int) -> None:
+    """Every 401 and 403 the app answers is a denial: the error handlers of the pages and
+    of the machine edge call this once per answer."""
+    if status == 401:
+        agent = request.path.startswith("/synchronizer/")
+        denial("agent_credentials" if agent else "api_credentials")
+    elif status == 403:
+        denial("forbidden")
+
+
+def describe(action: str) -> str:
+    """An audit row's action in words: "Refused another organization's record",
+    "User: password reset requested"."""
+    if action.startswith(DENIAL_PREFIX) and action[len(DENIAL_PREFIX) :] in DENIALS:
+        return DENIALS[action[len(DENIAL_PREFIX) :]]
+    subject, _, verb = action.partition(".")
+    words = verb.replace("_", " ")
+    return f"{subject.replace('_', ' ').capitalize()}: {words}" if words else subject
+
+
+def _within_budget(kind: str, address: str) -> bool:
+    budget = parse(f"{current_app.config['AUDIT_DENIALS_PER_MINUTE']}/minute")
+    try:
+        return limiter.limiter.hit(budget, "audit-denial", kind, address)
+    except Exception:  # the shared storage is down: count in this process meanwhile
+        current_app.logger.warning("Limiter storage unreachable; denials counted locally")
+        return _LOCAL_BUDGET.hit(budget, "audit-denial", kind, address)
+
+
+def _signed_in_user() -> User | None:
+    if not has_request_context() or not current_user or not current_user.is_authenticated:
+        return None
+    return current_user._get_current_object()
+
+
+def _address() -> str:
+    return (request.remote_addr or "")[:45] if has_request_context() else ""
 
 
 def _org_id(organization: Organization | None, actor: User | None) -> int | None:

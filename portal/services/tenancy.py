@@ -26,7 +26,7 @@ from portal.models import (
     UpgradeRequest,
     User,
 )
-from portal.services import NotFound
+from portal.services import NotFound, audit
 
 OWNED = (
     AccessRequest,
@@ -85,5 +85,22 @@ def get_visible(model, organization: Organization, row_id: int, missing: str):
     another organization's id looks exactly like an id that does not exist."""
     row = db.session.scalar(select(model).where(model.id == row_id, visible(model, organization)))
     if row is None:
-        raise NotFound(missing)
+        raise refused(model, row_id, missing)
     return row
+
+
+def refused(model, row_id: int, missing: str) -> NotFound:
+    """The NotFound for a row the caller may not see; when the row exists (another
+    organization's), the probe is audited first. The answer is the same either way."""
+    probe_audited(model, [row_id])
+    return NotFound(missing)
+
+
+def probe_audited(model, row_ids) -> bool:
+    """Audit a request for rows of `model` that exist but were refused as another
+    organization's; returns whether any of `row_ids` exists."""
+    ids = sorted({int(i) for i in row_ids})
+    existing = db.session.scalars(select(model.id).where(model.id.in_(ids))).all() if ids else []
+    if existing:
+        audit.denial("other_tenant", target_type=model.__name__, target_id=existing[0])
+    return bool(existing)

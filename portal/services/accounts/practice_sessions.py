@@ -99,5 +99,6 @@ def _token(raw: str) -> OneTimeToken:
         )
     )
     if token is None or token.expires_at <= clock.now():
+        audit.denial("practice_link")
         raise LinkNoLongerValid()
     return token

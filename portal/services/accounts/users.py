@@ -139,6 +139,7 @@ def authenticate(email_address: str, password: str, *, address: str | None) -> U
     if user is None or not _verify(user.password_hash, password):
         throttling.record_failure(keys)
         commit()
+        audit.denial("sign_in", organization=user and user.organization, email=email_address)
         raise InvalidCredentials()
     throttling.clear(keys)
     if hasher().check_needs_rehash(user.password_hash):

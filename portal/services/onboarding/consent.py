@@ -25,12 +25,12 @@ from portal.models import (
 from portal.services import (
     Conflict,
     Forbidden,
-    NotFound,
     PortalError,
     RateLimited,
     audit,
     commit,
     secrets,
+    tenancy,
 )
 from portal.services.claims import claim
 from portal.services.onboarding import consent_evidence, enrollments
@@ -135,6 +135,8 @@ def decide(
             AccessRequest.id == request_id, AccessRequest.institution_id == practice.id
         )
     )
+    if request is None:
+        tenancy.probe_audited(AccessRequest, [request_id])
     request = _still_pending(request)
     (_grant if grant else _deny)(request, via="practice page", evidence=evidence)
     commit()
@@ -214,7 +216,7 @@ def expire_due_for(institution: Institution) -> None:
 
 def _require_own(enrollment: Enrollment, actor: User) -> None:
     if actor.organization_id != enrollment.organization_id:
-        raise NotFound("No such institution.")
+        raise tenancy.refused(Enrollment, enrollment.id, "No such institution.")
 
 
 def _require_staff(actor: User) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal import email
 from portal.extensions import db
 from portal.models import Enrollment, Institution, User
-from portal.services import Forbidden, NotFound, audit, commit
+from portal.services import Forbidden, audit, commit, tenancy
 from portal.services.onboarding import enrollments, grants
 from portal.services.outcomes import Outcome, each
 
@@ -88,7 +88,7 @@ def revoke(enrollment_id: int, *, practice: Institution) -> Enrollment:
         )
     )
     if enrollment is None:
-        raise NotFound("No such app.")
+        raise tenancy.refused(Enrollment, enrollment_id, "No such app.")
     enrollments.check(enrollment, "deactivate")  # before the audit row and the email
     audit.record(
         "access.revoked",

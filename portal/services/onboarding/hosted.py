@@ -34,7 +34,7 @@ from portal.models import (
     Organization,
     SyncStage,
 )
-from portal.services import Forbidden, NotFound, PortalError, commit, events, secrets
+from portal.services import Forbidden, NotFound, PortalError, audit, commit, events, secrets
 from portal.services.claims import claim
 from portal.services.onboarding import consent, enrollments, institutions, matching
 from portal.services.records import api_access
@@ -120,6 +120,8 @@ def get_for(caller, public_id: str) -> Onboarding:
             )
         )
     if found is None:
+        if db.session.scalar(select(Onboarding.id).where(Onboarding.public_id == public_id)):
+            audit.denial("other_tenant", target_type="Onboarding", target_id=public_id)
         raise NotFound("Onboarding not found.")
     return found
 
@@ -137,6 +139,7 @@ def by_link(raw: str) -> Onboarding:
         select(Onboarding).where(Onboarding.token_digest == secrets.digest(raw or ""))
     )
     if found is None:
+        audit.denial("setup_link")
         raise NotFound("This setup link is not valid.")
     if found.url_expires_at <= clock.now():
         raise LinkExpired("This setup link has expired: ask the developer for a new one.")

@@ -19,7 +19,7 @@ from portal.models import (
     Sync,
     SyncStage,
 )
-from portal.services import NotFound, tenancy
+from portal.services import tenancy
 
 TAB_LABELS = {"todo": "TO DO", "in_progress": "IN PROGRESS", "all": "ALL"}
 
@@ -65,7 +65,7 @@ def find_enrollment(organization: Organization, enrollment_id: int, mode: Mode) 
         )
     )
     if enrollment is None:
-        raise NotFound("No such institution.")
+        raise tenancy.refused(Enrollment, enrollment_id, "No such institution.")
     return enrollment
 
 

@@ -23,7 +23,7 @@ from portal.models import (
     Mode,
     Organization,
 )
-from portal.services import Forbidden, NotFound, PortalError
+from portal.services import Forbidden, NotFound, PortalError, tenancy
 from portal.services.audit import record
 
 INT_MAX = 2**31 - 1  # ids are 32-bit in the API, as in the reference
@@ -236,6 +236,8 @@ def get_record(model, caller: Caller, institution: Institution, row_id: int, lab
     if 0 < row_id <= INT_MAX:
         reachable = model.location_id.in_(reachable_location_ids(caller, institution))
         found = db.session.scalar(select(model).where(model.id == row_id, reachable, *where))
+        if found is None:
+            tenancy.probe_audited(model, [row_id])
     if found is None:
         raise NotFound(f"{label} not found.")
     return found
@@ -257,4 +259,7 @@ def location_of(record) -> Location:
 def _reachable(model, row_id: int, reachable_ids):
     if not 0 < row_id <= INT_MAX:
         return None
-    return db.session.scalar(select(model).where(model.id == row_id, model.id.in_(reachable_ids)))
+    found = db.session.scalar(select(model).where(model.id == row_id, model.id.in_(reachable_ids)))
+    if found is None:
+        tenancy.probe_audited(model, [row_id])
+    return found

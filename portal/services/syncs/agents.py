@@ -53,6 +53,7 @@ def activate(product_key: str, *, hostname: str, version: str) -> tuple[Sync, st
     """
     sync = keys.find_by_product_key(product_key)
     if sync is None:
+        audit.denial("agent_credentials", reason="unknown product key")
         raise NotFound("Unknown product key. Check it in the portal, on the sync's page.")
     token = "agt_" + secrets.base62(40)
     values = {

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal import catalogue
 from portal.extensions import db
 from portal.models import Enrollment, InstallMethod, Mode, Organization, Sync, User
-from portal.services import Conflict, NotFound, PortalError, audit, commit, secrets, tenancy
+from portal.services import Conflict, PortalError, audit, commit, secrets, tenancy
 from portal.services.onboarding import enrollments
 from portal.services.syncs import keys, lifecycle
 from portal.services.syncs.lifecycle import Change
@@ -36,7 +36,7 @@ def find_own_sync(organization: Organization, sync_id: int, mode: Mode) -> Sync:
         )
     )
     if sync is None:
-        raise NotFound("No such sync.")
+        raise tenancy.refused(Sync, sync_id, "No such sync.")
     return sync
 
 

@@ -16,7 +16,7 @@ from portal.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from portal.services import Conflict, NotFound, commit, events
+from portal.services import Conflict, commit, events, tenancy
 from portal.services.webhooks import acting
 from portal.services.webhooks.deliveries import failing
 
@@ -66,7 +66,7 @@ def get_for(endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDelivery:
         )
     )
     if found is None:
-        raise NotFound("Delivery not found.")
+        raise tenancy.refused(WebhookDelivery, delivery_id, "Delivery not found.")
     return found
 
 

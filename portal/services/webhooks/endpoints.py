@@ -22,7 +22,7 @@ from portal.models import (
     WebhookEndpoint,
     WebhookSubscription,
 )
-from portal.services import Conflict, NotFound, commit, secrets
+from portal.services import Conflict, commit, secrets, tenancy
 from portal.services.claims import claim
 from portal.services.webhooks import acting, outcomes, targets
 
@@ -58,7 +58,7 @@ def get_for(organization: Organization, mode: Mode, endpoint_id: int) -> Webhook
         )
     )
     if endpoint is None:
-        raise NotFound("Webhook endpoint not found.")
+        raise tenancy.refused(WebhookEndpoint, endpoint_id, "Webhook endpoint not found.")
     return endpoint
 
 

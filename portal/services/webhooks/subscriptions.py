@@ -7,7 +7,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import Institution, WebhookEndpoint, WebhookSubscription
-from portal.services import Conflict, NotFound, PortalError, commit, tenancy
+from portal.services import Conflict, PortalError, commit, tenancy
 from portal.services.events import KINDS, RESOURCE_TYPES
 from portal.services.records.api_access import InvalidField
 from portal.services.webhooks import acting
@@ -40,7 +40,9 @@ def get_for(endpoint: WebhookEndpoint, subscription_id: int) -> WebhookSubscript
         )
     )
     if found is None:
-        raise NotFound("Webhook subscription not found.")
+        raise tenancy.refused(
+            WebhookSubscription, subscription_id, "Webhook subscription not found."
+        )
     return found
 
 
