@@ -181,3 +181,23 @@ def test_changes_without_a_csrf_token_are_refused(client, admin, receiver):
     assert db.session.scalar(select(func.count(WebhookEndpoint.id))) == 0
     assert db.session.scalar(select(func.count(AuditEvent.id)).where(
         AuditEvent.action == "webhook_endpoint.created")) == 0  # fmt: skip
+
+
+@pytest.mark.parametrize("number", ["²", "٣", "99999999999999999999"])
+def test_a_log_page_or_institution_that_is_no_plain_number_is_not_a_500(client, admin, number):
+    endpoint = endpoints.create(
+        admin.organization, Mode.SANDBOX, target_url="http://127.0.0.1:9/in", by=admin
+    ).endpoint
+    page = f"{PAGE}{endpoint.id}/"
+
+    listing = client.get(page, query_string={"page": number})
+    subscribe = _post(
+        client,
+        f"{page}subscriptions",
+        {"event": "patient_created", "institution": number},
+        page=page,
+    )
+
+    assert listing.status_code == 200
+    assert subscribe.status_code == 400
+    assert "Choose the institution whose events you want." in subscribe.get_data(as_text=True)
