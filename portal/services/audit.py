@@ -1,12 +1,12 @@
 """The audit trail: every state change writes one row in the same transaction, and every
-security-relevant refusal (a failed sign-in, another organization's row, a refused key or
-token, a forged form) writes one row of its own through `denial`, within a budget."""
+security-relevant refusal (a failed sign-in, another organization's row, a refused key,
+token or emailed link, a forged form) writes one row of its own through `denial`, within a budget."""
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from limits import parse
 from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import insert
 
 from portal import clock
@@ -16,8 +16,7 @@ from portal.models import AuditEvent, Organization, User
 # What each refusal is called, as its row reads on the audit pages.
 DENIALS = {
     "sign_in": "Sign-in refused: wrong email or password",
-    "practice_link": "Practice sign-in refused: the link is not valid",
-    "setup_link": "Setup page refused: the link is not valid",
+    "link": "Refused a link that is not valid or has expired",
     "other_tenant": "Refused another organization's record",
     "forbidden": "Refused: not allowed for this account",
     "api_credentials": "API key or bearer token refused",
@@ -27,7 +26,7 @@ DENIALS = {
 DENIAL_PREFIX = "denied."
 
 # Used only while the shared limiter storage (Redis) cannot be reached.
-_LOCAL_BUDGET = FixedWindowRateLimiter(MemoryStorage())
+_LOCAL_BUDGET = MovingWindowRateLimiter(MemoryStorage())
 
 
 def record(
@@ -130,7 +129,9 @@ def describe(action: str) -> str:
 def _within_budget(kind: str, address: str) -> bool:
     budget = parse(f"{current_app.config['AUDIT_DENIALS_PER_MINUTE']}/minute")
     try:
-        return limiter.limiter.hit(budget, "audit-denial", kind, address)
+        # A moving window: at most the budget in any minute, not twice it across a boundary.
+        shared = MovingWindowRateLimiter(limiter.storage)
+        return shared.hit(budget, "audit-denial", kind, address)
     except Exception:  # the shared storage is down: count in this process meanwhile
         current_app.logger.warning("Limiter storage unreachable; denials counted locally")
         return _LOCAL_BUDGET.hit(budget, "audit-denial", kind, address)

@@ -152,7 +152,17 @@ def test_a_practice_revoking_another_practices_app_and_a_spent_link_are_audited(
 
     assert db.session.get(type(theirs), theirs.id).status is EnrollmentStatus.LIVE
     assert [r.target_id for r in _denials("other_tenant")] == [str(theirs.id)]
-    assert len(_denials("practice_link")) == 1
+    assert [r.details["link"] for r in _denials("link")] == ["practice sign-in"]
+
+
+def test_refused_emailed_links_are_audited_with_what_they_were_for(client, org_admin):
+    client.get("/reset-password/guessed-token")
+    client.get("/invitations/guessed-token")
+    client.get("/practice/requests/guessed-token")
+    client.get("/setup/guessed-token")
+
+    links = [r.details["link"] for r in _denials("link")]
+    assert links == ["password reset", "invitation", "access request", "hosted setup"]
 
 
 def test_a_flood_of_refusals_writes_at_most_the_budget_per_kind_and_address(app, client):

@@ -115,11 +115,12 @@ def find_by_link(raw: str) -> Invitation:
     invitation = db.session.scalar(
         select(Invitation).where(Invitation.token_digest == secrets.digest(raw))
     )
-    if invitation is None or invitation.status != InvitationStatus.PENDING:
-        raise LinkNoLongerValid()
-    if invitation.expires_at <= clock.now():
+    pending = invitation is not None and invitation.status == InvitationStatus.PENDING
+    if pending and invitation.expires_at <= clock.now():
         invitation.status = InvitationStatus.EXPIRED
         commit()
+    if invitation is None or invitation.status != InvitationStatus.PENDING:
+        audit.denial("link", link="invitation")
         raise LinkNoLongerValid()
     return invitation
 

@@ -99,6 +99,6 @@ def _token(raw: str) -> OneTimeToken:
         )
     )
     if token is None or token.expires_at <= clock.now():
-        audit.denial("practice_link")
+        audit.denial("link", link="practice sign-in")
         raise LinkNoLongerValid()
     return token

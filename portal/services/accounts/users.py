@@ -204,7 +204,10 @@ def find_reset_token(raw: str) -> OneTimeToken | None:
             OneTimeToken.used_at.is_(None),
         )
     )
-    return token if token and token.expires_at > clock.now() else None
+    if token is None or token.expires_at <= clock.now():
+        audit.denial("link", link="password reset")
+        return None
+    return token
 
 
 def reset_password(raw: str, new_password: str) -> User:

@@ -289,6 +289,7 @@ def _still_pending(request: AccessRequest | None) -> AccessRequest:
     if request is not None:
         _expire_if_due(request)
     if request is None or request.status is not RequestStatus.PENDING:
+        audit.denial("link", link="access request")
         raise LinkNoLongerValid()
     return request
 

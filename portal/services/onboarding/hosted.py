@@ -139,7 +139,7 @@ def by_link(raw: str) -> Onboarding:
         select(Onboarding).where(Onboarding.token_digest == secrets.digest(raw or ""))
     )
     if found is None:
-        audit.denial("setup_link")
+        audit.denial("link", link="hosted setup")
         raise NotFound("This setup link is not valid.")
     if found.url_expires_at <= clock.now():
         raise LinkExpired("This setup link has expired: ask the developer for a new one.")
