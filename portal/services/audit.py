@@ -1,13 +1,15 @@
 """The audit trail: every state change writes one row in the same transaction, and every
 security-relevant refusal (a failed sign-in, another organization's row, a refused key,
-token or emailed link, a forged form) writes one row of its own through `denial`, within a budget."""
+token or emailed link, a forged form) writes one row of its own through `denial`, within
+a budget."""
 
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import insert
+from sqlalchemy import event, insert
+from sqlalchemy.orm import Session
 
 from portal import clock
 from portal.extensions import db, limiter
@@ -75,8 +77,8 @@ def denial(
 
     A flood cannot fill the table: at most AUDIT_DENIALS_PER_MINUTE rows per kind and
     address, counted in the rate limiter's storage (shared by every process, atomic). The
-    row is written on a connection of its own, so the refusal's rollback keeps it; call it
-    before the request writes anything."""
+    row is written on a connection of its own, so the refusal's rollback keeps it (unless
+    the transaction already wrote: then the row is part of it)."""
     if kind not in DENIALS:
         raise ValueError(f"Unknown denial {kind!r}")
     address = _address()
@@ -101,9 +103,28 @@ def denial(
         },
         "ip_address": address,
     }
-    with db.engine.begin() as connection:
-        connection.execute(insert(AuditEvent), [row])
+    if db.session.info.get(WROTE):
+        # Another connection would wait on this transaction's locks: the row joins it.
+        db.session.add(AuditEvent(**row))
+    else:
+        with db.engine.begin() as connection:
+            connection.execute(insert(AuditEvent), [row])
     return True
+
+
+# Set while a session's transaction holds written rows (and so their locks).
+WROTE = "audit_wrote"
+
+
+@event.listens_for(Session, "after_flush")
+def _wrote(session, flush_context) -> None:
+    session.info[WROTE] = True
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
 
 
 def refusal_answered(status: int) -> None:

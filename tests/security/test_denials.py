@@ -223,3 +223,16 @@ def test_every_denial_kind_reads_as_words():
     assert audit.describe("user.password_reset_requested") == "User: password reset requested"
     with pytest.raises(ValueError):
         audit.denial("something_else")
+
+
+def test_a_denial_after_the_transaction_wrote_joins_it_instead_of_waiting_on_its_locks(app):
+    organization = signup("Alpha Apps", "alice@alpha.example").organization
+    organization.name = "Alpha Apps Renamed"
+    db.session.flush()  # this transaction now holds a write (SQLite: the database's lock)
+
+    with app.test_request_context("/portal/", environ_base={"REMOTE_ADDR": "192.0.2.4"}):
+        assert audit.denial("other_tenant", organization=organization, target_type="User")
+
+    db.session.commit()
+    [row] = _denials("other_tenant")
+    assert (row.organization_id, row.ip_address) == (organization.id, "192.0.2.4")
