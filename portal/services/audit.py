@@ -26,6 +26,7 @@ DENIALS = {
     "csrf": "Form refused: its security token was missing or expired",
 }
 DENIAL_PREFIX = "denied."
+ACRONYMS = {"api": "API", "csv": "CSV"}
 
 # Used only while the shared limiter storage (Redis) cannot be reached.
 _LOCAL_BUDGET = MovingWindowRateLimiter(MemoryStorage())
@@ -143,8 +144,9 @@ def describe(action: str) -> str:
     if action.startswith(DENIAL_PREFIX) and action[len(DENIAL_PREFIX) :] in DENIALS:
         return DENIALS[action[len(DENIAL_PREFIX) :]]
     subject, _, verb = action.partition(".")
-    words = verb.replace("_", " ")
-    return f"{subject.replace('_', ' ').capitalize()}: {words}" if words else subject
+    named = " ".join(ACRONYMS.get(word, word) for word in subject.split("_"))
+    named = named[:1].upper() + named[1:]
+    return f"{named}: {verb.replace('_', ' ')}" if verb else named
 
 
 def _within_budget(kind: str, address: str) -> bool:

@@ -221,6 +221,7 @@ def test_every_denial_kind_reads_as_words():
     for kind, words in audit.DENIALS.items():
         assert audit.describe(f"denied.{kind}") == words
     assert audit.describe("user.password_reset_requested") == "User: password reset requested"
+    assert audit.describe("api_key.created") == "API key: created"
     with pytest.raises(ValueError):
         audit.denial("something_else")
 

@@ -28,7 +28,8 @@ def test_an_invitee_joins_through_the_emailed_link(org_admin, mailbox):
         invitations.accept(
             link_in(mailbox, "new.person@alpha.example"), name="x", password=PASSWORD
         )
-    actions = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    changes = select(AuditEvent.action).where(AuditEvent.action.not_like("denied.%"))
+    actions = db.session.scalars(changes.order_by(AuditEvent.id)).all()
     assert actions[-2:] == ["invitation.sent", "invitation.accepted"]
 
 
