@@ -4,8 +4,8 @@ organizations) that use its Synchronizer: grant, deny, revoke."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 
 from portal.forms import PracticeLoginForm
-from portal.models import Institution
-from portal.services import PortalError
+from portal.models import Enrollment, Institution
+from portal.services import PortalError, tenancy
 from portal.services.accounts import practice_sessions
 from portal.services.onboarding import consent, consent_evidence, deactivations, practice_apps
 
@@ -124,6 +124,8 @@ def confirm_revoke(app_id: int):
     if institution is None:
         return redirect(url_for(".index"))
     app = next((a for a in practice_apps.apps_for(institution) if a.enrollment_id == app_id), None)
+    if app is None:
+        tenancy.probe_audited(Enrollment, [app_id], Enrollment.institution_id != institution.id)
     if app is None or app.request_id is not None:
         abort(404)
     return render_template("practice/revoke.html", institution=institution, app=app)

@@ -88,33 +88,46 @@ def denial(
     ):
         return False
     g.audited_denials.add((kind, address))
+    row = _denial_row(kind, address, organization, target_type, str(target_id), details)
+    if db.session.info.get(WROTE):
+        # Another connection would wait on this transaction's locks: the row joins it, and
+        # is written on its own should the transaction roll back.
+        db.session.add(AuditEvent(**row))
+        db.session.info.setdefault(JOINED, []).append(row)
+    else:
+        _write([row], db.engine)
+    return True
+
+
+def _denial_row(kind, address, organization, target_type, target_id, details) -> dict:
     actor = _signed_in_user()
     if has_request_context():
-        details = {"page": f"{request.method} {request.path}"[:200], **details}
-    row = {
+        details = {"page": f"{request.method} {request.path}", **details}
+    return {
         "created_at": clock.now(),
         "action": DENIAL_PREFIX + kind,
         "actor_id": actor.id if actor else None,
         "actor_email": actor.email if actor else "",
         "organization_id": _org_id(organization, actor),
         "target_type": target_type[:40],
-        "target_id": str(target_id)[:40],
-        "details": {
-            k: _plain(v)[:200] if isinstance(v, str) else _plain(v) for k, v in details.items()
-        },
+        "target_id": target_id[:40],
+        "details": {k: _short(_plain(v)) for k, v in details.items()},
         "ip_address": address,
     }
-    if db.session.info.get(WROTE):
-        # Another connection would wait on this transaction's locks: the row joins it.
-        db.session.add(AuditEvent(**row))
-    else:
-        with db.engine.begin() as connection:
-            connection.execute(insert(AuditEvent), [row])
-    return True
 
 
-# Set while a session's transaction holds written rows (and so their locks).
-WROTE = "audit_wrote"
+def _write(rows: list[dict], engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(insert(AuditEvent), rows)
+
+
+def _short(value):
+    return value[:200] if isinstance(value, str) else value
+
+
+# Set while a session's transaction holds written rows (and so their locks); the denial
+# rows that joined such a transaction.
+WROTE, JOINED = "audit_wrote", "audit_joined_denials"
 
 
 @event.listens_for(Session, "after_flush")
@@ -126,6 +139,19 @@ def _wrote(session, flush_context) -> None:
 def _ended(session, transaction) -> None:
     if transaction.parent is None:
         session.info.pop(WROTE, None)
+
+
+@event.listens_for(Session, "after_commit")
+def _kept(session) -> None:
+    session.info.pop(JOINED, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _rolled_back(session) -> None:
+    # The refusal's rollback took the joined denial rows with it: write them on their own.
+    rows = session.info.pop(JOINED, None)
+    if rows:
+        _write(rows, session.get_bind())
 
 
 def refusal_answered(status: int) -> None:

@@ -89,18 +89,20 @@ def get_visible(model, organization: Organization, row_id: int, missing: str):
     return row
 
 
-def refused(model, row_id: int, missing: str) -> NotFound:
+def refused(model, row_id: int, missing: str, *foreign) -> NotFound:
     """The NotFound for a row the caller may not see; when the row exists (another
-    organization's), the probe is audited first. The answer is the same either way."""
-    probe_audited(model, [row_id])
+    organization's, or matching the `foreign` conditions), the probe is audited first. The
+    answer is the same either way."""
+    probe_audited(model, [row_id], *foreign)
     return NotFound(missing)
 
 
-def probe_audited(model, row_ids) -> bool:
-    """Audit a request for rows of `model` that exist but were refused as another
-    organization's; returns whether any of `row_ids` exists."""
+def probe_audited(model, row_ids, *foreign) -> bool:
+    """Audit a request for rows of `model` that exist (and match the `foreign` conditions,
+    e.g. another practice's) but were refused; returns whether any of `row_ids` does."""
     ids = sorted({int(i) for i in row_ids})
-    existing = db.session.scalars(select(model.id).where(model.id.in_(ids))).all() if ids else []
+    query = select(model.id).where(model.id.in_(ids), *foreign)
+    existing = db.session.scalars(query).all() if ids else []
     if existing:
         audit.denial("other_tenant", target_type=model.__name__, target_id=existing[0])
     return bool(existing)

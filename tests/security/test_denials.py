@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, EnrollmentStatus
-from portal.services import audit
+from portal.models import AuditEvent, EnrollmentStatus, Location, SyncStage
+from portal.services import audit, commit, secrets
 from portal.services.accounts import users
 from tests.api.conftest import Api, bearer_token, make_sandbox
 from tests.conftest import PASSWORD, csrf_token, login, signup
-from tests.onboarding import enrollment_in, upgraded
+from tests.onboarding import enrollment_in, sync_in, upgraded
 
 
 def _denials(kind: str) -> list[AuditEvent]:
@@ -237,3 +237,56 @@ def test_a_denial_after_the_transaction_wrote_joins_it_instead_of_waiting_on_its
     db.session.commit()
     [row] = _denials("other_tenant")
     assert (row.organization_id, row.ip_address) == (organization.id, "192.0.2.4")
+
+
+def test_a_denial_that_joined_a_transaction_outlives_its_rollback(app):
+    organization = signup("Alpha Apps", "alice@alpha.example").organization
+    organization.name = "Never Saved"
+    db.session.flush()
+
+    with app.test_request_context("/portal/", environ_base={"REMOTE_ADDR": "192.0.2.5"}):
+        assert audit.denial("forbidden", organization=organization)
+    db.session.rollback()
+
+    assert db.session.get(type(organization), organization.id).name == "Alpha Apps"
+    assert [r.ip_address for r in _denials("forbidden")] == ["192.0.2.5"]
+
+
+def test_a_heartbeat_naming_another_syncs_location_is_audited(client, app):
+    alpha = upgraded("Alpha Apps", "alice@alpha.example")
+    enrollment = enrollment_in(alpha, EnrollmentStatus.LIVE)
+    theirs = sync_in(enrollment, "dentrix", SyncStage.ACTIVE, server="SRV1")
+    office = Location(institution_id=enrollment.institution_id, foreign_id="1", name="Office")
+    office.sync_id = theirs.id
+    db.session.add(office)
+    mine = sync_in(enrollment, "dentrix", SyncStage.ACTIVE, server="SRV2")
+    token = "agt_" + "m" * 40
+    mine.agent_token_digest = secrets.digest(token)
+    commit()
+
+    answer = client.post(
+        "/synchronizer/v1/heartbeat",
+        json={"locations": [{"foreign_id": "1", "name": "Taken"}]},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+    assert answer.status_code == 409
+    [row] = _denials("other_tenant")
+    assert (row.target_type, row.target_id) == ("Location", str(office.id))
+
+
+def test_a_practice_opening_another_practices_revoke_page_is_audited_not_its_own(app):
+    alpha = upgraded("Alpha Apps", "alice@alpha.example")
+    theirs = enrollment_in(alpha, EnrollmentStatus.LIVE, "Their Practice")
+    ours = enrollment_in(alpha, EnrollmentStatus.LIVE, "Our Practice")
+    practice = app.test_client()
+    with practice.session_transaction() as session:
+        session["practice"] = {
+            "institution_id": ours.institution_id,
+            "since": clock.now().isoformat(),
+            "version": ours.institution.session_version,
+        }
+
+    assert practice.get(f"/practice/apps/{theirs.id}/revoke").status_code == 404
+    assert practice.get(f"/practice/apps/{ours.id}/revoke").status_code == 200
+    assert [r.target_id for r in _denials("other_tenant")] == [str(theirs.id)]

@@ -136,7 +136,9 @@ def decide(
         )
     )
     if request is None:
-        tenancy.probe_audited(AccessRequest, [request_id])
+        tenancy.probe_audited(
+            AccessRequest, [request_id], AccessRequest.institution_id != practice.id
+        )
     request = _still_pending(request)
     (_grant if grant else _deny)(request, via="practice page", evidence=evidence)
     commit()

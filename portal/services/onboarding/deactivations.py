@@ -88,7 +88,8 @@ def revoke(enrollment_id: int, *, practice: Institution) -> Enrollment:
         )
     )
     if enrollment is None:
-        raise tenancy.refused(Enrollment, enrollment_id, "No such app.")
+        foreign = Enrollment.institution_id != practice.id
+        raise tenancy.refused(Enrollment, enrollment_id, "No such app.", foreign)
     enrollments.check(enrollment, "deactivate")  # before the audit row and the email
     audit.record(
         "access.revoked",

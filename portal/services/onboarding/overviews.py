@@ -65,7 +65,8 @@ def find_enrollment(organization: Organization, enrollment_id: int, mode: Mode) 
         )
     )
     if enrollment is None:
-        raise tenancy.refused(Enrollment, enrollment_id, "No such institution.")
+        foreign = Enrollment.organization_id != organization.id
+        raise tenancy.refused(Enrollment, enrollment_id, "No such institution.", foreign)
     return enrollment
 
 

@@ -154,6 +154,13 @@ def _known_locations(sync: Sync, reported: list[ReportedLocation]) -> dict[str, 
     for item in reported:
         location = known.get(item.foreign_id)
         if location is not None and location.sync_id not in (None, sync.id):
+            audit.denial(
+                "other_tenant",
+                organization=sync.created_by_org,
+                target_type="Location",
+                target_id=location.id,
+                sync=sync.id,
+            )
             raise Conflict(
                 f"Location {item.foreign_id} is reported by another Synchronizer of this "
                 "practice; a Synchronizer reports only the locations of its own database."

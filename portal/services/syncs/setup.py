@@ -36,7 +36,9 @@ def find_own_sync(organization: Organization, sync_id: int, mode: Mode) -> Sync:
         )
     )
     if sync is None:
-        raise tenancy.refused(Sync, sync_id, "No such sync.")
+        raise tenancy.refused(
+            Sync, sync_id, "No such sync.", Sync.created_by_org_id != organization.id
+        )
     return sync
 
 

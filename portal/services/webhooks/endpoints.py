@@ -58,7 +58,8 @@ def get_for(organization: Organization, mode: Mode, endpoint_id: int) -> Webhook
         )
     )
     if endpoint is None:
-        raise tenancy.refused(WebhookEndpoint, endpoint_id, "Webhook endpoint not found.")
+        foreign = WebhookEndpoint.organization_id != organization.id
+        raise tenancy.refused(WebhookEndpoint, endpoint_id, "Webhook endpoint not found.", foreign)
     return endpoint
 
 
