@@ -130,7 +130,10 @@ def _snapshot(enrollment):
     count = select(func.count())
     return (
         enrollment.status,
-        db.session.scalar(count.select_from(AuditEvent)),
+        # The trail of changes (a refused link adds its denial row, nothing else).
+        db.session.scalar(
+            count.select_from(AuditEvent).where(AuditEvent.action.not_like("denied.%"))
+        ),
         db.session.scalar(count.select_from(LocationGrant)),
     )
 
