@@ -135,23 +135,20 @@ def _wrote(session, flush_context) -> None:
     session.info[WROTE] = True
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _ended(session, transaction) -> None:
-    if transaction.parent is None:
-        session.info.pop(WROTE, None)
-
-
 @event.listens_for(Session, "after_commit")
 def _kept(session) -> None:
     session.info.pop(JOINED, None)
 
 
-@event.listens_for(Session, "after_rollback")
-def _rolled_back(session) -> None:
-    # The refusal's rollback took the joined denial rows with it: write them on their own.
-    rows = session.info.pop(JOINED, None)
-    if rows:
-        _write(rows, session.get_bind())
+@event.listens_for(Session, "after_transaction_end")
+def _ended(session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(WROTE, None)
+        # Joined denial rows still here were not committed: the transaction rolled back or
+        # was closed. Its connection is released by now, so they are written on their own.
+        rows = session.info.pop(JOINED, None)
+        if rows:
+            _write(rows, session.get_bind())
 
 
 def refusal_answered(status: int) -> None:

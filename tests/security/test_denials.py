@@ -239,14 +239,15 @@ def test_a_denial_after_the_transaction_wrote_joins_it_instead_of_waiting_on_its
     assert (row.organization_id, row.ip_address) == (organization.id, "192.0.2.4")
 
 
-def test_a_denial_that_joined_a_transaction_outlives_its_rollback(app):
+@pytest.mark.parametrize("end", ["rollback", "remove"])
+def test_a_denial_that_joined_a_transaction_outlives_its_rollback(app, end):
     organization = signup("Alpha Apps", "alice@alpha.example").organization
     organization.name = "Never Saved"
     db.session.flush()
 
     with app.test_request_context("/portal/", environ_base={"REMOTE_ADDR": "192.0.2.5"}):
         assert audit.denial("forbidden", organization=organization)
-    db.session.rollback()
+    getattr(db.session, end)()  # a refusal's handler rolls back; a request's end removes
 
     assert db.session.get(type(organization), organization.id).name == "Alpha Apps"
     assert [r.ip_address for r in _denials("forbidden")] == ["192.0.2.5"]
