@@ -3,17 +3,17 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
-    BooleanField,
     EmailField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
 )
 from wtforms.validators import EqualTo
 
 from portal.form_rules import at_least, at_most, between, email_address, required
-from portal.services.accounts import users
+from portal.services.accounts import roles, users
 
 PASSWORD_RULES = [required("a password"), at_least(10), at_most(200)]
 
@@ -45,7 +45,17 @@ class ResetPasswordForm(FlaskForm):
 
 class InviteForm(FlaskForm):
     email = EmailField("Email", [required("the email"), email_address(), at_most(254)])
-    is_admin = BooleanField("Make them an admin (they can manage users and API keys)")
+    role = RadioField("Role", default="developer")  # a browser always sends the checked one
+
+    @classmethod
+    def for_actor(cls, actor) -> "InviteForm":
+        """The form offering the roles `actor` may give, each with what it does."""
+        form = cls()
+        form.role.choices = [
+            (role.value, f"{role.label}: {roles.DESCRIPTIONS[role]}")
+            for role in roles.offered_by(actor)
+        ]
+        return form
 
 
 class AcceptInvitationForm(FlaskForm):

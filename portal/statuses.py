@@ -12,6 +12,7 @@ __all__ = [
     "SyncStage",
     "GrantStatus",
     "InvitationStatus",
+    "Role",
     "RequestStatus",
     "EmailStatus",
     "JobStatus",
@@ -95,6 +96,15 @@ class GrantStatus(Labelled):
     REQUESTED = "requested"
     ACTIVE = "active"
     DEACTIVATED = "deactivated"
+
+
+class Role(Labelled):
+    """What a member of an organization may do (see `services.accounts.roles`)."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    DEVELOPER = "developer"
+    VIEWER = "viewer"
 
 
 class InvitationStatus(Labelled):

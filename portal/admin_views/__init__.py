@@ -3,18 +3,29 @@
 from flask import Flask
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
+from flask_login import current_user
 
 from portal import readable
 from portal.admin_views import ops, portal_home, portal_lists, quickstart
 from portal.admin_views.base import current_mode
 from portal.admin_views.moved import redirect_moved
+from portal.services.accounts import roles
+from portal.services.accounts.roles import Permission
 from portal.statuses import ENUMS
 
 
 def init_admin(app: Flask) -> tuple[Admin, Admin]:
     # Pages compare statuses as enums (`sync.status == SyncStage.FAILED`), never as strings.
     enums = {cls.__name__: cls for cls in ENUMS}
-    app.context_processor(lambda: {"current_mode": current_mode, "readable": readable, **enums})
+    app.context_processor(
+        lambda: {
+            "current_mode": current_mode,
+            "readable": readable,
+            "can": lambda permission: roles.can(current_user, permission),
+            "Permission": Permission,
+            **enums,
+        }
+    )
     portal = Admin(
         app,
         name="SyncPortal",

@@ -6,7 +6,7 @@ from flask_admin import expose
 from flask_login import current_user
 
 from portal import catalogue
-from portal.admin_views.base import attempt, current_mode, signed_in_user
+from portal.admin_views.base import attempt, current_mode, signed_in_user, writers_only
 from portal.models import Mode
 from portal.onboarding_forms import InstitutionForm
 from portal.services.onboarding import (
@@ -76,6 +76,7 @@ class AccessActions:
         return redirect(url_for(".institution", enrollment_id=enrollment.id))
 
     @expose("/<int:enrollment_id>/activate/", methods=["GET", "POST"])
+    @writers_only
     def activate_locations(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
         if request.method == "POST" and attempt(
@@ -95,6 +96,7 @@ class AccessActions:
         )
 
     @expose("/<int:enrollment_id>/deactivate/", methods=["GET", "POST"])
+    @writers_only
     def deactivate(self, enrollment_id: int):
         """Choose (nothing preselected), then confirm exactly what stops, then deactivate."""
         enrollment = self._enrollment(enrollment_id)

@@ -1,4 +1,4 @@
-"""The API Key page (admins): create, see once, rotate, for the current mode."""
+"""The API Key page (Owners and Admins): create, see once, rotate, for the current mode."""
 
 from flask import redirect, request, url_for
 from flask_admin import BaseView, expose
@@ -7,10 +7,11 @@ from flask_login import current_user
 from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
 from portal.forms import RotateKeyForm
 from portal.services.accounts import api_keys
+from portal.services.accounts.roles import Permission
 
 
 class ApiKeyView(PortalAccess, BaseView):
-    admin_only = True
+    reads = writes = Permission.MANAGE_KEYS
 
     @expose("/")
     def index(self):

@@ -21,6 +21,8 @@ from portal.admin_views import csv_exports, filters
 from portal.extensions import db
 from portal.models import Mode
 from portal.services import Forbidden, NotFound, PortalError, audit, tenancy
+from portal.services.accounts import roles
+from portal.services.accounts.roles import Permission
 
 
 def _plain(value) -> str:
@@ -54,6 +56,8 @@ EXPORTED = {kind: _exported for kind in (type(None), bool, list, dict, Enum, dat
 
 
 EXPORT_BATCH = 1000
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 ROW_VIEWS = {
     "edit_view": "can_edit",
@@ -94,15 +98,15 @@ def attempt(call, *args, success: str | None = None, **kwargs):
     return result
 
 
-def admin_only(page):
-    """A page of a members' view that only organization admins may open (403 for the rest,
-    on GET as well as POST: a form nobody may submit is not shown either)."""
+def writers_only(page):
+    """A GET page of a view that only those holding the view's `writes` permission open (a
+    form nobody may submit is not shown either): 403 for the rest, as for their POSTs."""
 
     @wraps(page)
-    def guarded(*args, **kwargs):
-        if not current_user.is_admin:
-            abort(403)
-        return page(*args, **kwargs)
+    def guarded(view, *args, **kwargs):
+        if not roles.can(current_user, view.writes):
+            return view.refuse_role(view.writes)
+        return page(view, *args, **kwargs)
 
     return guarded
 
@@ -120,8 +124,6 @@ def _refuse(name: str):
 class _Guarded:
     """Shared access rules: anonymous users go to sign-in, the wrong kind of user gets 403."""
 
-    admin_only = False
-
     def is_accessible(self) -> bool:
         return _signed_in() and self.allows(current_user)
 
@@ -133,8 +135,31 @@ class _Guarded:
 
 
 class PortalAccess(_Guarded):
+    """Members of an organization, by role (see `services.accounts.roles`): `reads` opens the
+    view's pages and shows it in the menu; `writes` is needed for every POST it answers and
+    for its `writers_only` pages. A refusal of a member is a 403 and an audit row."""
+
+    reads = Permission.READ
+    writes = Permission.MANAGE_ONBOARDING
+
     def allows(self, user) -> bool:
-        return user.organization_id is not None and (user.is_admin or not self.admin_only)
+        return roles.can(user, self.reads)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if _signed_in() and current_user.organization_id:
+            return self.refuse_role(self.reads)
+        return _refuse(name)
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        writing = request.method not in SAFE_METHODS
+        if refused is None and writing and not roles.can(current_user, self.writes):
+            return self.refuse_role(self.writes)
+        return refused
+
+    def refuse_role(self, permission: Permission):
+        roles.refuse(signed_in_user(), permission, request.path)
+        abort(403)
 
 
 class OpsAccess(_Guarded):

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.forms import UploadCsvForm
 from portal.models import ImportBatch, Organization
 from portal.services import Conflict, PortalError
+from portal.services.accounts.roles import Permission
 from portal.services.imports import applying, csv_import, import_files, import_progress
 
 PREVIEW_ROWS = 500
@@ -111,6 +112,8 @@ class ImportPages:
 
 
 class PortalImportsView(ImportPages, PortalAccess, BaseView):
+    reads = writes = Permission.MANAGE_ONBOARDING
+
     def is_visible(self) -> bool:
         return False  # reached from the Institutions page
 

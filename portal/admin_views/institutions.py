@@ -8,7 +8,13 @@ from markupsafe import Markup
 
 from portal import catalogue
 from portal.admin_views.access import AccessActions
-from portal.admin_views.base import PortalModelView, attempt, current_mode, signed_in_user
+from portal.admin_views.base import (
+    PortalModelView,
+    attempt,
+    current_mode,
+    signed_in_user,
+    writers_only,
+)
 from portal.models import Enrollment, EnrollmentStatus, GrantStatus, Location
 from portal.onboarding_forms import InstitutionForm, SyncForm
 from portal.services import PortalError
@@ -112,6 +118,7 @@ class InstitutionsView(AccessActions, PortalModelView):
         return super().render(template, **kwargs)
 
     @expose("/add/", methods=["GET", "POST"])
+    @writers_only
     def create_institution(self):
         form = InstitutionForm()
         if form.is_submitted() and not form.validate():
@@ -159,6 +166,7 @@ class InstitutionsView(AccessActions, PortalModelView):
         )
 
     @expose("/<int:enrollment_id>/syncs/new/", methods=["GET", "POST"])
+    @writers_only
     def create_sync(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
         form = SyncForm()
@@ -174,6 +182,7 @@ class InstitutionsView(AccessActions, PortalModelView):
         return self.render("portal/institutions/create_sync.html", form=form, enrollment=enrollment)
 
     @expose("/<int:enrollment_id>/locations/", methods=["GET", "POST"])
+    @writers_only
     def select_locations(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
         chosen = [int(i) for i in request.form.getlist("location_id") if i.isdigit()]

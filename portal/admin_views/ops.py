@@ -93,9 +93,14 @@ class OrganizationsView(StaffView):
 
 
 class UsersView(StaffView):
-    column_list = ["email", "name", "organization", "is_admin", "is_staff", "last_login_at"]
+    column_list = ["email", "name", "organization", "role", "is_staff", "last_login_at"]
     column_searchable_list = ["email", "name"]
-    column_filters = ["is_admin", "is_staff", "created_at", "last_login_at"]
+    column_filters = ["role", "is_staff", "created_at", "last_login_at"]
+    # Staff belong to no organization: a role would mean nothing there.
+    column_formatters = {
+        "role": lambda v, c, user, n: user.role.label if user.organization_id else ""
+    }
+    column_formatters_export = column_formatters
 
 
 class InstitutionsView(StaffView):

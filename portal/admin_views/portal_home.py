@@ -8,9 +8,12 @@ from portal import redirects
 from portal.admin_views.base import PortalIndexBase, current_mode
 from portal.models import Mode
 from portal.services import dashboards
+from portal.services.accounts.roles import Permission
 
 
 class PortalHomeView(PortalIndexBase):
+    writes = Permission.READ  # the mode switch is everyone's own view
+
     @expose("/")
     def index(self):
         organization = current_user.organization

@@ -13,10 +13,11 @@ from portal.admin_views.usage import UsageView
 from portal.admin_views.users import UsersView
 from portal.admin_views.webhooks import WebhooksView
 from portal.models import AuditEvent, Enrollment, Sync, User
+from portal.services.accounts.roles import Permission
 
 
 class AuditLogView(AuditColumns, PortalModelView):
-    admin_only = True
+    reads = writes = Permission.MANAGE_USERS
     column_list = ["created_at", "actor_email", "action", "target_type", "target_id", "details"]
     column_list += ["ip_address"]
     column_filters = ["action", "actor_email"]

@@ -11,10 +11,13 @@ from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_
 from portal.models import InstallMethod, Sync
 from portal.onboarding_forms import CredentialsForm, WindowsForm
 from portal.services import PortalError
+from portal.services.accounts.roles import Permission
 from portal.services.syncs import keys, lifecycle, setup
 
 
 class SyncSetupView(PortalAccess, BaseView):
+    reads = writes = Permission.MANAGE_ONBOARDING  # the install page shows a product key
+
     def is_visible(self) -> bool:
         return False
 

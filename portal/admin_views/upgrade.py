@@ -1,4 +1,4 @@
-"""The Upgrade page (admins): ask for production access."""
+"""The Upgrade page (Owners and Admins): ask for production access."""
 
 from flask import redirect, url_for
 from flask_admin import BaseView, expose
@@ -7,10 +7,11 @@ from flask_login import current_user
 from portal.admin_views.base import PortalAccess, attempt, signed_in_user
 from portal.forms import UpgradeForm
 from portal.services.accounts import upgrades
+from portal.services.accounts.roles import Permission
 
 
 class UpgradeView(PortalAccess, BaseView):
-    admin_only = True
+    reads = writes = Permission.MANAGE_BILLING
 
     @expose("/", methods=["GET", "POST"])
     def index(self):

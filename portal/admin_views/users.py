@@ -1,19 +1,22 @@
-"""The Users page: members and pending invitations. Everyone sees it; only admins change it,
-and only admins open the pages that change it."""
+"""The Users page: members with their roles, and pending invitations. Everyone sees it; only
+Owners and Admins change it, and only they open the pages that change it."""
 
-from flask import redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
-from portal.admin_views.base import PortalModelView, admin_only, attempt, signed_in_user
+from portal.admin_views.base import PortalModelView, attempt, signed_in_user, writers_only
 from portal.forms import InviteForm
-from portal.services.accounts import invitations, members
+from portal.models import Role
+from portal.services.accounts import invitations, members, roles
+from portal.services.accounts.roles import Permission
 
 
 class UsersView(PortalModelView):
+    writes = Permission.MANAGE_USERS
     list_template = "portal/users/list.html"
-    column_list = ["name", "email", "is_admin", "created_at", "last_login_at"]
-    column_labels = {"is_admin": "Admin", "last_login_at": "Last sign-in"}
+    column_list = ["name", "email", "role", "created_at", "last_login_at"]
+    column_labels = {"last_login_at": "Last sign-in"}
     column_searchable_list = ["name", "email"]
     column_details_list = column_list
     column_export_list = column_list
@@ -22,16 +25,17 @@ class UsersView(PortalModelView):
     def render(self, template, **kwargs):
         if template == self.list_template:
             kwargs["invitations"] = invitations.pending_for(current_user.organization)
+            kwargs["offered"] = roles.offered_by(current_user)
         return super().render(template, **kwargs)
 
     @expose("/invite/", methods=["GET", "POST"])
-    @admin_only
+    @writers_only
     def invite(self):
-        form = InviteForm()
+        form = InviteForm.for_actor(current_user)
         if form.validate_on_submit() and attempt(
             invitations.invite,
             form.email.data,
-            is_admin=form.is_admin.data,
+            role=Role(form.role.data),
             actor=signed_in_user(),
             success=f"Invitation sent to {form.email.data}.",
         ):
@@ -39,7 +43,7 @@ class UsersView(PortalModelView):
         return self.render("portal/users/invite.html", form=form)
 
     @expose("/invitations/<int:invitation_id>/resend", methods=["POST"])
-    @admin_only
+    @writers_only
     def resend_invitation(self, invitation_id: int):
         invitation = invitations.get_for(current_user.organization, invitation_id)
         attempt(
@@ -48,7 +52,7 @@ class UsersView(PortalModelView):
         return redirect(url_for(".index_view"))
 
     @expose("/invitations/<int:invitation_id>/cancel", methods=["GET", "POST"])
-    @admin_only
+    @writers_only
     def cancel_invitation(self, invitation_id: int):
         """Asks first (what stops: the emailed link), then cancels."""
         invitation = invitations.get_for(current_user.organization, invitation_id)
@@ -62,21 +66,23 @@ class UsersView(PortalModelView):
         return self.render("portal/users/cancel_invitation.html", invitation=invitation)
 
     @expose("/<int:user_id>/role", methods=["POST"])
-    @admin_only
+    @writers_only
     def role(self, user_id: int):
         member = members.get_for(current_user.organization, user_id)
-        admin = request.form.get("admin") == "1"
+        role = request.form.get("role", "")
+        if role not in set(Role):
+            abort(400)
         attempt(
-            members.set_admin,
+            members.set_role,
             member,
-            admin=admin,
+            Role(role),
             actor=signed_in_user(),
-            success=f"{member.name} is {'now' if admin else 'no longer'} an admin.",
+            success=f"{member.name} is now {Role(role).label.lower()}.",
         )
         return redirect(url_for(".index_view"))
 
     @expose("/<int:user_id>/delete", methods=["GET", "POST"])
-    @admin_only
+    @writers_only
     def delete_user(self, user_id: int):
         member = members.get_for(current_user.organization, user_id)
         if request.method == "POST" and attempt(

@@ -1,4 +1,4 @@
-"""The Webhooks page of `/portal` (admins), for the current mode: endpoints with their
+"""The Webhooks page of `/portal` (everyone but Viewers), for the current mode: endpoints with their
 subscriptions, a secret shown once and rotatable, each endpoint's delivery log with a
 failures filter, Send test event, Replay and Re-enable; and the sync alert switch."""
 
@@ -9,6 +9,7 @@ from flask_login import current_user
 from portal import inputs
 from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
 from portal.services import PortalError, events
+from portal.services.accounts.roles import Permission
 from portal.services.syncs import alerts, health
 from portal.services.webhooks import delivery_log, endpoints, subscriptions
 from portal.webhook_forms import EndpointForm, SubscriptionForm
@@ -43,7 +44,7 @@ STATUS_WORDS = {
 
 
 class WebhooksView(PortalAccess, BaseView):
-    admin_only = True
+    reads = writes = Permission.MANAGE_WEBHOOKS
 
     @expose("/")
     def index(self):

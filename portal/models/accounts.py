@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
-from portal.statuses import InvitationStatus, Mode, RequestStatus, TokenPurpose, _enum
+from portal.statuses import InvitationStatus, Mode, RequestStatus, Role, TokenPurpose, _enum
 
 
 class Organization(db.Model):
@@ -34,13 +34,21 @@ class User(UserMixin, db.Model):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    is_admin: Mapped[bool] = mapped_column(default=False)
+    # Staff have no organization; their role is never read.
+    role: Mapped[Role] = mapped_column(
+        _enum(Role), default=Role.DEVELOPER, server_default="developer"
+    )
     is_staff: Mapped[bool] = mapped_column(default=False)
     # Bumped on logout, password change and deletion: every older session cookie dies.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = now_column()
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     organization: Mapped[Organization | None] = relationship()
+
+    @property
+    def is_admin(self) -> bool:
+        """Owners and Admins run the organization (users, keys, billing)."""
+        return self.role in (Role.OWNER, Role.ADMIN)
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"
@@ -89,7 +97,9 @@ class Invitation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     email: Mapped[str] = mapped_column(String(254))
-    is_admin: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[Role] = mapped_column(
+        _enum(Role), default=Role.DEVELOPER, server_default="developer"
+    )
     status: Mapped[InvitationStatus] = mapped_column(
         _enum(InvitationStatus), default=InvitationStatus.PENDING
     )

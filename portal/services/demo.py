@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from portal.models import Mode
+from portal.models import Mode, Role
 from portal.services import NotFound, demo_world
 from portal.services.accounts import api_keys, users
 from portal.services.dashboards import sandbox_summary
@@ -18,9 +18,10 @@ class Login:
 
 
 LOGINS = [
-    Login("organization admin", "admin@acme.example", PASSWORD),
-    Login("organization member", "member@acme.example", PASSWORD),
+    Login("organization owner", "admin@acme.example", PASSWORD),
+    Login("organization developer", "member@acme.example", PASSWORD),
     Login("ops staff", "ops@syncportal.example", PASSWORD),
+    Login("organization viewer", "viewer@acme.example", PASSWORD),
 ]
 
 
@@ -37,7 +38,7 @@ class SandboxAccess:
 
 
 def load() -> tuple[list[Login], SandboxAccess]:
-    """The demo world: an upgraded organization (admin and member) with practices at every
+    """The demo world: an upgraded organization (owner, developer, viewer) with practices at every
     step of onboarding, the organizations around it, a staff user; and a sandbox API key."""
     admin = users.signup(
         organization_name="Acme Dental Apps",
@@ -47,6 +48,7 @@ def load() -> tuple[list[Login], SandboxAccess]:
         welcome=False,
     )
     member = users.add_member(admin.organization, LOGINS[1].email, "Max Member", PASSWORD)
+    users.add_member(admin.organization, LOGINS[3].email, "Vic Viewer", PASSWORD, Role.VIEWER)
     staff = users.create_staff(LOGINS[2].email, PASSWORD, name="Olive Ops")
     key = api_keys.create(admin.organization, Mode.SANDBOX, actor=admin)
     # The demo organization starts upgraded, so a newcomer can try production onboarding

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import EmailStatus, Location, Mode, OutboundEmail, PendingWrite, Sync, User
+from portal.models import EmailStatus, Location, Mode, OutboundEmail, PendingWrite, Role, Sync, User
 from portal.records import Patient, Provider
 from portal.services import commit, demo_webhooks
 from portal.services.accounts import api_keys, invitations, upgrades, users
@@ -59,7 +59,7 @@ def build(people: People) -> None:
     consent.request_access(other["Riverside Family Dental"], actor=people.admin)
     _imported(people)
     _third_organization_waits_for_its_upgrade(people)
-    invitations.invite("dev@acme.example", is_admin=False, actor=people.admin)
+    invitations.invite("dev@acme.example", role=Role.DEVELOPER, actor=people.admin)
     key = api_keys.create(people.admin.organization, Mode.PRODUCTION, actor=people.admin)
     demo_webhooks.build(people.admin)
     _practice_records(hudson, key.key)

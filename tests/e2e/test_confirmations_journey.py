@@ -14,6 +14,7 @@ from portal.models import (
     Invitation,
     InvitationStatus,
     Mode,
+    Role,
 )
 from portal.services.accounts import api_keys, invitations
 from portal.services.onboarding import grants
@@ -44,7 +45,7 @@ def test_rotating_a_key_now_says_it_stops_at_once_before_it_does(page):
 
 def test_cancelling_an_invitation_says_the_link_stops_working(page, mail_settings):
     admin = upgraded("Alpha Apps", "alice@alpha.example", "Alice")
-    invitation = invitations.invite("new@alpha.example", is_admin=False, actor=admin)
+    invitation = invitations.invite("new@alpha.example", role=Role.DEVELOPER, actor=admin)
     sign_in(page, "alice@alpha.example")
     page.goto("/portal/users/")
     page.get_by_role("button", name="Actions for invitation to new@alpha.example").click()

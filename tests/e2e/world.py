@@ -16,6 +16,7 @@ from portal.models import (
     Location,
     Mode,
     OutboundEmail,
+    Role,
     SyncStage,
 )
 from portal.services import commit
@@ -158,7 +159,7 @@ def _keys_and_people(world: World, alice) -> None:
     api_keys.create(org, Mode.SANDBOX, actor=alice)
     first = api_keys.create(org, Mode.PRODUCTION, actor=alice)
     api_keys.rotate(api_keys.get_for(org, first.key.id), actor=alice, grace="24h")
-    invited = invitations.invite("new@alpha.example", is_admin=False, actor=alice)
+    invited = invitations.invite("new@alpha.example", role=Role.DEVELOPER, actor=alice)
     world.ids["invitation_id"] = invited.id
     world.links["invitation"] = _link("new@alpha.example", "/invitations/")
     users.request_password_reset(ADMIN)

@@ -25,6 +25,7 @@ from portal.models import (
     LocationGrant,
     Mode,
     PendingWrite,
+    Role,
     Sync,
     WriteKind,
     WriteStatus,
@@ -93,7 +94,7 @@ def _world() -> int:
         expected_practices=2,
         actor=carol,
     )
-    invitations.invite("new@alpha.example", is_admin=False, actor=owner)
+    invitations.invite("new@alpha.example", role=Role.DEVELOPER, actor=owner)
     batch = csv_import.upload(
         owner.organization, "a.csv", to_csv([row("Import Dental")]), actor=owner
     )

@@ -20,6 +20,7 @@ from portal.models import (
     Mode,
     OutboundEmail,
     RequestStatus,
+    Role,
     SyncStage,
     UpgradeRequest,
 )
@@ -59,7 +60,7 @@ def _world():
             Enrollment.organization_id == developer.organization_id, Enrollment.mode == Mode.SANDBOX
         )
     ).one()
-    invitations.invite("new@bravo.example", is_admin=False, actor=developer)
+    invitations.invite("new@bravo.example", role=Role.DEVELOPER, actor=developer)
     upgrade = UpgradeRequest(
         organization=developer.organization,
         legal_name="Bravo Apps LLC",

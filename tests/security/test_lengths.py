@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import String, func, select
 
 from portal.extensions import db
-from portal.models import Institution, Location, Organization, OutboundEmail
+from portal.models import Institution, Location, Organization, OutboundEmail, Role
 from portal.services import commit
 from portal.services.accounts import invitations
 from portal.services.records.sandbox import create_demo_practice
@@ -70,9 +70,9 @@ def test_email_subjects_made_from_the_longest_names_fit(client):
     _sign_up(client, LONGEST_ORGANIZATION, LONGEST_NAME)
     admin = db.session.scalars(select(Organization)).one()
     inviter = signup("Other", "other@other.example", "x")
-    inviter.organization, inviter.name, inviter.is_admin = admin, LONGEST_NAME, True
+    inviter.organization, inviter.name, inviter.role = admin, LONGEST_NAME, Role.ADMIN
     commit()
-    invitations.invite("new@long.example", is_admin=False, actor=inviter)
+    invitations.invite("new@long.example", role=Role.DEVELOPER, actor=inviter)
     subject = db.session.scalar(
         select(OutboundEmail.subject).where(OutboundEmail.template == "invitation")
     )

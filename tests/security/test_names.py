@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import EmailStatus, Institution, Organization, OutboundEmail, Sync, User
+from portal.models import EmailStatus, Institution, Organization, OutboundEmail, Role, Sync, User
 from portal.services import commit
 from portal.services.accounts import invitations
 from portal.services.delivery import outbox
@@ -75,7 +75,7 @@ def test_every_portal_form_refuses_a_name_on_several_lines(client):
 
 
 def test_accepting_an_invitation_refuses_a_name_on_several_lines(client, org_admin):
-    invitations.invite("new@alpha.example", is_admin=False, actor=org_admin)
+    invitations.invite("new@alpha.example", role=Role.DEVELOPER, actor=org_admin)
     raw = db.session.scalar(select(OutboundEmail.body_text)).split("/invitations/")[1].split()[0]
     token = csrf_token(client, f"/invitations/{raw}")
     response = client.post(
@@ -154,7 +154,7 @@ def test_a_message_that_fails_in_an_unexpected_way_does_not_stay_in_sending(
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr("flask_mail.Message.as_bytes", broken)
-    invitations.invite("new@alpha.example", is_admin=False, actor=admin)
+    invitations.invite("new@alpha.example", role=Role.DEVELOPER, actor=admin)
     outbox.send_due()
     db.session.expire_all()
     email = db.session.scalars(select(OutboundEmail)).one()

@@ -6,7 +6,15 @@ from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, EmailStatus, Invitation, InvitationStatus, OutboundEmail, User
+from portal.models import (
+    AuditEvent,
+    EmailStatus,
+    Invitation,
+    InvitationStatus,
+    OutboundEmail,
+    Role,
+    User,
+)
 from portal.services import Conflict, Forbidden, RateLimited
 from portal.services.accounts import invitations, users
 from tests.conftest import PASSWORD, signup
@@ -17,9 +25,9 @@ def link_in(mailbox, address):
 
 
 def test_an_invitee_joins_through_the_emailed_link(org_admin, mailbox):
-    invitations.invite("New.Person@alpha.example", is_admin=True, actor=org_admin)
+    invitations.invite("New.Person@alpha.example", role=Role.ADMIN, actor=org_admin)
     body = mailbox.bodies_to("new.person@alpha.example")[0]
-    assert "Alpha Apps" in body and "as an admin" in body
+    assert "Alpha Apps" in body and "as an Admin" in body
     user = invitations.accept(
         link_in(mailbox, "new.person@alpha.example"), name="Nia", password=PASSWORD
     )
@@ -34,7 +42,7 @@ def test_an_invitee_joins_through_the_emailed_link(org_admin, mailbox):
 
 
 def test_the_old_link_dies_when_the_invitation_is_resent(org_admin, mailbox):
-    invitation = invitations.invite("r@alpha.example", is_admin=False, actor=org_admin)
+    invitation = invitations.invite("r@alpha.example", role=Role.DEVELOPER, actor=org_admin)
     old = link_in(mailbox, "r@alpha.example")
     invitations.resend(invitation, actor=org_admin)
     new = link_in(mailbox, "r@alpha.example")
@@ -45,7 +53,7 @@ def test_the_old_link_dies_when_the_invitation_is_resent(org_admin, mailbox):
 
 
 def test_resending_is_limited_to_three_an_hour(org_admin, mailbox):
-    invitation = invitations.invite("r@alpha.example", is_admin=False, actor=org_admin)
+    invitation = invitations.invite("r@alpha.example", role=Role.DEVELOPER, actor=org_admin)
     for _ in range(3):
         invitations.resend(invitation, actor=org_admin)
     with pytest.raises(RateLimited):
@@ -55,10 +63,10 @@ def test_resending_is_limited_to_three_an_hour(org_admin, mailbox):
 
 
 def test_cancelled_and_expired_links_create_nothing(org_admin, mailbox):
-    cancelled = invitations.invite("c@alpha.example", is_admin=False, actor=org_admin)
+    cancelled = invitations.invite("c@alpha.example", role=Role.DEVELOPER, actor=org_admin)
     delivered = link_in(mailbox, "c@alpha.example")  # the invitee has the email already
     invitations.cancel(cancelled, actor=org_admin)
-    invitations.invite("e@alpha.example", is_admin=False, actor=org_admin)
+    invitations.invite("e@alpha.example", role=Role.DEVELOPER, actor=org_admin)
     with pytest.raises(invitations.LinkNoLongerValid):
         invitations.accept(delivered, name="C", password=PASSWORD)
     with clock.travel(timedelta(days=8)), pytest.raises(invitations.LinkNoLongerValid):
@@ -71,8 +79,8 @@ def test_cancelled_and_expired_links_create_nothing(org_admin, mailbox):
 def test_inviting_a_member_says_so_and_other_organizations_stay_invisible(org_admin, mailbox):
     signup("Elsewhere", "taken@else.example")
     with pytest.raises(Conflict, match="already a member"):
-        invitations.invite("alice@alpha.example", is_admin=False, actor=org_admin)
-    invitation = invitations.invite("taken@else.example", is_admin=False, actor=org_admin)
+        invitations.invite("alice@alpha.example", role=Role.DEVELOPER, actor=org_admin)
+    invitation = invitations.invite("taken@else.example", role=Role.DEVELOPER, actor=org_admin)
     assert invitation.status == InvitationStatus.PENDING  # the inviter learns nothing
     with pytest.raises(Conflict, match="already has a SyncPortal account"):
         invitations.accept(link_in(mailbox, "taken@else.example"), name="T", password=PASSWORD)
@@ -81,11 +89,11 @@ def test_inviting_a_member_says_so_and_other_organizations_stay_invisible(org_ad
 def test_members_cannot_invite(org_admin):
     member = users.add_member(org_admin.organization, "m@alpha.example", "Mo", PASSWORD)
     with pytest.raises(Forbidden):
-        invitations.invite("x@alpha.example", is_admin=False, actor=member)
+        invitations.invite("x@alpha.example", role=Role.DEVELOPER, actor=member)
 
 
 def test_two_concurrent_accepts_create_exactly_one_user(app, org_admin, mailbox):
-    invitations.invite("race@alpha.example", is_admin=False, actor=org_admin)
+    invitations.invite("race@alpha.example", role=Role.DEVELOPER, actor=org_admin)
     raw = link_in(mailbox, "race@alpha.example")
     barrier, outcomes = threading.Barrier(2), []
 
@@ -114,7 +122,7 @@ def test_two_concurrent_accepts_create_exactly_one_user(app, org_admin, mailbox)
 
 def test_a_cancelled_or_replaced_invitation_takes_back_its_queued_email(org_admin, mail_settings):
     # The mail server is down: the invitation's email waits in the outbox.
-    invitation = invitations.invite("later@alpha.example", is_admin=False, actor=org_admin)
+    invitation = invitations.invite("later@alpha.example", role=Role.DEVELOPER, actor=org_admin)
 
     def queued() -> list[OutboundEmail]:
         return db.session.scalars(

@@ -23,12 +23,12 @@ def test_a_member_cannot_reach_admin_pages_or_actions(client, org_admin, member)
     assert client.get("/portal/api-key/").status_code == 403
     assert client.get("/portal/upgrade/").status_code == 403
     assert post(client, "/portal/api-key/create").status_code == 403
-    assert post(client, f"/portal/users/{org_admin.id}/role", {"admin": "0"}).status_code == 403
+    assert post(client, f"/portal/users/{org_admin.id}/role", {"role": "viewer"}).status_code == 403
     assert post(client, f"/portal/users/{org_admin.id}/delete").status_code == 403
     invite = post(client, "/portal/users/invite/", {"email": "x@alpha.example"})
     assert invite.status_code == 403
     users_page = client.get("/portal/users/").get_data(as_text=True)
-    assert "Invite user" not in users_page and "Make admin" not in users_page
+    assert "Invite user" not in users_page and "Make Viewer" not in users_page
     assert db.session.scalar(select(func.count(ApiKey.id))) == 0
     assert db.session.scalar(select(func.count(Invitation.id))) == 0
     db.session.refresh(org_admin)

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Mode, WebhookEndpoint
+from portal.models import AuditEvent, Mode, Role, WebhookEndpoint
 from portal.services.accounts import users
 from portal.services.webhooks import endpoints
 from tests.conftest import PASSWORD, csrf_token, login, signup
@@ -168,11 +168,15 @@ def test_a_production_endpoint_is_not_on_the_sandbox_page(client, admin, receive
     assert client.get(f"{PAGE}{production.id}/").status_code == 404
 
 
-def test_members_who_are_not_admins_are_refused(client, admin):
+def test_viewers_are_refused_and_developers_manage_webhooks(client, admin):
+    users.add_member(admin.organization, "vi@hookapps.example", "Vi", PASSWORD, Role.VIEWER)
     users.add_member(admin.organization, "max@hookapps.example", "Max", PASSWORD)
     client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
-    login(client, "max@hookapps.example")
+    login(client, "vi@hookapps.example")
     assert client.get(PAGE).status_code == 403
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/portal/")})
+    login(client, "max@hookapps.example")
+    assert client.get(PAGE).status_code == 200
 
 
 def test_changes_without_a_csrf_token_are_refused(client, admin, receiver):

@@ -15,6 +15,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import ApiKey, Mode, Organization, User
 from portal.services import Conflict, Forbidden, audit, commit, secrets, tenancy
+from portal.services.accounts.roles import Permission, require
 
 PREFIXES = {Mode.SANDBOX: "sp_test_", Mode.PRODUCTION: "sp_live_"}
 RANDOM_LENGTH, CHECKSUM_LENGTH = 30, 6
@@ -75,8 +76,10 @@ def keys_for(organization: Organization, mode: Mode) -> list[ApiKey]:
 def create(organization: Organization, mode: Mode, *, actor: User) -> NewKey:
     """Create the organization's key for `mode`.
 
-    Raises Forbidden for production before the upgrade, Conflict when a key exists (rotate it).
+    Raises Forbidden unless the actor manages keys, and for production before the upgrade;
+    Conflict when a key exists (rotate it).
     """
+    require(actor, Permission.MANAGE_KEYS)
     if mode == Mode.PRODUCTION and not organization.production_enabled:
         raise Forbidden("Production keys are available once your upgrade is approved.")
     if current_key(organization, mode):
@@ -98,8 +101,9 @@ def create(organization: Organization, mode: Mode, *, actor: User) -> NewKey:
 def rotate(key: ApiKey, *, actor: User, grace: str) -> NewKey:
     """Replace `key` with a new one; the old one stops working after `grace` ("now", "1h", "24h").
 
-    Raises Conflict when `key` was already rotated.
+    Raises Forbidden unless the actor manages keys, Conflict when `key` was already rotated.
     """
+    require(actor, Permission.MANAGE_KEYS)
     if grace not in GRACE_PERIODS:
         raise Conflict(f"Choose when the old key stops working: {', '.join(GRACE_PERIODS)}.")
     if key.replaced_at is not None:

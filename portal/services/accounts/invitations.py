@@ -11,8 +11,18 @@ from sqlalchemy import func, select, update
 
 from portal import clock, email
 from portal.extensions import db
-from portal.models import AuditEvent, Invitation, InvitationStatus, User
-from portal.services import Conflict, PortalError, RateLimited, audit, commit, secrets, tenancy
+from portal.models import AuditEvent, Invitation, InvitationStatus, Role, User
+from portal.services import (
+    Conflict,
+    Forbidden,
+    PortalError,
+    RateLimited,
+    audit,
+    commit,
+    secrets,
+    tenancy,
+)
+from portal.services.accounts import roles
 from portal.services.accounts.members import require_admin
 from portal.services.accounts.users import find_user_by_email, hash_password, normalise_email
 from portal.services.claims import claim
@@ -41,12 +51,15 @@ def get_for(organization, invitation_id: int) -> Invitation:
     return tenancy.get_visible(Invitation, organization, invitation_id, "No such invitation.")
 
 
-def invite(address: str, *, is_admin: bool, actor: User) -> Invitation:
-    """Invite `address` to the actor's organization and email the link.
+def invite(address: str, *, role: Role, actor: User) -> Invitation:
+    """Invite `address` to the actor's organization as `role` and email the link.
 
-    Raises Forbidden for non-admins, Conflict for a member or an already pending address.
+    Raises Forbidden for those who do not manage users (and for an Owner invited by anyone
+    but an Owner), Conflict for a member or an already pending address.
     """
     require_admin(actor)
+    if role not in roles.offered_by(actor):
+        raise Forbidden(f"Only an Owner can invite an {role.label}.")
     address = normalise_email(address)
     member = find_user_by_email(address)
     if member is not None and member.organization_id == actor.organization_id:
@@ -57,14 +70,14 @@ def invite(address: str, *, is_admin: bool, actor: User) -> Invitation:
     invitation = Invitation(
         organization_id=actor.organization_id,
         email=address,
-        is_admin=is_admin,
+        role=role,
         token_digest=secrets.digest(raw),
         invited_by_id=actor.id,
         expires_at=_expiry(),
     )
     db.session.add(invitation)
     db.session.flush()
-    audit.record("invitation.sent", actor=actor, target=invitation, email=address, admin=is_admin)
+    audit.record("invitation.sent", actor=actor, target=invitation, email=address, role=role.label)
     email.invitation(invitation, raw, actor)
     commit()
     return invitation
@@ -152,7 +165,7 @@ def accept(raw: str, *, name: str, password: str) -> User:
         email=invitation.email,
         name=name.strip(),
         password_hash=hash_password(password),
-        is_admin=invitation.is_admin,
+        role=invitation.role,
     )
     db.session.add(user)
     db.session.flush()

@@ -6,7 +6,7 @@ from portal import email
 from portal.extensions import db
 from portal.models import Organization, RequestStatus, UpgradeRequest, User
 from portal.services import Conflict, Forbidden, audit, commit, decisions
-from portal.services.accounts.members import require_admin
+from portal.services.accounts.roles import Permission, require
 from portal.services.outcomes import Outcome
 
 
@@ -27,9 +27,9 @@ def request_upgrade(
     expected_practices: int,
     actor: User,
 ) -> UpgradeRequest:
-    """File the organization's upgrade request. Raises Forbidden unless the actor is one of
-    its admins, Conflict if it is upgraded or a request is already pending."""
-    require_admin(actor)
+    """File the organization's upgrade request. Raises Forbidden unless the actor manages its
+    billing (an Owner or Admin), Conflict if it is upgraded or a request is already pending."""
+    require(actor, Permission.MANAGE_BILLING)
     if actor.organization_id != organization.id:
         raise Forbidden("Only the organization's admins ask for its upgrade.")
     if organization.production_enabled:

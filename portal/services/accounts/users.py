@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal import clock, email, inputs
 from portal.extensions import db
-from portal.models import OneTimeToken, Organization, TokenPurpose, User
+from portal.models import OneTimeToken, Organization, Role, TokenPurpose, User
 from portal.services import Conflict, PortalError, audit, commit, secrets
 from portal.services.accounts import throttling
 from portal.services.naming import unique_slug
@@ -105,7 +105,7 @@ def _create_account(
         email=address,
         name=name.strip(),
         password_hash=password_hash,
-        is_admin=True,
+        role=Role.OWNER,
     )
     db.session.add_all([organization, user])
     db.session.flush()
@@ -243,17 +243,28 @@ def create_staff(email_address: str, password: str, *, name: str = "") -> User:
     return user
 
 
-def add_member(organization: Organization, email_address: str, name: str, password: str) -> User:
-    """Add a non-admin user directly (demo data; people join through invitations)."""
+def add_member(
+    organization: Organization,
+    email_address: str,
+    name: str,
+    password: str,
+    role: Role = Role.DEVELOPER,
+) -> User:
+    """Add a user directly (demo data; people join through invitations), a Developer unless
+    `role` says otherwise."""
     address = normalise_email(email_address)
     if find_user_by_email(address):
         raise Conflict(f"{address} already has an account.")
     user = User(
-        organization=organization, email=address, name=name, password_hash=hash_password(password)
+        organization=organization,
+        email=address,
+        name=name,
+        password_hash=hash_password(password),
+        role=role,
     )
     db.session.add(user)
     db.session.flush()
-    audit.record("user.added", actor=None, organization=organization, target=user)
+    audit.record("user.added", actor=None, organization=organization, target=user, role=role.label)
     commit()
     return user
 

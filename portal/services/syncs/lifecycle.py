@@ -21,6 +21,7 @@ from portal.models import (
     EnrollmentStatus,
     InstallMethod,
     Organization,
+    Role,
     Sync,
     SyncStage,
     User,
@@ -177,7 +178,10 @@ def admins_of(sync: Sync) -> list[User]:
     return list(
         db.session.scalars(
             select(User)
-            .where(User.organization_id == sync.created_by_org_id, User.is_admin.is_(True))
+            .where(
+                User.organization_id == sync.created_by_org_id,
+                User.role.in_([Role.OWNER, Role.ADMIN]),
+            )
             .order_by(User.id)
         )
     )
