@@ -77,8 +77,9 @@ def register_security(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     # Public pages, sign-in and sign-up, the health checks of the load balancer, and the
-    # practice's hosted onboarding page.
+    # practice's hosted onboarding page, and each person's two-factor settings.
     from portal import (
+        account,
         auth,
         health,
         invitations,
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(health.bp)
     app.register_blueprint(public.bp)
     app.register_blueprint(auth.bp)
+    app.register_blueprint(account.bp)
     app.register_blueprint(invitations.bp)
     app.register_blueprint(practice.bp)
     app.register_blueprint(practice_setup.bp)

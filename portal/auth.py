@@ -1,14 +1,17 @@
 """Sign-up, sign-in, sign-out and password reset pages."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 
-from portal import redirects
-from portal.forms import ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
+from portal import clock, redirects
+from portal.forms import CodeForm, ForgotPasswordForm, LoginForm, ResetPasswordForm, SignupForm
 from portal.services import PortalError, RateLimited
-from portal.services.accounts import signups, users
+from portal.services.accounts import signups, two_factor, users
 
 bp = Blueprint("auth", __name__)
+# Who gave the right password and owes a code, until when, and where they were going.
+PENDING, PENDING_TARGET = "two_factor_pending", "two_factor_next"
+PENDING_SECONDS = 300
 
 
 def init_login(app, login_manager: LoginManager) -> None:
@@ -63,9 +66,61 @@ def login():
             flash(str(error), "danger")
             status = 401
         else:
+            target = redirects.safe_target(request.args.get("next")) or home_for(user)
+            if two_factor.enabled(user):
+                # The password was right; the session is only opened by the code.
+                session[PENDING] = {"user": user.get_id(), "at": clock.now().timestamp()}
+                session[PENDING_TARGET] = target
+                return redirect(url_for("auth.sign_in_code"))
             login_user(user)
-            return redirect(redirects.safe_target(request.args.get("next")) or home_for(user))
+            return redirect(target)
     return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def sign_in_code():
+    """The second step of signing in: a code from the app, or a recovery code."""
+    user = _pending_user()
+    if user is None:
+        flash("Sign in again: the code must follow the password within five minutes.", "info")
+        return redirect(url_for("auth.login"))
+    form, status = CodeForm(), 200
+    if form.validate_on_submit():
+        try:
+            used = two_factor.verify(user, form.code.data)
+        except RateLimited as error:
+            form.code.errors.append(str(error))
+            status = 429
+        except PortalError as error:
+            form.code.errors.append(str(error))
+            status = 401
+        else:
+            session.pop(PENDING, None)
+            login_user(user)
+            if used == "recovery code":
+                left = two_factor.left(user)
+                flash(f"You used a recovery code; {left} left. Each works once.", "warning")
+            return redirect(session.pop(PENDING_TARGET, None) or home_for(user))
+    return render_template("auth/sign_in_code.html", form=form), status
+
+
+def _pending_user():
+    pending = session.get(PENDING)
+    if not pending or clock.now().timestamp() - pending.get("at", 0) > PENDING_SECONDS:
+        session.pop(PENDING, None)
+        return None
+    return users.load_session_user(pending.get("user", ""))
+
+
+@bp.before_app_request
+def require_two_factor():
+    """Where two-factor sign-in is required, a signed-in user without it sets it up first."""
+    if not request.path.startswith(("/portal", "/ops")) or not current_user.is_authenticated:
+        return None
+    if two_factor.required(current_user) and not two_factor.enabled(current_user):
+        flash("Set up two-factor sign-in to continue: it is required for your account.", "info")
+        return redirect(url_for("account.two_factor_page"))
+    return None
 
 
 @bp.route("/logout", methods=["POST"])

@@ -9,7 +9,7 @@ from flask import Flask, current_app
 
 from portal import worker
 from portal.services import PortalError, demo, encryption
-from portal.services.accounts import users
+from portal.services.accounts import two_factor, users
 from portal.services.delivery import outbox
 from portal.services.imports import applying, csv_import
 from portal.services.onboarding import consent
@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(requests_group)
     app.cli.add_command(import_institutions)
     app.cli.add_command(rotate_encryption)
+    app.cli.add_command(reset_two_factor)
     app.cli.add_command(synchronizer_group)
 
 
@@ -153,6 +154,17 @@ def import_institutions(slug: str, path: str, do_apply: bool) -> None:
             click.echo(f"Imported batch {batch.id}: {len(summary['sync_ids'])} sync(s) created.")
     except PortalError as error:
         raise click.ClickException(str(error)) from error
+
+
+@click.command("reset-two-factor")
+@click.argument("email")
+def reset_two_factor(email: str) -> None:
+    """Turn off a person's two-factor sign-in (a lost phone; staff included). Audited."""
+    user = users.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    two_factor.reset(user, actor=None)
+    click.echo(f"Two-factor sign-in of {user.email} is reset: they set it up again at sign-in.")
 
 
 @click.command("rotate-encryption")

@@ -79,6 +79,8 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10)
     LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
     LOGIN_LOCKOUT_SECONDS = _int("LOGIN_LOCKOUT_SECONDS", 300)
+    # Staff sign in with an authenticator code as well as the password.
+    STAFF_TWO_FACTOR = _bool("STAFF_TWO_FACTOR", True)
     # Argon2id cost; the defaults are argon2-cffi's (about 50 ms and 64 MiB per hash).
     PASSWORD_HASH_TIME_COST = _int("PASSWORD_HASH_TIME_COST", 3)
     PASSWORD_HASH_MEMORY_KIB = _int("PASSWORD_HASH_MEMORY_KIB", 65536)
@@ -167,6 +169,7 @@ class TestConfig(Config):
     SQLITE_BUSY_TIMEOUT_SECONDS = 600
     WEBHOOK_REQUIRE_HTTPS = False
     WEBHOOK_ALLOW_LOOPBACK = True  # local receivers; the target-safety tests turn it off
+    STAFF_TWO_FACTOR = False  # staff tests sign in with one factor; two-factor tests turn it on
 
 
 class ProductionConfig(Config):

@@ -43,6 +43,13 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField("Repeat it", [EqualTo("password", message="The passwords differ.")])
 
 
+class CodeForm(FlaskForm):
+    code = StringField(
+        "Code from your authenticator app, or a recovery code",
+        [required("the code"), at_most(40)],
+    )
+
+
 class InviteForm(FlaskForm):
     email = EmailField("Email", [required("the email"), email_address(), at_most(254)])
     role = RadioField("Role", default="developer")  # a browser always sends the checked one

@@ -46,3 +46,20 @@ def test_the_roles_revision_upgrades_a_populated_database(app):
         "olive@ops.example": "developer",
     }
     assert offered == {"ian@alpha.example": "admin", "dev@alpha.example": "developer"}
+
+
+def test_the_two_factor_revision_upgrades_a_populated_database(app):
+    signup("Alpha Apps", "alice@alpha.example")
+    db.session.remove()
+    downgrade(revision="0008")
+    try:
+        upgrade()
+        with db.engine.connect() as connection:
+            user = connection.execute(
+                text("SELECT totp_enabled_at, totp_last_step FROM users")
+            ).one()
+            required = connection.execute(text("SELECT require_two_factor FROM organizations"))
+            required = required.scalar()
+    finally:
+        upgrade()
+    assert tuple(user) == (None, 0) and not required

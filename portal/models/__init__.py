@@ -13,6 +13,7 @@ from portal.models.accounts import (
     LoginThrottle,
     OneTimeToken,
     Organization,
+    RecoveryCode,
     UpgradeRequest,
     User,
 )
@@ -64,6 +65,7 @@ __all__ = [
     "Sync",
     "SyncAlert",
     "UpgradeRequest",
+    "RecoveryCode",
     "User",
     "WebhookAttempt",
     "WebhookDelivery",

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
 from portal.db_types import UTCDateTime, now_column
@@ -19,6 +19,8 @@ class Organization(db.Model):
     production_enabled: Mapped[bool] = mapped_column(default=False)
     # Sync-down and recovery alerts (email and webhook event); the API's is_sync_notifications.
     sync_notifications: Mapped[bool] = mapped_column(default=True)
+    # Every member signs in with an authenticator code as well as the password.
+    require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = now_column()
 
     def __str__(self) -> str:
@@ -41,6 +43,11 @@ class User(UserMixin, db.Model):
     is_staff: Mapped[bool] = mapped_column(default=False)
     # Bumped on logout, password change and deletion: every older session cookie dies.
     session_version: Mapped[int] = mapped_column(default=1)
+    # Two-factor sign-in: the authenticator's secret (encrypted), set when enrolment starts
+    # and in force from totp_enabled_at; the last time step accepted, so no code works twice.
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    totp_last_step: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = now_column()
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     organization: Mapped[Organization | None] = relationship()
@@ -55,6 +62,20 @@ class User(UserMixin, db.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that stands in for an authenticator code; only a digest is kept."""
+
+    __tablename__ = "recovery_codes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = now_column()
+
+    def __str__(self) -> str:
+        return "Recovery code"
 
 
 class LoginThrottle(db.Model):

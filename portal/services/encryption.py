@@ -5,7 +5,7 @@ the old key can be removed."""
 from sqlalchemy import or_, select
 
 from portal.extensions import db
-from portal.models import Onboarding, Sync, WebhookEndpoint
+from portal.models import Onboarding, Sync, User, WebhookEndpoint
 from portal.services import audit, commit, secrets
 
 # Every encrypted column, by table. A new one must be added here to be rotated.
@@ -13,6 +13,7 @@ ENCRYPTED = {
     Sync: ["product_key_encrypted", "extension_token_encrypted", "credentials_password_encrypted"],
     WebhookEndpoint: ["secret_encrypted"],
     Onboarding: ["token_encrypted"],
+    User: ["totp_secret_encrypted"],
 }
 BATCH = 500
 

@@ -15,7 +15,12 @@ from tests.e2e import world as w
 
 # Who opens pages under each prefix (the first match wins; the rest is anonymous). Pages
 # without URL arguments are opened by each of the prefix's audiences, the others by the first.
-AUDIENCES = (("/portal/", ("admin", "newcomer")), ("/ops/", ("staff",)), ("/", ("anonymous",)))
+AUDIENCES = (
+    ("/portal/", ("admin", "newcomer")),
+    ("/ops/", ("staff",)),
+    ("/account/", ("newcomer", "staff")),  # the newcomer is setting up two-factor sign-in
+    ("/", ("anonymous",)),
+)
 SIGNED_IN = {"admin": w.ADMIN, "newcomer": w.NEWCOMER, "staff": w.STAFF}
 # Not pages: files, JSON, machine protocols, and endpoints that only redirect.
 NOT_PAGES = ("static", ".export", ".ajax_lookup", ".ajax_update", "api.", "synchronizer.")
@@ -28,6 +33,8 @@ NOT_PAGE_ENDPOINTS = {
     "portal_imports.progress_json",
     "ops_import.progress_json",
     "portal_sync_setup.index",
+    # Shown only after a right password: walked after a POST (test_accessibility).
+    "auth.sign_in_code",
 }
 ROW_VIEWS = {
     "create_view": "can_create",

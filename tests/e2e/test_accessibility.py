@@ -8,9 +8,11 @@ errors accessibly (and axe-core checks that page too)."""
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+import pyotp
 import pytest
 from playwright.sync_api import expect
 
+from tests.conftest import PASSWORD
 from tests.e2e import axe, sitemap, world
 from tests.e2e.visits import DESKTOP, NARROW, Visitors, open_page, wait_until_shown
 
@@ -172,6 +174,27 @@ def pages_after_a_post(visitors):
     practice.get_by_role("button", name="Grant access").click()
     expect(practice.get_by_test_id("decision")).to_be_visible()
     yield "anonymous (practice decision)"
+    yield from two_factor_pages(visitors.tab("newcomer"))
+
+
+def two_factor_pages(newcomer):
+    """The newcomer turns two-factor sign-in on (recovery codes), then signs in again (code)."""
+    open_page(newcomer, "/account/two-factor/setup")
+    key = newcomer.get_by_test_id("setup-key").inner_text()
+    newcomer.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(key).now())
+    newcomer.get_by_role("button", name="Turn on two-factor sign-in").click()
+    wait_until_shown(newcomer)
+    expect(newcomer.get_by_test_id("recovery-codes")).to_be_visible()
+    yield "newcomer (recovery codes)"
+    open_page(newcomer, "/portal/")
+    newcomer.get_by_role("button", name="Log out").click()
+    wait_until_shown(newcomer)
+    newcomer.get_by_label("Email").fill(world.NEWCOMER)
+    newcomer.get_by_label("Password").fill(PASSWORD)
+    newcomer.get_by_role("button", name="Sign in").click()
+    wait_until_shown(newcomer)
+    expect(newcomer.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+    yield "newcomer (sign-in code)"
 
 
 def test_at_320_px_the_menu_folds_behind_a_button_and_log_out_stays_on_screen(walk):

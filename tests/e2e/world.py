@@ -20,7 +20,14 @@ from portal.models import (
     SyncStage,
 )
 from portal.services import commit
-from portal.services.accounts import api_keys, invitations, practice_sessions, upgrades, users
+from portal.services.accounts import (
+    api_keys,
+    invitations,
+    practice_sessions,
+    two_factor,
+    upgrades,
+    users,
+)
 from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations
 from portal.services.syncs import lifecycle, setup
@@ -73,7 +80,7 @@ def build() -> World:
     _imports(world, alice)
     world_webhooks.populate(world, alice)
     world.links["practice_sign_in"] = _practice_sign_in()
-    signup("Delta Apps", NEWCOMER, "Dana Newcomer")
+    two_factor.begin(signup("Delta Apps", NEWCOMER, "Dana Newcomer"))
     return world
 
 

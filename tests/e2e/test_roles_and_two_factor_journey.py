@@ -1,0 +1,62 @@
+"""An Owner turns on two-factor sign-in, signs out and back in with a code from the app; a
+Viewer of the same organization sees Institutions but neither the API Key page nor a key."""
+
+import re
+import time
+
+import pyotp
+from playwright.sync_api import expect
+
+from portal.models import Role
+from portal.services.accounts import users
+from tests.conftest import PASSWORD, signup
+from tests.e2e.visits import wait_until_shown
+
+
+def sign_in(page, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    wait_until_shown(page)
+
+
+def test_enable_two_factor_sign_out_and_sign_in_with_a_code(page):
+    signup("Alpha Apps", "alice@alpha.example", "Alice")
+    sign_in(page, "alice@alpha.example")
+    page.get_by_role("link", name="Two-factor").click()
+    page.get_by_role("button", name="Set up two-factor sign-in").click()
+    wait_until_shown(page)
+    app = pyotp.TOTP(page.get_by_test_id("setup-key").inner_text())
+    page.get_by_label("Code from your authenticator app").fill(app.now())
+    page.get_by_role("button", name="Turn on two-factor sign-in").click()
+    expect(page.get_by_test_id("recovery-codes").locator("li")).to_have_count(10)
+    page.get_by_role("link", name="I saved them: continue").click()
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+
+    sign_in(page, "alice@alpha.example")
+    expect(page).to_have_url(re.compile(r"/login/code$"))
+    page.goto("/portal/")
+    expect(page).to_have_url(re.compile(r"/login\?next="))  # the password alone opens nothing
+    page.goto("/login/code")
+    # The code that turned it on is spent; the app's next one is already accepted.
+    page.get_by_label("Code from your authenticator app").fill(app.at(time.time() + app.interval))
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/portal/$"))
+    expect(page.get_by_test_id("my-role")).to_have_text("Owner")
+
+
+def test_a_viewer_sees_institutions_but_not_the_api_key(page):
+    owner = signup("Alpha Apps", "alice@alpha.example", "Alice")
+    users.add_member(owner.organization, "vera@alpha.example", "Vera", PASSWORD, Role.VIEWER)
+    sign_in(page, "vera@alpha.example")
+    menu = page.get_by_role("navigation", name="Portal")
+    expect(menu.get_by_role("link", name="Institutions")).to_be_visible()
+    expect(menu.get_by_role("link", name="API Key")).to_have_count(0)
+    menu.get_by_role("link", name="Institutions").click()
+    wait_until_shown(page)
+    expect(page.get_by_text("Alpha Apps Demo Practice")).to_be_visible()
+    expect(page.get_by_role("link", name="Create Institution")).to_have_count(0)
+    answer = page.goto("/portal/api-key/")
+    assert answer.status == 403
