@@ -3,7 +3,7 @@
 from flask import url_for
 from flask_admin import Admin, expose
 
-from portal.admin_views import ops_requests
+from portal.admin_views import issues, ops_requests
 from portal.admin_views.base import AuditColumns, OpsIndexBase, OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.imports import OpsImportsView
@@ -253,4 +253,5 @@ def register(admin: Admin) -> dict[str, str]:
         moved[endpoint] = url
     admin.add_view(UsageExportView("Usage export", url="usage", endpoint="ops_usage"))
     admin.add_view(OpsImportsView("Import CSV", url="import", endpoint="ops_import"))
+    admin.add_view(issues.OpsIssuesView("Issues", url="issues", endpoint="ops_issues"))
     return {**moved, "ops_usage": "usage"}

@@ -6,6 +6,7 @@ from portal.admin_views.api_keys import ApiKeyView
 from portal.admin_views.base import AuditColumns, PortalModelView
 from portal.admin_views.imports import PortalImportsView
 from portal.admin_views.institutions import InstitutionsView
+from portal.admin_views.issues import CountedLink, IssuesView
 from portal.admin_views.sync_health import SyncHealthView
 from portal.admin_views.sync_setup import SyncSetupView
 from portal.admin_views.upgrade import UpgradeView
@@ -40,6 +41,8 @@ def register(admin: Admin) -> dict[str, str]:
     def at(endpoint: str) -> dict[str, str]:
         return {"endpoint": endpoint, "url": urls[endpoint]}
 
+    admin.add_view(IssuesView("Issues", url="issues", endpoint="portal_issues"))
+    admin.add_menu_item(CountedLink())
     admin.add_view(InstitutionsView(Enrollment, "Institutions", **at("portal_institutions")))
     admin.add_view(SyncHealthView(Sync, "Sync status", **at("portal_syncs")))
     admin.add_view(SyncSetupView(name="Sync setup", url="syncs", endpoint="portal_sync_setup"))

@@ -17,7 +17,14 @@ from portal.models.accounts import (
     UpgradeRequest,
     User,
 )
-from portal.models.activity import AuditEvent, ImportBatch, Job, OutboundEmail, PeriodicRun
+from portal.models.activity import (
+    AuditEvent,
+    ImportBatch,
+    IssueSnooze,
+    Job,
+    OutboundEmail,
+    PeriodicRun,
+)
 from portal.models.onboarding import (
     AccessRequest,
     ActivationRequest,
@@ -65,6 +72,7 @@ __all__ = [
     "Sync",
     "SyncAlert",
     "UpgradeRequest",
+    "IssueSnooze",
     "RecoveryCode",
     "User",
     "WebhookAttempt",

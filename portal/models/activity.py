@@ -113,3 +113,21 @@ class PeriodicRun(db.Model):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     next_run_at: Mapped[datetime] = now_column()
     last_run_by: Mapped[str] = mapped_column(String(100), default="")
+
+
+class IssueSnooze(db.Model):
+    """An inbox issue ("sync_down:12") an organization hid until `until` (see services.issues)."""
+
+    __tablename__ = "issue_snoozes"
+    __table_args__ = (
+        Index("uq_issue_snoozes_org_key", "organization_id", "issue_key", unique=True),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    issue_key: Mapped[str] = mapped_column(String(80))
+    until: Mapped[datetime] = mapped_column(UTCDateTime())
+    snoozed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = now_column()
+
+    def __str__(self) -> str:
+        return f"Snoozed {self.issue_key}"

@@ -23,6 +23,7 @@ VIEWS = {
     "portal": (ALL, ALL),  # Home, and the Test/Production switch
     "quickstartview": (ALL, ALL),  # no forms
     "portal_usage": (ALL, ALL),  # no forms
+    "portal_issues": (ALL, BUILDERS),  # Snooze
     "portal_institutions": (ALL, BUILDERS),
     "portal_syncs": (ALL, BUILDERS),
     "portal_sync_setup": (BUILDERS, BUILDERS),  # install pages show product keys
@@ -43,9 +44,11 @@ FORM_PAGES = {
     "portal_users.invite",
     "portal_users.delete_user",
     "portal_users.cancel_invitation",
+    "portal_users.reset_two_factor",
 }
 # The menu entries, by their address, and who sees each.
 MENU = {
+    "/portal/issues/": ALL,
     "/portal/institutions/": ALL,
     "/portal/sync-status/": ALL,
     "/portal/users/": ALL,

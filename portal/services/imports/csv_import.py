@@ -80,9 +80,11 @@ def upload(
     Raises FileRejected (nothing is stored) for a file that cannot be read at all.
     """
     may_import(actor, organization)
-    plan(organization, content)  # a whole-file problem raises here, before anything is written
+    checked = plan(organization, content)  # a whole-file problem raises here, before any write
     batch = ImportBatch(
         organization_id=organization.id,
+        # Row errors are counted once here: the issues inbox lists an upload that has them.
+        summary={"row_errors": len(checked.errors)},
         user_id=actor.id if actor else None,
         filename=(filename or "upload.csv")[:255],
         content=content,

@@ -1,6 +1,7 @@
-"""Revision 0008 upgrades a database in use in place: each organization's first admin becomes
-its Owner, the other admins Admins, everyone else a Developer; an organization that had no
-admin gets its first member as Owner; pending invitations keep what they offered."""
+"""Revisions 0008 to 0010 upgrade a database in use in place. 0008: each organization's
+first admin becomes its Owner, the other admins Admins, everyone else a Developer; an
+organization that had no admin gets its first member as Owner; pending invitations keep
+what they offered. 0009 and 0010 add two-factor sign-in and issue snoozes, off and empty."""
 
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
@@ -63,3 +64,17 @@ def test_the_two_factor_revision_upgrades_a_populated_database(app):
     finally:
         upgrade()
     assert tuple(user) == (None, 0) and not required
+
+
+def test_the_issue_snoozes_revision_upgrades_a_populated_database(app):
+    signup("Alpha Apps", "alice@alpha.example")
+    db.session.remove()
+    downgrade(revision="0009")
+    try:
+        upgrade()
+        with db.engine.connect() as connection:
+            users_kept = connection.execute(text("SELECT count(*) FROM users")).scalar()
+            snoozes = connection.execute(text("SELECT count(*) FROM issue_snoozes")).scalar()
+    finally:
+        upgrade()
+    assert users_kept == 1 and snoozes == 0
