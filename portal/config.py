@@ -79,6 +79,8 @@ class Config:
     LOGIN_MAX_FAILURES_PER_ACCOUNT = _int("LOGIN_MAX_FAILURES_PER_ACCOUNT", 10)
     LOGIN_MAX_FAILURES_PER_ADDRESS = _int("LOGIN_MAX_FAILURES_PER_ADDRESS", 50)
     LOGIN_LOCKOUT_SECONDS = _int("LOGIN_LOCKOUT_SECONDS", 300)
+    # How often each process writes its buffered request log entries.
+    REQUEST_LOG_FLUSH_SECONDS = _float("REQUEST_LOG_FLUSH_SECONDS", 1.0)
     # Staff sign in with an authenticator code as well as the password.
     STAFF_TWO_FACTOR = _bool("STAFF_TWO_FACTOR", True)
     # Argon2id cost; the defaults are argon2-cffi's (about 50 ms and 64 MiB per hash).

@@ -21,6 +21,7 @@ from flask import Flask
 
 from portal.config import Config
 from portal.extensions import db
+from portal.services import request_log
 from portal.services.delivery import jobs, outbox, periodic
 from portal.services.imports import applying
 from portal.services.onboarding import consent, hosted
@@ -57,6 +58,7 @@ TASKS = [
         pending_writes.time_out_due,
         every=timedelta(seconds=Config.PENDING_WRITE_CHECK_SECONDS),
     ),
+    Task("request log retention", request_log.forget_old, every=timedelta(hours=1)),
 ]
 
 

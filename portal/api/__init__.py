@@ -8,6 +8,7 @@ of `portal.edge`; each operation is declared once, with `operations.operation`.
 from flask import Blueprint, g, request
 
 from portal import edge
+from portal.services import request_log
 from portal.services.accounts import api_tokens
 from portal.services.records.api_access import InvalidCredentials
 
@@ -22,6 +23,15 @@ def check_request():
     edge.headers(inputs.Headers)
     if request.endpoint not in OPEN_ENDPOINTS:
         g.caller = authenticated_caller()
+
+
+@bp.after_request
+def log_call(response):
+    # The organization's request log: a buffered append, written off the request path.
+    caller = g.get("caller")
+    if caller is not None:
+        request_log.note(caller, response)
+    return response
 
 
 def authenticated_caller():

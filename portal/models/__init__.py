@@ -18,6 +18,7 @@ from portal.models.accounts import (
     User,
 )
 from portal.models.activity import (
+    ApiRequest,
     AuditEvent,
     ImportBatch,
     IssueSnooze,
@@ -72,6 +73,7 @@ __all__ = [
     "Sync",
     "SyncAlert",
     "UpgradeRequest",
+    "ApiRequest",
     "IssueSnooze",
     "RecoveryCode",
     "User",

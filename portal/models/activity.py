@@ -8,7 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from portal.db_types import UTCDateTime, now_column
 from portal.extensions import db
 from portal.models.accounts import Organization
-from portal.statuses import EmailStatus, ImportStatus, JobStatus, _enum
+from portal.statuses import EmailStatus, ImportStatus, JobStatus, Mode, _enum
 
 
 class AuditEvent(db.Model):
@@ -131,3 +131,27 @@ class IssueSnooze(db.Model):
 
     def __str__(self) -> str:
         return f"Snoozed {self.issue_key}"
+
+
+class ApiRequest(db.Model):
+    """One API call in an organization's request log (kept 30 days): what was asked and how
+    it ended, never a token, a key or a body (see services.request_log)."""
+
+    __tablename__ = "api_requests"
+    __table_args__ = (Index("ix_api_requests_org_mode_id", "organization_id", "mode", "id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
+    mode: Mapped[Mode] = mapped_column(_enum(Mode))
+    key_prefix: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(200))
+    query: Mapped[str] = mapped_column(String(1000), default="")
+    status: Mapped[int] = mapped_column()
+    duration_ms: Mapped[float] = mapped_column()
+    subdomain: Mapped[str] = mapped_column(String(80), default="")
+    request_id: Mapped[str] = mapped_column(String(64), index=True)
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = now_column(index=True)
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path}"

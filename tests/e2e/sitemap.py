@@ -67,6 +67,7 @@ ARGUMENTS = {
     ("portal_users.cancel_invitation", "invitation_id"): ["invitation_id"],
     ("practice.confirm_revoke", "app_id"): ["live"],
     ("*", "endpoint_id"): ["endpoint_id"],
+    ("*", "call_id"): ["api_request"],
 }
 
 

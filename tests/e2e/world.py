@@ -11,6 +11,7 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import (
+    ApiRequest,
     Enrollment,
     EnrollmentStatus,
     Location,
@@ -78,6 +79,7 @@ def build() -> World:
     _other_developers(world, alice)
     _keys_and_people(world, alice)
     _imports(world, alice)
+    world.ids["api_request"] = _logged_call(alice)
     world_webhooks.populate(world, alice)
     world.links["practice_sign_in"] = _practice_sign_in()
     two_factor.begin(signup("Delta Apps", NEWCOMER, "Dana Newcomer"))
@@ -181,6 +183,26 @@ def _imports(world: World, alice) -> None:
     world.ids["batch_id"] = applied.id
     again = GOOD_CSV.replace("Hudson", "Mohawk").encode()
     world.ids["preview_batch"] = csv_import.upload(org, "again.csv", again, actor=alice).id
+
+
+def _logged_call(alice) -> int:
+    """A refused production call in Alice's request log (as the API's writer stores one)."""
+    call = ApiRequest(
+        organization_id=alice.organization_id,
+        mode=Mode.PRODUCTION,
+        key_prefix="sp_live_ab12",
+        method="GET",
+        path="/api/patients",
+        query="subdomain=shared-smiles&name=%E2%80%A6",
+        status=400,
+        duration_ms=12.5,
+        subdomain="shared-smiles",
+        request_id="0f" * 16,
+        error="location_id is required.",
+    )
+    db.session.add(call)
+    commit()
+    return call.id
 
 
 def _practice_sign_in() -> str:

@@ -29,6 +29,7 @@ VIEWS = {
     "portal_sync_setup": (BUILDERS, BUILDERS),  # install pages show product keys
     "portal_imports": (BUILDERS, BUILDERS),
     "portal_webhooks": (BUILDERS, BUILDERS),
+    "portal_requests": (BUILDERS, BUILDERS),  # request details: not for Viewers
     "portal_users": (ALL, ADMINS),
     "portal_api_key": (ADMINS, ADMINS),
     "portal_upgrade": (ADMINS, ADMINS),
@@ -55,6 +56,7 @@ MENU = {
     "/portal/usage/": ALL,
     "/portal/quickstart/": ALL,
     "/portal/webhooks/": BUILDERS,
+    "/portal/requests/": BUILDERS,
     "/portal/api-key/": ADMINS,
     "/portal/upgrade/": ADMINS,
     "/portal/audit/": ADMINS,

@@ -1,0 +1,159 @@
+"""The request log: every API call of an organization (per mode), kept 30 days.
+
+A call only appends a small dict to this process's buffer (no database work on the request
+path); a background thread per process writes the buffer in one INSERT per batch, about
+every second. What is kept: method, the path, the query with only known harmless values
+(others read "…"), status, duration, the key's prefix, subdomain, request id and, for a
+refusal, its error message. Never a token, a key, a body or a health-record value.
+"""
+
+import atexit
+import logging
+import threading
+import time
+from datetime import timedelta
+from urllib.parse import urlencode
+
+from flask import Flask, current_app, g, request
+from sqlalchemy import delete, insert, select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import ApiRequest, Mode, Organization
+
+log = logging.getLogger("portal.request_log")
+
+KEPT_FOR = timedelta(days=30)
+FLUSH_SECONDS = 1.0
+MAX_BUFFERED = 20_000  # beyond this (the database is away) new entries are dropped
+# Query parameters whose values say nothing about a patient and hold no secret.
+SHOWN_VALUES = {
+    "subdomain", "location_id", "per_page", "start_cursor", "end_cursor", "start", "end",
+    "start_date", "days", "lids[]", "pids[]", "include[]", "sort", "updated_since",
+    "appointment_type_id", "provider_id", "operatory_id", "patient_id", "cancelled",
+}  # fmt: skip
+STATUS_CLASSES = {"2xx": (200, 300), "3xx": (300, 400), "4xx": (400, 500), "5xx": (500, 600)}
+
+_buffer: list[dict] = []
+_lock = threading.Lock()
+_flusher: threading.Thread | None = None
+_app: Flask | None = None
+
+
+def safe_query(pairs) -> str:
+    """The query string with only harmless values kept: `name=Ada` reads `name=…`."""
+    return urlencode([(k, v if k in SHOWN_VALUES else "…") for k, v in pairs])[:1000]
+
+
+def note(caller, response) -> None:
+    """Queue the entry of the API call being answered (the API's after-request hook): a few
+    attribute reads and an append; the error envelope is read for refusals only."""
+    global _flusher, _app
+    key = caller.key
+    entry = {
+        "organization_id": key.organization_id,
+        "mode": key.mode,
+        "key_prefix": key.prefix,
+        "method": request.method[:8],
+        "path": request.path[:200],
+        "query": safe_query(request.args.items(multi=True)),
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - g.get("request_started", 0)) * 1000, 1),
+        "subdomain": request.args.get("subdomain", "")[:80],
+        "request_id": g.get("request_id", "")[:64],
+        "error": _error_of(response),
+        "created_at": clock.now(),
+    }
+    with _lock:
+        if len(_buffer) < MAX_BUFFERED:
+            _buffer.append(entry)
+        if _flusher is None or not _flusher.is_alive():
+            _app = current_app._get_current_object()
+            _flusher = threading.Thread(target=_flush_forever, args=(_app,), daemon=True)
+            _flusher.start()
+
+
+def _error_of(response) -> str:
+    if response.status_code < 400 or not response.is_json:
+        return ""
+    errors = (response.get_json(silent=True) or {}).get("error") or []
+    return " ".join(str(e) for e in errors)[:500] if isinstance(errors, list) else ""
+
+
+def flush() -> int:
+    """Write what is buffered in one INSERT; returns how many. Needs an app context."""
+    with _lock:
+        rows = _buffer[:]
+        _buffer.clear()
+    if not rows:
+        return 0
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(insert(ApiRequest), rows)
+    except Exception:
+        # An organization deleted meanwhile, or the database away: the log is best effort
+        # and the API answered already.
+        log.exception("request log batch dropped", extra={"rows": len(rows)})
+        return 0
+    return len(rows)
+
+
+def _flush_forever(app: Flask) -> None:
+    stop = threading.Event()
+    while not stop.wait(app.config.get("REQUEST_LOG_FLUSH_SECONDS", FLUSH_SECONDS)):
+        with app.app_context():
+            flush()
+
+
+def for_organization(
+    organization: Organization,
+    mode: Mode,
+    *,
+    status_class: str = "",
+    path: str = "",
+    subdomain: str = "",
+    request_id: str = "",
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[ApiRequest]:
+    """The organization's calls in `mode`, newest first, filtered as the page asks."""
+    query = select(ApiRequest).where(
+        ApiRequest.organization_id == organization.id, ApiRequest.mode == mode
+    )
+    if status_class in STATUS_CLASSES:
+        low, high = STATUS_CLASSES[status_class]
+        query = query.where(ApiRequest.status >= low, ApiRequest.status < high)
+    if path:
+        query = query.where(ApiRequest.path.contains(path[:200], autoescape=True))
+    if subdomain:
+        query = query.where(ApiRequest.subdomain == subdomain[:80])
+    if request_id:
+        query = query.where(ApiRequest.request_id == request_id[:64])
+    if before_id:
+        query = query.where(ApiRequest.id < before_id)
+    return db.session.scalars(query.order_by(ApiRequest.id.desc()).limit(limit)).all()
+
+
+def get_for(organization: Organization, request_id: int) -> ApiRequest | None:
+    return db.session.scalar(
+        select(ApiRequest).where(
+            ApiRequest.id == request_id, ApiRequest.organization_id == organization.id
+        )
+    )
+
+
+def forget_old(_worker: str = "") -> int:
+    """Delete entries older than KEPT_FOR (a periodic worker task); returns how many."""
+    done = db.session.execute(
+        delete(ApiRequest).where(ApiRequest.created_at < clock.now() - KEPT_FOR)
+    ).rowcount
+    db.session.commit()
+    return done
+
+
+@atexit.register
+def _last_flush() -> None:
+    # A stopping process writes what it still holds, if it can.
+    if _app is not None and _buffer:
+        with _app.app_context():
+            flush()
