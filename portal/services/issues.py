@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
+from sqlalchemy.orm import defer
 
 from portal import clock
 from portal.extensions import db
@@ -281,6 +282,7 @@ def _import_errors(organization, mode) -> list[Issue]:
     newest = newest.group_by(ImportBatch.organization_id).subquery()
     batches = db.session.scalars(
         select(ImportBatch)
+        .options(defer(ImportBatch.content))  # the file itself: up to megabytes, not needed
         .join(newest, newest.c.id == ImportBatch.id)
         .where(ImportBatch.status == ImportStatus.PREVIEWED)
     )
