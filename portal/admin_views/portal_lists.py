@@ -8,6 +8,7 @@ from portal.admin_views.imports import PortalImportsView
 from portal.admin_views.institutions import InstitutionsView
 from portal.admin_views.issues import CountedLink, IssuesView
 from portal.admin_views.requests import RequestsView
+from portal.admin_views.sandbox import SandboxView
 from portal.admin_views.sync_health import SyncHealthView
 from portal.admin_views.sync_setup import SyncSetupView
 from portal.admin_views.upgrade import UpgradeView
@@ -50,6 +51,7 @@ def register(admin: Admin) -> dict[str, str]:
     admin.add_view(PortalImportsView("Upload CSV", url="imports", endpoint="portal_imports"))
     admin.add_view(ApiKeyView("API Key", **at("portal_api_key")))
     admin.add_view(RequestsView("Requests", url="requests", endpoint="portal_requests"))
+    admin.add_view(SandboxView("Sandbox", url="sandbox", endpoint="portal_sandbox"))
     admin.add_view(UsersView(User, "Users", **at("portal_users")))
     admin.add_view(UsageView("Usage", **at("portal_usage")))
     admin.add_view(WebhooksView("Webhooks", url="webhooks", endpoint="portal_webhooks"))

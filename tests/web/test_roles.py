@@ -30,6 +30,7 @@ VIEWS = {
     "portal_imports": (BUILDERS, BUILDERS),
     "portal_webhooks": (BUILDERS, BUILDERS),
     "portal_requests": (BUILDERS, BUILDERS),  # request details: not for Viewers
+    "portal_sandbox": (BUILDERS, BUILDERS),
     "portal_users": (ALL, ADMINS),
     "portal_api_key": (ADMINS, ADMINS),
     "portal_upgrade": (ADMINS, ADMINS),

@@ -1,0 +1,51 @@
+"""Resetting the sandbox puts its practice's seeded records back: patients an integration
+created are gone, deleted or changed ones are as seeded; Viewers cannot reset it."""
+
+import pytest
+from sqlalchemy import delete, func, select
+
+from portal.extensions import db
+from portal.models import AuditEvent, Role
+from portal.records import Appointment, Patient
+from portal.services import Forbidden, commit
+from portal.services.accounts import users
+from portal.services.records import sandbox as seeding
+from portal.services.records import sandbox_controls
+from tests.api.conftest import first_provider, new_patient_body
+from tests.conftest import PASSWORD, csrf_token, login
+
+
+def patients(location_id: int) -> list[tuple[str, str]]:
+    query = select(Patient.first_name, Patient.last_name).where(Patient.location_id == location_id)
+    return sorted(db.session.execute(query).tuples())
+
+
+def test_a_reset_restores_the_seeded_patients(client, api, sandbox):
+    seeded = patients(sandbox.location_id)
+    assert len(seeded) == seeding.PATIENTS
+    provider = first_provider(sandbox.location_id)
+    created = api.post("/patients", new_patient_body(provider), **sandbox.at_location)
+    assert created.status_code == 201
+    db.session.execute(delete(Appointment).where(Appointment.location_id == sandbox.location_id))
+    db.session.execute(delete(Patient).where(Patient.first_name == seeded[0][0]))
+    commit()
+    assert patients(sandbox.location_id) != seeded
+    path = "/portal/sandbox/"
+    login(client, "alice@alpha.example")
+    assert "is deleted" in client.get(path).get_data(as_text=True)  # what stops, first
+    client.post(path, data={"csrf_token": csrf_token(client, path)})
+    db.session.expire_all()
+    assert patients(sandbox.location_id) == seeded
+    appointments = select(func.count(Appointment.id)).where(
+        Appointment.location_id == sandbox.location_id
+    )
+    assert db.session.scalar(appointments) == seeding.APPOINTMENTS
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sandbox.reset"))
+    listed = api.get("/patients", **sandbox.at_location, per_page=100).get_json()
+    assert len(listed["data"]) == len(seeded)
+
+
+def test_viewers_cannot_reset_the_sandbox(sandbox):
+    viewer = users.add_member(sandbox.organization, "v@alpha.example", "V", PASSWORD, Role.VIEWER)
+    with pytest.raises(Forbidden):
+        sandbox_controls.reset(sandbox.organization, actor=viewer)
