@@ -1,14 +1,20 @@
 """An Owner turns on two-factor sign-in, signs out and back in with a code from the app; a
-Viewer of the same organization sees Institutions but neither the API Key page nor a key."""
+Viewer of the same organization sees Institutions but neither the API Key page nor a key;
+a sandbox reset brings the seeded patients back."""
 
 import re
 import time
 
 import pyotp
 from playwright.sync_api import expect
+from sqlalchemy import delete, select
 
+from portal.extensions import db
 from portal.models import Role
+from portal.records import Patient
+from portal.services import commit
 from portal.services.accounts import users
+from portal.services.dashboards import sandbox_summary
 from tests.conftest import PASSWORD, signup
 from tests.e2e.visits import wait_until_shown
 
@@ -60,3 +66,24 @@ def test_a_viewer_sees_institutions_but_not_the_api_key(page):
     expect(page.get_by_role("link", name="Create Institution")).to_have_count(0)
     answer = page.goto("/portal/api-key/")
     assert answer.status == 403
+
+
+def test_a_sandbox_reset_restores_the_seeded_patients(page):
+    owner = signup("Alpha Apps", "alice@alpha.example", "Alice")
+    location_id = sandbox_summary(owner.organization).location_id
+    seeded = patient_names(location_id)
+    db.session.execute(delete(Patient).where(Patient.location_id == location_id))
+    commit()
+    sign_in(page, "alice@alpha.example")
+    page.get_by_role("link", name="Reset sandbox data…").click()
+    wait_until_shown(page)
+    expect(page.get_by_role("main")).to_contain_text("the seeded records come back")
+    page.get_by_role("button", name="Reset sandbox data").click()
+    expect(page.get_by_role("status").filter(has_text="seeded records again")).to_be_visible()
+    assert patient_names(location_id) == seeded
+
+
+def patient_names(location_id: int) -> list:
+    db.session.expire_all()
+    query = select(Patient.first_name, Patient.last_name).where(Patient.location_id == location_id)
+    return sorted(db.session.execute(query).tuples())
