@@ -142,6 +142,12 @@ class PortalAccess(_Guarded):
     reads = Permission.READ
     writes = Permission.MANAGE_ONBOARDING
 
+    def __init_subclass__(cls, **kwargs):
+        # The old admin flag would now be ignored, leaving a page open: refuse it loudly.
+        if "admin_only" in vars(cls):
+            raise TypeError(f"{cls.__name__}: say who may use it with `reads`/`writes`.")
+        super().__init_subclass__(**kwargs)
+
     def allows(self, user) -> bool:
         return roles.can(user, self.reads)
 

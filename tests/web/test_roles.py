@@ -8,6 +8,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
+from portal.admin_views.base import PortalAccess
 from portal.extensions import db
 from portal.models import ApiKey, AuditEvent, Invitation, Role, User, WebhookEndpoint
 from portal.services.accounts import users
@@ -203,3 +204,10 @@ def _send(client, method: str, url: str):
     if method == "GET":
         return client.get(url)
     return client.post(url, data={"csrf_token": client.token})
+
+
+def test_a_view_still_marked_admin_only_is_refused_rather_than_left_open():
+    with pytest.raises(TypeError, match="reads"):
+
+        class OldStyle(PortalAccess):
+            admin_only = True
