@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, select
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import contains_eager, defer
 
 from portal import clock
 from portal.extensions import db
@@ -152,6 +152,7 @@ def _own_syncs(organization: Organization | None, mode: Mode | None):
     query = (
         select(Sync, Enrollment)
         .join(Institution, Institution.id == Sync.institution_id)
+        .options(contains_eager(Sync.institution))  # its name, without a query per row
         .join(
             Enrollment,
             and_(
@@ -218,6 +219,8 @@ def _consent(organization, mode) -> list[Issue]:
     query = (
         select(AccessRequest, Enrollment)
         .join(Enrollment, Enrollment.id == AccessRequest.enrollment_id)
+        .join(Institution, Institution.id == Enrollment.institution_id)
+        .options(contains_eager(Enrollment.institution))
         .where(
             (
                 (AccessRequest.status == RequestStatus.PENDING)
