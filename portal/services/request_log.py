@@ -15,7 +15,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import delete, insert, select
+from sqlalchemy import Engine, create_engine, delete, insert, select
 
 from portal import clock
 from portal.extensions import db
@@ -38,6 +38,7 @@ _buffer: list[dict] = []
 _lock = threading.Lock()
 _flusher: threading.Thread | None = None
 _app: Flask | None = None
+_engines: dict = {}
 
 
 def safe_query(pairs) -> str:
@@ -90,7 +91,7 @@ def flush() -> int:
     for row in rows:
         row["query"] = safe_query(parse_qsl(row["query"].decode("latin-1"), True))
     try:
-        with db.engine.begin() as connection:
+        with _writer().begin() as connection:
             connection.execute(insert(ApiRequest), rows)
     except Exception:
         # An organization deleted meanwhile, or the database away: the log is best effort
@@ -98,6 +99,19 @@ def flush() -> int:
         log.exception("request log batch dropped", extra={"rows": len(rows)})
         return 0
     return len(rows)
+
+
+def _writer() -> Engine:
+    """The log's own connection to the database: a flush never takes one from the pool that
+    requests use, nor shows among their statements."""
+    engine = db.engine
+    own = _engines.get(engine.url)
+    if own is None:
+        sqlite = engine.dialect.name == "sqlite"
+        wait = {"timeout": current_app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]} if sqlite else {}
+        own = create_engine(engine.url, connect_args=wait, pool_pre_ping=True, hide_parameters=True)
+        _engines[engine.url] = own
+    return own
 
 
 def _flush_forever(app: Flask) -> None:
