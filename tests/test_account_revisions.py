@@ -1,7 +1,7 @@
-"""Revisions 0008 to 0010 upgrade a database in use in place. 0008: each organization's
+"""Revisions 0009 to 0011 upgrade a database in use in place. 0009: each organization's
 first admin becomes its Owner, the other admins Admins, everyone else a Developer; an
 organization that had no admin gets its first member as Owner; pending invitations keep
-what they offered. 0009 and 0010 add two-factor sign-in and issue snoozes, off and empty."""
+what they offered. 0010 and 0011 add two-factor sign-in and issue snoozes, off and empty."""
 
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import text
@@ -22,7 +22,7 @@ def test_the_roles_revision_upgrades_a_populated_database(app):
     users.add_member(bob.organization, "bea@bravo.example", "Bea", PASSWORD)
     users.create_staff("olive@ops.example", PASSWORD)
     db.session.remove()
-    downgrade(revision="0007")
+    downgrade(revision="0008")
     try:
         with db.engine.begin() as connection:
             # What the admin flag said before; Bravo Apps had lost its only admin.
@@ -52,7 +52,7 @@ def test_the_roles_revision_upgrades_a_populated_database(app):
 def test_the_two_factor_revision_upgrades_a_populated_database(app):
     signup("Alpha Apps", "alice@alpha.example")
     db.session.remove()
-    downgrade(revision="0008")
+    downgrade(revision="0009")
     try:
         upgrade()
         with db.engine.connect() as connection:
@@ -69,7 +69,7 @@ def test_the_two_factor_revision_upgrades_a_populated_database(app):
 def test_the_issue_snoozes_revision_upgrades_a_populated_database(app):
     signup("Alpha Apps", "alice@alpha.example")
     db.session.remove()
-    downgrade(revision="0009")
+    downgrade(revision="0010")
     try:
         upgrade()
         with db.engine.connect() as connection:

@@ -1,9 +1,11 @@
-"""Admin-only pages are admin-only on GET as well as POST: a form a member may not submit
-is not shown to them either (403), and the sidebar does not offer it."""
+"""Admin-only pages are admin-only on GET as well as POST: a form a Developer may not
+submit is not shown to them either (403), and the sidebar does not offer it. (Developers
+manage webhooks, so the Webhooks page is theirs too; see tests/web/test_roles.py.)"""
 
 import pytest
 from flask import current_app
 
+from portal.models import Role
 from portal.services.accounts import invitations, users
 from tests.conftest import PASSWORD, csrf_token, login, signup
 
@@ -11,7 +13,6 @@ ADMIN_PAGES = {
     "Invite user": "/portal/users/invite/",
     "API Key": "/portal/api-key/",
     "Upgrade": "/portal/upgrade/",
-    "Webhooks": "/portal/webhooks/",
     "Audit log": "/portal/audit/",
 }
 
@@ -20,7 +21,7 @@ ADMIN_PAGES = {
 def member_client(app):
     admin = signup("Alpha Apps", "alice@alpha.example")
     users.add_member(admin.organization, "m@alpha.example", "Mo", PASSWORD)
-    invitations.invite("new@alpha.example", is_admin=False, actor=admin)
+    invitations.invite("new@alpha.example", role=Role.DEVELOPER, actor=admin)
     client = app.test_client()
     login(client, "m@alpha.example")
     return client, admin

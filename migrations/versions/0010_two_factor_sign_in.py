@@ -5,8 +5,8 @@ the last time step accepted (no code works twice), single-use recovery codes (di
 and the organization setting that requires two-factor sign-in of every member. Existing users
 and organizations start without it.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,8 +14,8 @@ import portal.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 

@@ -4,8 +4,8 @@ Every API call of an organization, per mode, kept 30 days by the worker: method,
 query with only harmless values, status, duration, key prefix, subdomain, request id and a
 refusal's error message. Never a token, a key or a body.
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 """
 from alembic import op
 import sqlalchemy as sa
@@ -13,8 +13,8 @@ import portal.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

@@ -5,16 +5,16 @@ In each organization the earliest admin becomes its Owner (the earliest member w
 was an admin, so no organization is left without one), the other admins Admins, and
 everyone else a Developer. Pending invitations keep what they offered: Admin or Developer.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 """
 from alembic import op
 import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008'
-down_revision = '0007'
+revision = '0009'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 

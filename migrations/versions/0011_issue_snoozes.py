@@ -3,8 +3,8 @@
 The issues inbox is computed from state; only the issues an organization snoozed, and until
 when, are stored.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,8 +12,8 @@ import portal.db_types
 
 
 # revision identifiers, used by Alembic.
-revision = '0010'
-down_revision = '0009'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 
