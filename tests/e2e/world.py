@@ -17,8 +17,12 @@ from portal.models import (
     Location,
     Mode,
     OutboundEmail,
+    PendingWrite,
     Role,
+    Sync,
     SyncStage,
+    WriteKind,
+    WriteStatus,
 )
 from portal.services import commit
 from portal.services.accounts import (
@@ -81,9 +85,35 @@ def build() -> World:
     _imports(world, alice)
     world.ids["api_request"] = _logged_call(alice)
     world_webhooks.populate(world, alice)
+    _refused_write(alice)
     world.links["practice_sign_in"] = _practice_sign_in()
     two_factor.begin(signup("Delta Apps", NEWCOMER, "Dana Newcomer"))
     return world
+
+
+def _refused_write(alice) -> None:
+    """A booking a practice refused: the staff list of writes and its details have a row."""
+    location = db.session.scalars(
+        select(Location)
+        .join(Sync, Sync.institution_id == Location.institution_id)
+        .where(Sync.created_by_org_id == alice.organization_id)
+        .order_by(Location.id)
+    ).first()
+    sync = db.session.scalars(
+        select(Sync).where(Sync.institution_id == location.institution_id).order_by(Sync.id)
+    ).first()
+    db.session.add(
+        PendingWrite(
+            sync_id=sync.id,
+            location_id=location.id,
+            organization_id=alice.organization_id,
+            kind=WriteKind.APPOINTMENT_CREATE,
+            status=WriteStatus.FAILED,
+            reason="The slot was taken at the practice meanwhile.",
+            deadline_at=clock.now(),
+        )
+    )
+    commit()
 
 
 def _lifecycle(world: World, alice) -> None:
