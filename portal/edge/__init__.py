@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 from flask import Blueprint, Flask, Response, current_app, request
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -152,7 +153,13 @@ def _seconds_until_reset() -> int:
     current = limiter.current_limit
     if current is None:
         return 1
-    return max(1, math.ceil(current.reset_at - time.time()))
+    try:
+        reset_at = current.reset_at  # read from the shared storage
+    except RedisError:
+        # The storage went away between counting this request and this read: the whole
+        # window is the longest the client may have to wait.
+        return max(1, current.limit.get_expiry())
+    return max(1, math.ceil(reset_at - time.time()))
 
 
 def _size(limit: int) -> str:

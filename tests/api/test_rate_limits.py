@@ -44,3 +44,26 @@ def test_authentication_is_limited_per_address(client, sandbox, tight_limits):
         for _ in range(3)
     ]
     assert statuses == [201, 201, 429]
+
+
+def test_a_storage_lost_after_the_count_still_answers_429_with_the_window(app, monkeypatch):
+    from limits import parse
+    from redis.exceptions import ConnectionError as RedisConnectionError
+    from werkzeug.exceptions import TooManyRequests
+
+    from portal import edge
+    from portal.extensions import limiter
+
+    class CountedThenLost:  # the shared storage dies between the count and the reset read
+        limit = parse("2/minute")
+
+        @property
+        def reset_at(self):
+            raise RedisConnectionError("Error while reading: Connection reset by peer")
+
+    monkeypatch.setattr(type(limiter), "current_limit", property(lambda _: CountedThenLost()))
+    with app.test_request_context("/api/institutions"):
+        refused = edge.http_error(TooManyRequests())
+
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "60"
+    assert refused.get_json()["error"][0].startswith("Rate limit exceeded")
