@@ -5,7 +5,6 @@ Every link is built from BASE_URL, never from the request: the Host header is th
 to choose, and a reset link pointing at someone else's host hands them the token."""
 
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -18,11 +17,9 @@ from portal.services.naming import fit
 
 def link(endpoint: str, **values) -> str:
     """The absolute URL of `endpoint` under BASE_URL, in a request or not."""
-    base = urlsplit(current_app.config["BASE_URL"])
-    adapter = current_app.url_map.bind(
-        base.netloc, script_name=base.path or "/", url_scheme=base.scheme
-    )
-    return adapter.build(endpoint, values, force_external=True)
+    # Only the path comes from the URL map; the scheme and host are BASE_URL's alone.
+    path = current_app.url_map.bind("", script_name="/").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def subject_line(text: str) -> str:
