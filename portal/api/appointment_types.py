@@ -12,12 +12,6 @@ from portal.services.records import api_access, appointment_types, practice_reco
 from portal.services.records.api_access import InvalidField
 
 
-def _location(institution, location_id: int | None):
-    if location_id is None:
-        return None
-    return api_access.location(g.caller, institution, location_id)
-
-
 @operation(
     "GET",
     "/appointment_types",
@@ -31,7 +25,7 @@ def list_appointment_types(query: inputs.AppointmentTypes):
     result = practice_records.appointment_types(
         g.caller,
         institution,
-        _location(institution, query.location_id),
+        api_access.location_if_given(g.caller, institution, query.location_id),
         per_page=query.per_page,
         start_cursor=query.start_cursor,
         end_cursor=query.end_cursor,
@@ -53,7 +47,7 @@ def list_appointment_types(query: inputs.AppointmentTypes):
 )
 def show_appointment_type(id: int, query: inputs.AppointmentTypeAt):
     institution = api_access.institution(g.caller, query.subdomain)
-    location = _location(institution, query.location_id)
+    location = api_access.location_if_given(g.caller, institution, query.location_id)
     row = practice_records.get(AppointmentType, g.caller, institution, id, location)
     place = api_access.location_of(row)
     return edge.success(shaped.appointment_type_with_descriptors(row, place))
@@ -120,7 +114,7 @@ def change_appointment_type(id: int, query: inputs.AtInstitution, body: reads.Ap
 )
 def delete_appointment_type(id: int, query: reads.AppointmentTypeDelete):
     institution = api_access.institution(g.caller, query.subdomain)
-    location = _location(institution, query.location_id)
+    location = api_access.location_if_given(g.caller, institution, query.location_id)
     row = practice_records.get(AppointmentType, g.caller, institution, id, location)
     shape = shaped.appointment_type(row)
     appointment_types.delete(row, caller=g.caller)

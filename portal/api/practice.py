@@ -9,12 +9,6 @@ from portal.records import Operatory, Provider
 from portal.services.records import api_access, practice_records
 
 
-def _location(institution, location_id: int | None):
-    if location_id is None:
-        return None
-    return api_access.location(g.caller, institution, location_id)
-
-
 @operation(
     "GET",
     "/providers",
@@ -31,7 +25,7 @@ def list_providers(query: inputs.Providers):
     result = practice_records.providers(
         g.caller,
         institution,
-        _location(institution, query.location_id),
+        api_access.location_if_given(g.caller, institution, query.location_id),
         filters,
         inactive=query.inactive or False,
         sort=query.sort,
@@ -68,7 +62,7 @@ def show_provider(id: int, query: inputs.AtInstitution):
 )
 def list_operatories(query: inputs.Operatories):
     institution = api_access.institution(g.caller, query.subdomain)
-    location = _location(institution, query.location_id)
+    location = api_access.location_if_given(g.caller, institution, query.location_id)
     filters = practice_records.Filters(
         foreign_id=query.foreign_id, updated_since=query.updated_since
     )

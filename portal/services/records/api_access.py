@@ -222,6 +222,13 @@ def location(caller: Caller, institution: Institution, location_id: int) -> Loca
     return found
 
 
+def location_if_given(
+    caller: Caller, institution: Institution, location_id: int | None
+) -> Location | None:
+    """`location` when a list is narrowed to one location; None when it is not."""
+    return None if location_id is None else location(caller, institution, location_id)
+
+
 def location_by_id(caller: Caller, location_id: int) -> Location:
     found = _reachable(Location, location_id, reachable_location_ids(caller))
     if found is None:
