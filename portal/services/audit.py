@@ -18,6 +18,7 @@ from portal.models import AuditEvent, Organization, User
 # What each refusal is called, as its row reads on the audit pages.
 DENIALS = {
     "sign_in": "Sign-in refused: wrong email or password",
+    "throttled": "Sign-in refused: too many failed attempts",
     "link": "Refused a link that is not valid or has expired",
     "other_tenant": "Refused another organization's record",
     "forbidden": "Refused: not allowed for this account",

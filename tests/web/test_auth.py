@@ -1,6 +1,10 @@
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from portal import clock
+from portal.extensions import db
+from portal.models import AuditEvent
 from portal.services.accounts import users
 from tests.conftest import PASSWORD, csrf_token, login, signup
 
@@ -76,6 +80,18 @@ def test_twenty_wrong_passwords_are_throttled_and_the_right_one_works_after_the_
     with clock.travel(timedelta(minutes=6)):
         response = login(client, "t@throttle.example")
     assert response.status_code == 302 and response.headers["Location"].endswith("/portal/")
+
+
+def test_a_throttled_sign_in_is_audited_as_a_refusal_with_what_was_throttled(client):
+    signup("Flood Co", "f@flood.example")
+    for _ in range(10):
+        login(client, "f@flood.example", "wrong password!")
+    assert login(client, "f@flood.example").status_code == 429
+    rows = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "denied.throttled")
+    ).all()
+    assert len(rows) == 1  # once per request, however many keys are over their limit
+    assert rows[0].details["throttled"] == "account" and rows[0].details["page"] == "POST /login"
 
 
 def test_failures_from_one_address_across_accounts_are_throttled(app, client):

@@ -18,7 +18,7 @@ from portal import clock
 from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.models import LoginThrottle
-from portal.services import RateLimited
+from portal.services import RateLimited, audit
 
 WINDOW = timedelta(minutes=15)
 T = LoginThrottle.__table__.c
@@ -36,7 +36,8 @@ def keys_for(email: str, address: str | None) -> dict[str, int]:
 def reserve(keys: dict[str, int]) -> None:
     """Count this attempt against every key, committed before the password is checked.
 
-    Raises RateLimited (the password is not checked) when any key is over its limit.
+    Raises RateLimited (the password is not checked) when any key is over its limit, and
+    audits the refusal with what was throttled (the account or the client address).
     """
     now = clock.now()
     counts = {key: _take_ticket(key, now) for key in keys}
@@ -47,6 +48,7 @@ def reserve(keys: dict[str, int]) -> None:
             wait = current_app.config["LOGIN_LOCKOUT_SECONDS"]
             if locked_until is not None and locked_until > now:
                 wait = int((locked_until - now).total_seconds()) + 1
+            audit.denial("throttled", throttled=key.partition(":")[0], retry_after=wait)
             raise RateLimited(
                 f"Too many failed sign-ins. Try again in {_human(wait)}.", retry_after=wait
             )
