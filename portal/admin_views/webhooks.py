@@ -224,7 +224,9 @@ class WebhooksView(PortalAccess, BaseView):
 
     def _subscription_form(self) -> SubscriptionForm:
         form = SubscriptionForm()
-        form.event.choices = [("", "Choose...")] + [(e, events.label(e)) for e in events.KINDS]
+        form.event.choices = [("", "Choose...")] + [
+            (e, events.label(e)) for e in events.offered(current_mode())
+        ]
         places = subscriptions.institutions_for(current_user.organization, current_mode())
         form.institution.choices = [("", "Choose...")] + [(str(i.id), i.name) for i in places]
         return form

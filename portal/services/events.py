@@ -20,6 +20,7 @@ class Kind:
     outcomes: tuple[str, ...] = ()  # the suffixes the message's event_name carries
     institution: bool = True  # False: the resource belongs to no institution
     description: str = ""
+    production_only: bool = False  # True: nothing in the sandbox can cause it
 
 
 # The events we send: what a subscription names, the resource it is about, and the outcome
@@ -44,17 +45,29 @@ KINDS: dict[str, Kind] = {
         ("red", "green"),
         description="The Synchronizer stopped writing (red) or wrote again (green).",
     ),
+    # Onboardings are created with production keys only.
     "onboarding_created": Kind(
-        "Onboarding", institution=False, description="A hosted onboarding link was created."
+        "Onboarding",
+        institution=False,
+        description="A hosted onboarding link was created.",
+        production_only=True,
     ),
     "onboarding_updated": Kind(
         "Onboarding",
         institution=False,
         description="A hosted onboarding moved on (system chosen, credentials, complete).",
+        production_only=True,
     ),
 }
 RESOURCE_TYPES = sorted({kind.resource_type for kind in KINDS.values()})
 TEST_EVENT = "webhook_test"  # sent by the portal's Send test event, to one endpoint only
+
+
+def offered(mode: Mode) -> list[str]:
+    """The events an endpoint of `mode` can subscribe to: those that can happen there."""
+    return [
+        name for name, kind in KINDS.items() if mode is Mode.PRODUCTION or not kind.production_only
+    ]
 
 
 def kind_of(name: str) -> tuple[str, Kind]:

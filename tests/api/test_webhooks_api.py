@@ -140,7 +140,7 @@ def test_every_change_is_audited_with_the_key_that_made_it(api, sandbox):
 # Subscriptions --------------------------------------------------------------------------
 
 
-def test_subscribing_in_an_institution_and_to_onboardings(api, sandbox):
+def test_subscribing_in_an_institution(api, sandbox):
     endpoint = create_endpoint(api)
     booked = subscribe(
         api,
@@ -152,23 +152,17 @@ def test_subscribing_in_an_institution_and_to_onboardings(api, sandbox):
     data = booked.get_json()["data"]
     assert data["webhook_endpoint_id"] == endpoint["id"] and data["active"] is True
     assert data["institution_id"] is not None and data["resource_type"] == "Appointment"
-    onboardings = subscribe(
-        api, endpoint["id"], {"resource_type": "onboarding", "event": "onboarding_updated"}
+    subscribe(
+        api,
+        endpoint["id"],
+        {"resource_type": "Patient", "event": "patient_created"},
+        subdomain=sandbox.subdomain,
     )
-    assert onboardings.status_code == 400  # resource types are spelled as documented
-    onboardings = subscribe(
-        api, endpoint["id"], {"resource_type": "Onboarding", "event": "onboarding_updated"}
-    )
-    assert onboardings.status_code == 201
-    assert onboardings.get_json()["data"]["institution_id"] is None
     path = f"{HOOKS}/{endpoint['id']}/webhook_subscriptions"
     assert api.get(path).get_json()["count"] == 2
-    in_sandbox = api.get(path, subdomain=sandbox.subdomain).get_json()["data"]
-    assert [s["event"] for s in in_sandbox] == ["appointment_insertion"]
-    assert [s["event"] for s in api.get(path, resource_type="Onboarding").get_json()["data"]] == [
-        "onboarding_updated"
-    ]
-    assert api.get(path, event="patient_created").get_json()["data"] == []
+    in_sandbox = api.get(path, subdomain=sandbox.subdomain, resource_type="Appointment")
+    assert [s["event"] for s in in_sandbox.get_json()["data"]] == ["appointment_insertion"]
+    assert api.get(path, event="patient_updated").get_json()["data"] == []
 
 
 def test_bad_subscriptions_are_refused_with_what_is_wrong(api, sandbox, other_sandbox):
@@ -278,3 +272,17 @@ def test_endpoints_answer_in_production_too(client):
         production, created["id"], {"resource_type": "Onboarding", "event": "onboarding_created"}
     )
     assert made.status_code == 201
+    assert made.get_json()["data"]["institution_id"] is None
+    path = f"{HOOKS}/{created['id']}/webhook_subscriptions"
+    listed = production.get(path, resource_type="Onboarding").get_json()["data"]
+    assert [s["event"] for s in listed] == ["onboarding_created"]
+
+
+def test_a_sandbox_endpoint_cannot_wait_for_production_only_onboarding_events(api):
+    created = create_endpoint(api)  # `api` holds a sandbox key
+    refused = subscribe(
+        api, created["id"], {"resource_type": "Onboarding", "event": "onboarding_updated"}
+    )
+    assert refused.status_code == 400
+    assert "production only" in refused.get_json()["error"][0]
+    assert api.get(f"{HOOKS}/{created['id']}/webhook_subscriptions").get_json()["data"] == []

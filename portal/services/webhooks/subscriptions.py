@@ -6,9 +6,9 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Institution, WebhookEndpoint, WebhookSubscription
+from portal.models import Institution, Mode, WebhookEndpoint, WebhookSubscription
 from portal.services import Conflict, PortalError, commit, tenancy
-from portal.services.events import KINDS, RESOURCE_TYPES
+from portal.services.events import KINDS, RESOURCE_TYPES, offered
 from portal.services.records.api_access import InvalidField
 from portal.services.webhooks import acting
 
@@ -58,7 +58,7 @@ def subscribe(
     """Subscribe the endpoint to `event` of `resource_type` in `institution`. Institution
     events need one; onboarding events take none. Raises InvalidField for an event we do
     not send or a resource that does not fit it, Conflict for a repeated subscription."""
-    resource = check(resource_type, event, institution)
+    resource = check(resource_type, event, institution, mode=endpoint.mode)
     if _existing(endpoint, event, institution) is not None:
         raise Conflict("This endpoint is already subscribed to that event there.")
     subscription = WebhookSubscription(
@@ -79,7 +79,7 @@ def subscribe_to(endpoint: WebhookEndpoint, *, event: str, institution_id: int |
     """The portal's form: an event and, for institution events, one of the institutions the
     organization uses in the endpoint's mode."""
     kind = KINDS.get(event)
-    if kind is None:
+    if kind is None or event not in offered(endpoint.mode):
         raise InvalidField("event", "must be one of the events we send.")
     institution = None
     if kind.institution:
@@ -113,12 +113,15 @@ def unsubscribe(subscription: WebhookSubscription, *, by) -> None:
     commit()
 
 
-def check(resource_type: str, event: str, institution: Institution | None) -> str:
-    """The resource type as we spell it, if `event` of it may be subscribed to here."""
+def check(resource_type: str, event: str, institution: Institution | None, *, mode: Mode) -> str:
+    """The resource type as we spell it, if `event` of it may be subscribed to here, by an
+    endpoint of `mode`."""
     resource = _resource(resource_type)
     kind = KINDS.get(event)
     if kind is None:
         raise InvalidField("event", f"must be one of the events we send: {', '.join(KINDS)}.")
+    if event not in offered(mode):
+        raise InvalidField("event", f"{event} happens in production only: use a production key.")
     if kind.resource_type != resource:
         raise InvalidField("resource_type", f"of {event} is {kind.resource_type}.")
     if kind.institution and institution is None:
