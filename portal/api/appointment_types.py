@@ -26,9 +26,7 @@ def list_appointment_types(query: inputs.AppointmentTypes):
         g.caller,
         institution,
         api_access.location_if_given(g.caller, institution, query.location_id),
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     places = api_access.locations_by_id({t.location_id for t in result.items})
     items = [

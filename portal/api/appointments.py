@@ -47,10 +47,7 @@ def list_appointments(query: inputs.Appointments):
     result = appointments.search(
         place,
         filters,
-        sort=query.sort,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     places = api_access.locations_by_id({row.location_id for row in result.items})
     items = [shaped.appointment(row, places[row.location_id], zone=zone) for row in result.items]

@@ -61,6 +61,14 @@ class Paged(Query, kw_only=True):
     start_cursor: StartCursor | None = None
     end_cursor: EndCursor | None = None
 
+    def page(self) -> dict:
+        """The page asked for, as the list services take it: its size, its cursors and,
+        where the list can be sorted, its order."""
+        asked = {name: getattr(self, name) for name in ("per_page", "start_cursor", "end_cursor")}
+        if "sort" in self.__struct_fields__:
+            asked["sort"] = self.sort
+        return asked
+
 
 class PagedAtInstitution(Paged, kw_only=True):
     subdomain: Subdomain

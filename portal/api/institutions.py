@@ -14,9 +14,7 @@ def _page(query, subdomain: str | None = None):
     return institution_lists.institutions(
         g.caller,
         subdomain,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
 
 

@@ -34,10 +34,7 @@ def list_patients(query: inputs.Patients):
     result = patients.search(
         location,
         filters,
-        sort=query.sort,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     return edge.page(patient_shapes.patients(result.items, location), result.page_info)
 

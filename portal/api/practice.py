@@ -28,10 +28,7 @@ def list_providers(query: inputs.Providers):
         api_access.location_if_given(g.caller, institution, query.location_id),
         filters,
         inactive=query.inactive or False,
-        sort=query.sort,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     places = api_access.locations_by_id({p.location_id for p in result.items})
     items = [patient_shapes.provider(p, places[p.location_id]) for p in result.items]
@@ -70,10 +67,7 @@ def list_operatories(query: inputs.Operatories):
         location,
         filters,
         name=query.search_name,
-        sort=query.sort,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     items = [appointment_shapes.operatory(row, location) for row in result.items]
     return edge.page(items, result.page_info)

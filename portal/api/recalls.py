@@ -26,9 +26,7 @@ def list_recall_types(query: reads.RecallTypes):
         location,
         foreign_id=query.foreign_id,
         updated_since=query.updated_since,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     items = [shaped.recall_type(row, location) for row in result.items]
     return edge.page(items, result.page_info, count=len(items))
@@ -68,10 +66,7 @@ def list_patient_recalls(query: reads.PatientRecalls):
     result = recalls.patient_recalls(
         location,
         filters,
-        sort=query.sort,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     items = [shaped.patient_recall(row, location) for row in result.items]
     return edge.page(items, result.page_info)

@@ -49,9 +49,7 @@ def list_working_hours(query: reads.WorkingHours):
     result = working_hours.search(
         location,
         filters,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     items = [shaped.working_hour(row, location) for row in result.items]
     return edge.page(items, result.page_info)
@@ -136,9 +134,7 @@ def list_working_hour_labels(query: reads.WorkingHourLabels):
         location,
         name=query.search_name,
         active=query.active,
-        per_page=query.per_page,
-        start_cursor=query.start_cursor,
-        end_cursor=query.end_cursor,
+        **query.page(),
     )
     return edge.page([shaped.label(row) for row in result.items], result.page_info)
 
