@@ -4,7 +4,7 @@ and helpers to find a view's filter by name."""
 
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, url_for
 from flask.testing import FlaskClient
 from sqlalchemy.engine import Engine
 
@@ -52,12 +52,22 @@ class Bench:
         raise LookupError(f"no admin view {endpoint!r} (not built yet?)")
 
     def filter_arg(self, endpoint: str, name: str, operation: str) -> str:
-        """The URL parameter of a view's filter, e.g. `flt0_status_equals`."""
+        """The URL parameter of a view's filter, e.g. `flt0_status_equals`. `name` is the
+        filter's label or the key of the column it filters ("action" for "What happened")."""
         view = self.view(endpoint)
         for arg, (_, flt) in view._filter_args.items():
-            if str(flt.name).lower() == name.lower() and str(flt.operation()) == operation:
+            column = getattr(getattr(flt, "column", None), "key", None)
+            named = name.lower() in (str(flt.name).lower(), str(column).lower())
+            if named and str(flt.operation()) == operation:
                 return f"flt0_{arg}"
         raise LookupError(f"{endpoint} has no filter {name!r} {operation!r}")
+
+    def path(self, endpoint: str, **values) -> str:
+        """A console page's path from its endpoint (`ops_syncs` -> its list), as links do."""
+        if "." not in endpoint:
+            endpoint += ".index_view"
+        with self.app.test_request_context():
+            return url_for(endpoint, **values)
 
 
 def open_bench(url: str, scale: Scale, runs: int) -> Bench:

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from itertools import islice
 
+import pyotp
 from argon2 import PasswordHasher
 from sqlalchemy import Table, text
 from sqlalchemy.engine import Connection
@@ -21,6 +22,7 @@ from benchmarks import audit_rows, database, plan, practices, sandboxes
 from benchmarks.sizes import SCALES, Scale
 from portal import create_app, models, records
 from portal.extensions import db
+from portal.services import secrets
 
 SEED = 20250131
 
@@ -39,34 +41,37 @@ def generate(scale: Scale, url: str, seed: int = SEED) -> None:
     started = time.perf_counter()
     print(f"generate: {scale.name} scale into {database.label(url)} ({url})")
     database.reset(url)
-    migrate(url)
+    totp_secret = migrate(url)
     world = plan.build(scale, datetime.now(UTC).replace(microsecond=0), seed)
     engine = database.loading_engine(url)
     with engine.begin() as conn:
-        load_all(conn, world, random.Random(seed))
+        load_all(conn, world, random.Random(seed), totp_secret)
     with engine.begin() as conn:
         finish(conn, url)
     engine.dispose()
     print(f"generate: done in {time.perf_counter() - started:.0f} s")
 
 
-def migrate(url: str) -> None:
-    """The schema comes from the migrations, exactly as in production (indexes included)."""
+def migrate(url: str) -> str:
+    """The schema comes from the migrations, exactly as in production (indexes included).
+    Returns the staff user's authenticator secret, encrypted with the app's key."""
     from flask_migrate import upgrade
 
     app = create_app("development", SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         upgrade()
+        totp_secret = secrets.encrypt(pyotp.random_base32())
         # Let go of the file: the app opens SQLite in WAL mode, and the loader's switch to
         # no journal at all needs the only connection.
         db.engine.dispose()
+    return totp_secret
 
 
-def load_all(conn: Connection, world: plan.Plan, rng: random.Random) -> None:
+def load_all(conn: Connection, world: plan.Plan, rng: random.Random, totp_secret: str) -> None:
     password_hash = PasswordHasher().hash(practices.PASSWORD)  # once: argon2 is slow on purpose
     steps = [
         (models.Organization, practices.organizations(world)),
-        (models.User, practices.users(world, password_hash)),
+        (models.User, practices.users(world, password_hash, totp_secret)),
         (models.Institution, practices.institutions(world, rng)),
         (models.Institution, sandboxes.institutions(world)),
         (models.Sync, practices.syncs(world)),

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from benchmarks.plan import Plan
 from portal.catalogue import SYSTEMS
-from portal.models import EnrollmentStatus, GrantStatus, Mode, SyncStage
+from portal.models import EnrollmentStatus, GrantStatus, Mode, Role, SyncStage
 from portal.services import secrets
 from portal.services.onboarding import matching
 
@@ -66,8 +66,9 @@ def organizations(plan: Plan) -> Iterator[dict]:
         }
 
 
-def users(plan: Plan, password_hash: str) -> Iterator[dict]:
-    """One admin per organization, then one ops staff user (id organizations + 1)."""
+def users(plan: Plan, password_hash: str, totp_secret: str) -> Iterator[dict]:
+    """One Owner per organization (as signing up makes), then one ops staff user (id
+    organizations + 1) with two-factor sign-in set up, as staff must have."""
     for org in range(1, plan.scale.organizations + 2):
         staff = org > plan.scale.organizations
         yield {
@@ -76,8 +77,10 @@ def users(plan: Plan, password_hash: str) -> Iterator[dict]:
             "email": "ops@bench.example" if staff else f"admin{org}@bench.example",
             "name": "Ops" if staff else f"Admin {org}",
             "password_hash": password_hash,
-            "is_admin": not staff,
+            "role": Role.OWNER,
             "is_staff": staff,
+            "totp_secret_encrypted": totp_secret if staff else None,
+            "totp_enabled_at": plan.now - timedelta(days=700) if staff else None,
             "session_version": 1,
             "created_at": plan.now - timedelta(days=700),
         }

@@ -14,7 +14,7 @@ COUNT_BUDGET_MS = 50
 def tab_counts(bench: Bench) -> None:
     from portal.services.onboarding import overviews
 
-    with bench.app.test_request_context("/portal/portal_institutions/"):
+    with bench.app.test_request_context(bench.path("portal_institutions")):
         organization = db.session.get(Organization, BIG_ORG)
         login_user(db.session.get(User, BIG_ORG))
 

@@ -48,8 +48,10 @@ def audit_export(bench: Bench) -> None:
     arg = bench.filter_arg("ops_audit_events", "action", "equals")
     stock_arg = bench.filter_arg("stock_audit", "action", "equals")
 
+    export = bench.path("ops_audit_events.export", export_type="csv")
+
     def ours(action):
-        return lambda: _download(bench.ops, f"/ops/ops_audit_events/export/csv/?{arg}={action}")
+        return lambda: _download(bench.ops, f"{export}?{arg}={action}")
 
     def baseline(action):
         return lambda: _download(

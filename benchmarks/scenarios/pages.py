@@ -47,7 +47,7 @@ def _url(base: str, **params) -> str:
 
 def institutions(bench: Bench) -> None:
     """The Institutions page of the organization with 50,000 enrollments."""
-    ours, base = "/portal/portal_institutions/", f"{stock.URL}/stock_enrollments/"
+    ours, base = bench.path("portal_institutions"), f"{stock.URL}/stock_enrollments/"
     status_arg = bench.filter_arg("stock_enrollments", "status", "equals")
     in_list = bench.filter_arg("stock_enrollments", "status", "in list")
     page(bench, "Institutions: first page (ALL)", bench.portal, ours, base)
@@ -79,7 +79,7 @@ def institutions(bench: Bench) -> None:
 
 def ops_syncs(bench: Bench) -> None:
     """The ops Syncs queue over every organization's syncs."""
-    ours, base = "/ops/ops_syncs/", f"{stock.URL}/stock_syncs/"
+    ours, base = bench.path("ops_syncs"), f"{stock.URL}/stock_syncs/"
     status = bench.filter_arg("ops_syncs", "status", "equals")
     health = bench.filter_arg("ops_syncs", "health", "is")
     stock_status = bench.filter_arg("stock_syncs", "status", "equals")
@@ -98,6 +98,7 @@ def ops_syncs(bench: Bench) -> None:
 
 def audit_log(bench: Bench) -> None:
     """The audit log: ops see every organization's events; an org admin sees their own."""
-    page(bench, "Ops audit log: first page", bench.ops, "/ops/ops_audit_events/", None)
+    ops, portal = bench.path("ops_audit_events"), bench.path("portal_audit")
+    page(bench, "Ops audit log: first page", bench.ops, ops, None)
     bench.results[-1].stock = median_ms(_get(bench.ops, f"{stock.URL}/stock_audit/"), bench.runs)
-    page(bench, "Portal audit log (org 1): first page", bench.portal, "/portal/portal_audit/", None)
+    page(bench, "Portal audit log (org 1): first page", bench.portal, portal, None)
