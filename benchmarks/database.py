@@ -1,5 +1,6 @@
-"""Where the benchmark database lives and how it is reset. SQLite files go under `.bench/`
-(gitignored); PostgreSQL is whatever `--database-url` or BENCH_DATABASE_URL names."""
+"""Where the benchmark database lives and how it is reset. SQLite files, results and logs go
+under `.bench/` (gitignored; BENCH_DIR names another folder); PostgreSQL is whatever
+`--database-url` or BENCH_DATABASE_URL names."""
 
 import os
 from pathlib import Path
@@ -8,7 +9,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DIR = ROOT / ".bench"
+BENCH_DIR = Path(os.environ.get("BENCH_DIR") or ROOT / ".bench")
 
 
 def url_for(scale: str, given: str | None = None) -> str:

@@ -22,6 +22,7 @@ class Result:
     budget: float | None = None
     note: str = ""
     passed: bool | None = None  # None: judged from ours and budget
+    group: str = ""  # the scenario (`benchmarks.scenarios.ALL` key) that measured it
 
     @property
     def lower_is_better(self) -> bool:

@@ -1,6 +1,6 @@
 """Load on loopback, bounded in time: Debian's `wrk` when installed (it costs the 2-core
-machine least), else a small asyncio/httpx generator. Both give requests/s, p99 and the
-count of answers that were not 2xx.
+machine least), else a small asyncio/httpx generator. Both give requests/s, p99, the
+count of answers that were not 2xx and of requests that got no answer in time.
 
 Requests rotate through a list; the text `__NOW__` in a body becomes the current UTC time
 (to the second) when the request is sent, so repeated heartbeats really move forward."""
@@ -36,15 +36,21 @@ class Request:
 class Load:
     requests_per_s: float
     p99_ms: float
-    errors: int
+    errors: int  # answers that were not 2xx (or 3xx, for wrk)
     tool: str
+    timeouts: int = 0  # requests with no answer within wrk's 2 s (a loaded machine)
+
+    @property
+    def summary(self) -> str:
+        late = f", {self.timeouts} timed out" if self.timeouts else ""
+        return f"p99 {self.p99_ms:.1f} ms, {self.errors} errors{late}, {self.tool}"
 
 
-def run(base: str, requests: list[Request], script: Path) -> Load:
-    """Send `requests` round-robin to `base` for SECONDS with CONNECTIONS connections."""
+def run(base: str, requests: list[Request], script: Path, seconds: int = SECONDS) -> Load:
+    """Send `requests` round-robin to `base` for `seconds` with CONNECTIONS connections."""
     if shutil.which("wrk"):
-        return _wrk(base, requests, script)
-    return asyncio.run(_python(base, requests))
+        return _wrk(base, requests, script, seconds)
+    return asyncio.run(_python(base, requests, seconds))
 
 
 def _lua(requests: list[Request]) -> str:
@@ -71,24 +77,23 @@ end
 """
 
 
-def _wrk(base: str, requests: list[Request], script: Path) -> Load:
+def _wrk(base: str, requests: list[Request], script: Path, seconds: int) -> Load:
     script.write_text(_lua(requests))
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", "-s", str(script)]
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency", "-s", str(script)]
     out = subprocess.run(command + [base], capture_output=True, text=True, check=True).stdout
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     value, unit = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out).groups()
     p99 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-    errors = sum(
-        int(found.group(1))
+    errors, timeouts = (
+        int(found.group(1)) if (found := re.search(pattern, out)) else 0
         for pattern in (r"Non-2xx or 3xx responses: (\d+)", r"timeout (\d+)")
-        if (found := re.search(pattern, out))
     )
-    return Load(rate, p99, errors, "wrk")
+    return Load(rate, p99, errors, "wrk", timeouts)
 
 
-async def _python(base: str, requests: list[Request]) -> Load:
+async def _python(base: str, requests: list[Request], seconds: int) -> Load:
     latencies, errors, sent = [], 0, 0
-    deadline = time.monotonic() + SECONDS
+    deadline = time.monotonic() + seconds
 
     async def worker(client: httpx.AsyncClient, i: int) -> None:
         nonlocal errors, sent

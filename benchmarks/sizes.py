@@ -1,5 +1,6 @@
 """How big each table gets at each scale. The full scale is the one the budgets are for;
-`small` is about 1/50 of it, for a quick run of every scenario."""
+`small` is about 1/50 of it, for a quick run of every scenario; `tiny` only proves every
+scenario still runs (the test suite runs it; its figures mean nothing)."""
 
 from dataclasses import dataclass
 
@@ -16,6 +17,8 @@ class Scale:
     patients_big_sandbox: int  # organization 1's sandbox location, so per_page=100 is full
     patients_sandbox: int = 25
     batch: int = 5_000
+    load_seconds: int = 10  # how long each load scenario sends requests
+    import_rows: int = 10_000  # rows in the CSV import scenario's file
 
     @property
     def locations(self) -> int:
@@ -42,5 +45,17 @@ SCALES = {
         locations_per_institution=3,
         audit_events=20_000,
         patients_big_sandbox=1_000,
+    ),
+    "tiny": Scale(
+        name="tiny",
+        organizations=3,
+        big_enrollments=40,
+        institutions=80,
+        syncs=120,
+        locations_per_institution=3,
+        audit_events=1_000,
+        patients_big_sandbox=120,
+        load_seconds=1,
+        import_rows=100,
     ),
 }

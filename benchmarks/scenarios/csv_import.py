@@ -1,9 +1,10 @@
-"""CSV import of 10,000 rows through `portal.services.imports.csv_import`, as `flask
-import-institutions` runs it (no user): preview rows/s (the dry-run plan, median of a few),
-then apply rows/s (one transaction, once). Budget 5,000 rows/s each.
+"""CSV import of 10,000 rows (the scale's `import_rows`) through
+`portal.services.imports.csv_import`, as `flask import-institutions` runs it (no user):
+preview rows/s (the dry-run plan, median of a few), then apply rows/s (one transaction,
+once). Budget 5,000 rows/s each.
 
 The file is new practices for the last organization (so organization 1's pages keep their
-size): 8,000 institutions, every fifth row a second on-premise server of the row before,
+size): 80% new institutions, every fifth row a second on-premise server of the row before,
 named with the time of the run so that a rerun on the same database plans new rows again."""
 
 import csv
@@ -19,16 +20,15 @@ from portal.models import Organization
 from portal.services.imports import applying, csv_import
 
 IMPORT_BUDGET_ROWS_PER_S = 5_000
-ROWS = 10_000
 
 
-def _content(nonce: str) -> bytes:
+def _content(nonce: str, rows: int) -> bytes:
     rng = random.Random(nonce)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(csv_import.COLUMNS)
     values = {}
-    for i in range(ROWS):
+    for i in range(rows):
         if i % 5 != 4:  # a new institution; else the same one with a second server
             city, state = rng.choice(practices.CITIES)
             values = {
@@ -51,7 +51,8 @@ def _content(nonce: str) -> bytes:
 
 
 def import_rows(bench: Bench) -> None:
-    content = _content(time.strftime("%H%M%S"))
+    rows = bench.scale.import_rows
+    content = _content(time.strftime("%H%M%S"), rows)
     with bench.app.app_context():
         organization = db.session.get(Organization, bench.scale.organizations)
         batch = csv_import.upload(organization, "bench.csv", content, actor=None)
@@ -63,16 +64,16 @@ def import_rows(bench: Bench) -> None:
         apply_s = time.perf_counter() - started
     counts = ", ".join(f"{n:,} {kind}" for kind, n in summary["counts"].items() if n)
     bench.result(
-        f"CSV import, {ROWS:,} rows: preview",
+        f"CSV import, {rows:,} rows: preview",
         "rows/s",
-        ROWS / (preview_ms / 1000),
+        rows / (preview_ms / 1000),
         budget=IMPORT_BUDGET_ROWS_PER_S,
         note=counts,
     )
     bench.result(
-        f"CSV import, {ROWS:,} rows: apply",
+        f"CSV import, {rows:,} rows: apply",
         "rows/s",
-        ROWS / apply_s,
+        rows / apply_s,
         budget=IMPORT_BUDGET_ROWS_PER_S,
         note=f"{len(summary['sync_ids']):,} syncs, one transaction",
     )

@@ -47,12 +47,12 @@ def _requests(bench: Bench) -> list[Request]:
 def heartbeats(bench: Bench) -> None:
     requests = _requests(bench)
     with server.gunicorn(bench.url, database.BENCH_DIR / "gunicorn.log") as base:
-        result = load.run(base, requests, database.BENCH_DIR / "load.lua")
+        result = load.run(base, requests, database.BENCH_DIR / "load.lua", bench.scale.load_seconds)
     bench.result(
         f"Synchronizer heartbeats ({len(requests):,} agents)",
         "req/s",
         result.requests_per_s,
         budget=HEARTBEAT_BUDGET_PER_S,
-        note=f"p99 {result.p99_ms:.1f} ms, {result.errors} errors, {result.tool}",
+        note=result.summary,
         passed=None if result.errors == 0 else False,
     )
