@@ -1,4 +1,5 @@
-"""The portal home: the sandbox institution, what is left to do, and the mode switch."""
+"""The portal home: the sandbox institution, what is left to do, the go-live checklist and
+the mode switch."""
 
 from flask import flash, redirect, request, session, url_for
 from flask_admin import expose
@@ -7,7 +8,7 @@ from flask_login import current_user
 from portal import redirects
 from portal.admin_views.base import PortalIndexBase, current_mode
 from portal.models import Mode
-from portal.services import dashboards
+from portal.services import dashboards, go_live
 from portal.services.accounts.roles import Permission
 
 
@@ -21,6 +22,7 @@ class PortalHomeView(PortalIndexBase):
             "portal/home.html",
             sandbox=dashboards.sandbox_summary(organization),
             todo_count=dashboards.todo_count(organization, current_mode()),
+            checklist=go_live.checklist(organization),
         )
 
     @expose("/mode", methods=["POST"])
