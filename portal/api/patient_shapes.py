@@ -27,7 +27,9 @@ class PatientBio(Struct):
     non_patient: bool
 
 
-class Patient(Struct):
+class Person(Struct):
+    """What patients and providers both have, first in both shapes."""
+
     id: int
     email: str | None
     first_name: str
@@ -41,6 +43,9 @@ class Patient(Struct):
     foreign_id_type: str
     inactive: bool
     last_sync_time: Timestamp | None
+
+
+class Patient(Person):
     bio: PatientBio
     provider_id: int | None
     location_ids: list[int]
@@ -50,20 +55,7 @@ class Patient(Struct):
     preferred_language: str | None
 
 
-class Provider(Struct):
-    id: int
-    email: str | None
-    first_name: str
-    middle_name: str | None
-    last_name: str
-    name: str
-    created_at: Timestamp
-    updated_at: Timestamp
-    institution_id: int
-    foreign_id: str | None
-    foreign_id_type: str
-    inactive: bool
-    last_sync_time: Timestamp | None
+class Provider(Person):
     bio: dict
     display_name: str
     npi: str | None
