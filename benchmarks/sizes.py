@@ -19,6 +19,8 @@ class Scale:
     batch: int = 5_000
     load_seconds: int = 10  # how long each load scenario sends requests
     import_rows: int = 10_000  # rows in the CSV import scenario's file
+    upload_records: int = 1_000  # records per batch in the upload scenario (the most allowed)
+    emails: int = 2_000  # emails the outbox scenario sends
 
     @property
     def locations(self) -> int:
@@ -57,5 +59,7 @@ SCALES = {
         patients_big_sandbox=120,
         load_seconds=1,
         import_rows=100,
+        upload_records=20,
+        emails=20,
     ),
 }

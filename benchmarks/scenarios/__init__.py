@@ -1,7 +1,16 @@
 """Scenarios: each is one small function `(bench) -> None` that adds its `Result` rows.
 `ALL` is the order they run in: reads first, then the load tests, then writes."""
 
-from benchmarks.scenarios import api_load, counts, csv_import, export, heartbeats, pages, slots
+from benchmarks.scenarios import (
+    api_load,
+    counts,
+    csv_import,
+    export,
+    heartbeats,
+    pages,
+    slots,
+    uploads,
+)
 
 ALL = {
     "institutions": pages.institutions,
@@ -13,4 +22,5 @@ ALL = {
     "import": csv_import.import_rows,
     "api": api_load.patients,
     "heartbeats": heartbeats.heartbeats,
+    "uploads": uploads.records_upload,
 }
