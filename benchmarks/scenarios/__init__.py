@@ -7,6 +7,7 @@ from benchmarks.scenarios import (
     csv_import,
     export,
     heartbeats,
+    outbox,
     pages,
     slots,
     uploads,
@@ -23,4 +24,5 @@ ALL = {
     "api": api_load.patients,
     "heartbeats": heartbeats.heartbeats,
     "uploads": uploads.records_upload,
+    "outbox": outbox.outbox_to_smtp,
 }
