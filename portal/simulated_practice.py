@@ -14,9 +14,10 @@ TYPES = (("Cleaning", 60), ("Exam", 30), ("Filling", 45), ("Crown", 90), ("Emerg
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 OPENING_UTC_HOURS = range(14, 22)  # 9:00 to 17:00 in New York, where the simulated office is
 # Why a practice refuses a write, as its staff would put it.
+CHART_LOCKED = "The patient's chart is open and locked on another workstation."
 REASONS = (
     "The provider is out of the office that day.",
-    "The patient's chart is open and locked on another workstation.",
+    CHART_LOCKED,
     "The operatory is closed for maintenance.",
 )
 SLOT_TAKEN = "The slot was taken at the practice meanwhile."
@@ -28,6 +29,7 @@ BATCH = 500
 class Practice:
     rng: random.Random
     fail_share: float = 0.0
+    locked: frozenset = frozenset()  # foreign ids of patients whose charts refuse every write
     records: dict[str, dict[str, dict]] = field(default_factory=dict)
     changed: dict[str, set] = field(default_factory=dict)
     deleted: dict[str, set] = field(default_factory=dict)
@@ -35,8 +37,10 @@ class Practice:
     tag: str = ""  # in the ids of records made after opening: unique to this run
 
     @classmethod
-    def opened(cls, seed: int, *, patients=300, providers=4, operatories=5, weeks=4, fail=0.0):
-        practice = cls(random.Random(seed), fail_share=fail)
+    def opened(
+        cls, seed: int, *, patients=300, providers=4, operatories=5, weeks=4, fail=0.0, locked=()
+    ):
+        practice = cls(random.Random(seed), fail_share=fail, locked=frozenset(locked))
         for kind in (*KINDS, "appointments"):
             practice.records[kind], practice.changed[kind], practice.deleted[kind] = (
                 {},
@@ -177,6 +181,8 @@ class Practice:
         """The practice's result for a collected write: the record's id here, or why it was
         refused. `known` maps the platform's patient ids to ours (patients created this
         cycle)."""
+        if (write.get("patient") or {}).get("foreign_id") in self.locked:
+            return {"id": write["id"], "error": CHART_LOCKED}
         if write["kind"] != "appointment_update" and self.rng.random() < self.fail_share:
             return {"id": write["id"], "error": self.rng.choice(REASONS)}
         return getattr(self, f"_{write['kind']}")(write, known)

@@ -91,6 +91,14 @@ def _activate(client: httpx.Client, product_key: str, hostname: str, state_file)
     type=click.FloatRange(0, 1),
     help="Share of the platform's writes the practice refuses, with a reason.",
 )
+@click.option(
+    "--refuse-patient",
+    "locked",
+    multiple=True,
+    metavar="FOREIGN_ID",
+    help="Refuse every write for this patient (its id at the practice), as a chart locked on "
+    "another workstation does; repeat for more patients.",
+)
 @click.option("--interval", default=5.0, type=click.FloatRange(0), help="Seconds between cycles.")
 @click.option(
     "--cycles", default=0, type=click.IntRange(0), help="Cycles to run; 0: until stopped."
@@ -108,6 +116,7 @@ def practice_command(url, product_key, state_file, interval, cycles, seed, **siz
             operatories=size["operatories"],
             weeks=size["weeks"],
             fail=size["fail_share"],
+            locked=size["locked"],
         )
         stop = threading.Event()  # SIGTERM ends the run after the current cycle
         signal.signal(signal.SIGTERM, lambda *_: stop.set())

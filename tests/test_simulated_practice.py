@@ -3,7 +3,7 @@ writes as a practice does, refusing a booking whose time it gave away meanwhile.
 
 from datetime import UTC, datetime, timedelta
 
-from portal.simulated_practice import REASONS, SLOT_TAKEN, Practice
+from portal.simulated_practice import CHART_LOCKED, REASONS, SLOT_TAKEN, Practice
 
 
 def opened(**size) -> Practice:
@@ -81,3 +81,18 @@ def test_a_booking_for_a_patient_the_practice_lacks_creates_the_patient_too():
     appointment = practice.records["appointments"][result["foreign_id"]]
     patient = practice.records["patients"][appointment["patient_foreign_id"]]
     assert (patient["first_name"], patient["last_name"]) == ("Nia", "Novak")
+
+
+def test_a_locked_chart_refuses_every_write_for_its_patient_and_only_for_it():
+    practice = opened()
+    locked, free = list(practice.records["patients"])[:2]
+    practice = opened(locked=[locked])
+    practice.batches()
+    refused = practice.apply(booking(practice, saturday(), patient=_patient(locked)), {})
+    written = practice.apply(booking(practice, saturday(), patient=_patient(free), write_id=2), {})
+    assert refused == {"id": 1, "error": CHART_LOCKED}
+    assert written["foreign_id"] in practice.records["appointments"]
+
+
+def _patient(foreign_id: str) -> dict:
+    return {"id": 10, "foreign_id": foreign_id, "first_name": "A", "last_name": "B"}
