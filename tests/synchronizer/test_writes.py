@@ -83,6 +83,7 @@ def test_a_booking_is_accepted_collected_written_and_announced(client, practice,
     assert events() == ["appointment_insertion.complete"]
     event = db.session.scalar(select(Event))
     assert event.payload["appointment"]["foreign_id"] == "A500"
+    assert "reason" not in event.payload  # written: nothing to explain
     assert (
         report(client, practice, {"id": write["id"], "foreign_id": "A500"}).json["data"]["results"][
             0
@@ -104,6 +105,9 @@ def test_a_failed_booking_keeps_its_reason_frees_its_time_and_says_failed(client
     assert db.session.get(Appointment, appointment_id).cancelled
     assert book(api, practice).status_code == 201  # the same time can be booked again
     assert events() == ["appointment_insertion.failed"]
+    told = db.session.scalar(select(Event)).payload
+    assert told["appointment"]["id"] == appointment_id
+    assert told["reason"] == "The slot was taken at the practice."
 
 
 def test_an_unreported_write_times_out_once_and_a_late_result_changes_nothing(
@@ -124,6 +128,8 @@ def test_an_unreported_write_times_out_once_and_a_late_result_changes_nothing(
     assert write.status is WriteStatus.TIMED_OUT
     assert db.session.get(Appointment, appointment_id).foreign_id == ""
     assert events() == ["appointment_insertion.timed_out"]
+    told = db.session.scalar(select(Event)).payload
+    assert told["reason"] == "The Synchronizer did not report in time."
 
 
 def test_the_worker_times_writes_out(client, practice, api, app):

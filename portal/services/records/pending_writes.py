@@ -251,13 +251,15 @@ def _record(write: PendingWrite):
 
 def _after(write: PendingWrite, record) -> None:
     """What an outcome does besides the write's row: free a booking that did not reach the
-    practice, and send the outcome's event to the organization that wrote."""
+    practice, and send the outcome's event to the organization that wrote (why it was not
+    written, when it was not)."""
     name = OUTCOME_EVENTS.get((write.kind, write.status))
+    not_written = write.status in (Status.FAILED, Status.TIMED_OUT)
     if name is not None and record is not None:
         location = db.session.get(Location, write.location_id)
         organization = db.session.get(Organization, write.organization_id)
         db.session.flush()
-        record_events.announce(location, name, [record], organizations=[organization])
-    not_written = write.status in (Status.FAILED, Status.TIMED_OUT)
+        why = {"reason": write.reason} if not_written else None
+        record_events.announce(location, name, [record], organizations=[organization], extra=why)
     if not_written and write.kind is Kind.APPOINTMENT_CREATE and record is not None:
         record.cancelled, record.cancelled_at = True, clock.now()

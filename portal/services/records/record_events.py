@@ -24,9 +24,12 @@ def grantees(location: Location) -> list:
     ).all()
 
 
-def announce(location: Location, name: str | None, rows: list, organizations=None) -> None:
+def announce(
+    location: Location, name: str | None, rows: list, organizations=None, extra=None
+) -> None:
     """Record event `name` for each of `rows` (patients or appointments of `location`), to
-    every grantee or to `organizations` when given. Nothing when `name` is None."""
+    every grantee or to `organizations` when given, with the fields of `extra` beside the
+    record. Nothing when `name` is None."""
     if name is None or not rows:
         return
     receivers = (
@@ -41,7 +44,7 @@ def announce(location: Location, name: str | None, rows: list, organizations=Non
                 organization=organization,
                 mode=location.institution.mode,
                 institution=location.institution,
-                data=payload(row, location),
+                data=payload(row, location) | (extra or {}),
             )
 
 
