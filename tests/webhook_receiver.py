@@ -25,10 +25,12 @@ class Received:
 
 @dataclass
 class Receiver:
-    """Answers each POST with the next of `answers` (the last one repeats)."""
+    """Answers each POST with the next of `answers` (the last one repeats); a `strict` one
+    answers 401 to a message whose signature does not verify, as a developer's would."""
 
     answers: list = field(default_factory=lambda: [200])
     secret: str = ""
+    strict: bool = False
     received: list[Received] = field(default_factory=list)
 
     def start(self) -> "Receiver":
@@ -38,10 +40,10 @@ class Receiver:
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
-                receiver.received.append(
-                    Received(self.path, headers, body, receiver.verifies(headers, body))
-                )
-                status, extra = receiver.next_answer()
+                signed = receiver.verifies(headers, body)
+                receiver.received.append(Received(self.path, headers, body, signed))
+                refused = receiver.strict and not signed
+                status, extra = (401, {}) if refused else receiver.next_answer()
                 self.send_response(status)
                 for name, value in extra.items():
                     self.send_header(name, value)

@@ -51,12 +51,22 @@ def test_an_event_reaches_its_subscribed_endpoint_signed_as_nexhealth_documents(
     assert _delivery().status is DeliveryStatus.SUCCEEDED
 
 
-def test_a_signature_with_another_secret_does_not_verify(receiver):
+def test_a_receiver_with_another_secret_refuses_the_message_and_it_is_sent_again(receiver):
     world = hooked(receiver)
-    receiver.secret = "not-the-secret"
+    receiver.secret, receiver.strict = "not-the-secret", True
     patient_created(world)
     deliver()
     assert [r.signature_ok for r in receiver.received] == [False]
+    delivery = _delivery()
+    assert delivery.status is DeliveryStatus.PENDING and delivery.last_status_code == 401
+
+    receiver.secret = world.secret  # the developer puts the endpoint's secret in
+    with clock.travel(timedelta(seconds=31)):
+        assert deliver() == 1
+    assert [r.signature_ok for r in receiver.received] == [False, True]
+    assert receiver.received[0].body == receiver.received[1].body
+    db.session.refresh(delivery)
+    assert delivery.status is DeliveryStatus.SUCCEEDED
 
 
 def test_events_reach_only_endpoints_of_their_organization_mode_and_institution(receiver):
