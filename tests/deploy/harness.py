@@ -57,7 +57,8 @@ class Process:
         )
 
     def output(self) -> str:
-        self.handle.flush()
+        if not self.handle.closed:  # still running; once stopped, its log is all there
+            self.handle.flush()
         return self.log.read_text()
 
     def stop(self) -> int:

@@ -4,19 +4,17 @@ its chart; the production API serves it at the granted location only; a booking 
 practice and gets its foreign id; a booking the practice refuses fails with its reason; with
 the practice's Synchronizer stopped, a booking times out."""
 
-from datetime import UTC, datetime, timedelta
-
-import httpx
 import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Event, Location, Mode, PendingWrite, WriteStatus
+from portal.models import Event, Location, Mode, WriteStatus
 from portal.services.accounts import api_keys
 from portal.services.syncs import keys, setup
 from portal.simulated_practice import REASONS
 from tests.deploy.harness import Deployment, Process, bin_dir, wait_until
 from tests.onboarding import institution, upgraded
+from tests.practice_flow import Client, next_saturday, practice_args, settled, write_of
 
 PATIENTS = 150
 TIMEOUT_SECONDS = 40
@@ -47,64 +45,11 @@ def running(production_env):
 
 
 def simulator(deployment, base: str, token_file, *extra: str) -> Process:
-    command = [
-        str(bin_dir() / "flask"),
-        "--app",
-        "app",
-        "synchronizer",
-        "practice",
-        "--url",
-        base,
-        "--state-file",
-        str(token_file),
-        "--patients",
-        str(PATIENTS),
-        "--weeks",
-        "2",
-        "--interval",
-        "0.5",
-        "--seed",
-        "7",
-        *extra,
-    ]
+    arguments = practice_args(base, token_file, *extra, patients=PATIENTS)
+    command = [str(bin_dir() / "flask"), "--app", "app", *arguments]
     process = Process(command, deployment.env, f"simulator-{len(deployment.processes)}")
     deployment.processes.append(process)
     return process
-
-
-class Client:
-    def __init__(self, base: str, raw_key: str, subdomain: str):
-        self.http = httpx.Client(base_url=f"{base}/api", timeout=30)
-        token = self.http.post("/authenticates", headers={"Authorization": raw_key})
-        self.http.headers["Authorization"] = f"Bearer {token.json()['data']['token']}"
-        self.subdomain = subdomain
-
-    def get(self, path: str, **query):
-        return self.http.get(path, params={"subdomain": self.subdomain, **query})
-
-    def book(self, location_id: int, patient_id: int, provider_id: int, start: datetime):
-        body = {"appt": {"patient_id": patient_id, "provider_id": provider_id, "start_time": start}}
-        query = {"subdomain": self.subdomain, "location_id": location_id}
-        return self.http.post("/appointments", params=query, json=body | {}).json()
-
-
-def next_saturday(hour: int) -> str:
-    day = datetime.now(UTC).date() + timedelta(days=1)
-    while day.weekday() != 5:
-        day += timedelta(days=1)
-    return datetime(day.year, day.month, day.day, hour, tzinfo=UTC).isoformat()
-
-
-def write_of(appointment_id: int) -> PendingWrite | None:
-    db.session.rollback()  # see what the other processes committed
-    return db.session.scalar(
-        select(PendingWrite).where(PendingWrite.appointment_id == appointment_id)
-    )
-
-
-def settled(appointment_id: int, status: WriteStatus) -> bool:
-    write = write_of(appointment_id)
-    return write is not None and write.status is status
 
 
 def events_named(name: str) -> list[Event]:
