@@ -11,6 +11,8 @@
   Anything else names no row, so the page does not exist: 404, before the database is asked.
 """
 
+import functools
+import json
 import re
 from collections.abc import Iterator
 
@@ -141,10 +143,12 @@ def init_app(app: Flask) -> None:
 def check_request() -> None:
     """Refuse unstorable text in any part of the request, names on several lines, and ids
     that name no row."""
-    for field, text in _texts():
+    # A JSON body with nothing to refuse (nearly all) is not walked string by string below.
+    body = request.mimetype not in FORM_TYPES and _has_body() and not _clean_json()
+    for field, text in _texts(body):
         if unstorable(text):
             raise TextRefused(field, text)
-    for key, text in _named_texts():
+    for key, text in _named_texts(body):
         if ONE_LINE_FIELD.search(key.lower()) and not one_line(text):
             raise NotOneLine(f"The field '{key}'")
     if request.blueprint not in OWN_ID_CHECKS:
@@ -160,7 +164,7 @@ def _parameters() -> Iterator[tuple[str, list[str]]]:
         yield from request.form.lists()
 
 
-def _texts() -> Iterator[tuple[str, str]]:
+def _texts(body: bool) -> Iterator[tuple[str, str]]:
     yield "The address", request.path
     for name, values in _parameters():
         yield "A field name", name
@@ -169,18 +173,19 @@ def _texts() -> Iterator[tuple[str, str]]:
     if request.mimetype in FORM_TYPES:
         for name, upload in request.files.items(multi=True):
             yield f"The name of the file in '{name}'", upload.filename or ""
-    elif _has_body():
+    elif body:
         yield from _json_texts()
 
 
-def _named_texts() -> Iterator[tuple[str, str]]:
-    """(the key it was sent under, text) of every form, query and JSON string."""
+def _named_texts(body: bool) -> Iterator[tuple[str, str]]:
+    """(the key it was sent under, text) of every form and query string, and of every JSON
+    string when `body`."""
     for name, values in _parameters():
         for value in values:
             yield name, value
-    if request.mimetype not in FORM_TYPES and _has_body():
-        body = request.get_json(force=True, silent=True)  # parsed and cached by now
-        for path, text in _strings(body):
+    if body:
+        parsed = request.get_json(force=True, silent=True)  # parsed and cached by now
+        for path, text in _strings(parsed):
             yield path.rsplit(".", 1)[-1], text
 
 
@@ -196,6 +201,41 @@ def _json_texts() -> Iterator[tuple[str, str]]:
         raise BadRequest("The JSON body is nested too deeply.") from None
     for path, text in _strings(body):
         yield f"The JSON value at '{path}'", text
+
+
+def _clean_json() -> bool:
+    """True when the JSON body surely holds nothing to refuse, found in one pass without
+    naming paths (a big upload has thousands of strings); False sends it through the full
+    walk, which names the field. A NUL or an unpaired surrogate can only come from a `\\u`
+    escape, a NUL byte, UTF-8 bytes of a surrogate (0xED 0xA0-0xBF, which the JSON decoder
+    lets through) or another encoding than UTF-8: with none of these in the raw bytes no
+    string can hold one, and only the one-line fields' values are left to look at."""
+    try:
+        body = request.get_json(force=True, silent=True)
+    except RecursionError:
+        raise BadRequest("The JSON body is nested too deeply.") from None
+    raw = request.get_data(cache=True)
+    if b"\\u" in raw or b"\x00" in raw or b"\xed" in raw or json.detect_encoding(raw) != "utf-8":
+        return False
+    stack = [body]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(item, str):
+                    if _one_line_key(key) and not one_line(item):
+                        return False
+                elif isinstance(item, dict | list):
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(item for item in value if isinstance(item, dict | list))
+    return True
+
+
+@functools.lru_cache(maxsize=1024)
+def _one_line_key(key: str) -> bool:
+    # As `_named_texts` names a JSON string: the last part of its path.
+    return ONE_LINE_FIELD.search(key.rsplit(".", 1)[-1].lower()) is not None
 
 
 def _strings(body) -> Iterator[tuple[str, str]]:

@@ -133,3 +133,30 @@ def test_deeply_nested_json_is_a_400_not_a_crash(client):
     )
     assert response.status_code == 400
     assert response.json["error"] == ["The JSON body is nested too deeply."]
+
+
+def _raw_json(client, body: bytes):
+    return client.post("/synchronizer/v1/heartbeat", data=body, content_type="application/json")
+
+
+def test_a_surrogate_sent_as_raw_utf8_bytes_is_refused_however_big_the_body(client):
+    filler = b'"' + b"x" * 100_000 + b'"'
+    body = (
+        b'{"filler": ' + filler + b', "locations": [{"foreign_id": "1", "name": "a\xed\xa0\x80"}]}'
+    )
+    answer = _raw_json(client, body)
+    assert answer.status_code == 400
+    assert answer.json["error"][0].startswith(
+        "The JSON value at '$.locations[0].name' contains an unpaired surrogate"
+    )
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\x85", "\\n", "\\t"])
+def test_a_name_in_a_json_body_with_a_line_break_not_written_as_a_u_escape_is_refused(
+    client, separator
+):
+    # Written as the character itself (UTF-8) or as a short escape: no `\u` in the body.
+    body = '{"locations": [{"foreign_id": "1", "name": "Office' + separator + 'B"}]}'
+    answer = _raw_json(client, body.encode())
+    assert answer.status_code == 400
+    assert "The field 'name' must be one line of text" in answer.json["error"][0]
