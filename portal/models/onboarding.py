@@ -3,7 +3,7 @@ enrollment in an institution with its location grants and requests."""
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal import catalogue
@@ -50,6 +50,9 @@ class Institution(db.Model):
     phone_digits: Mapped[str] = mapped_column(String(15), default="", index=True)
     # Bumped when the practice signs out: every older practice session cookie dies.
     session_version: Mapped[int] = mapped_column(default=1, server_default="1")
+    # Sandbox only: the next appointment booked through the API is refused, as a practice
+    # can refuse a write (the Sandbox page arms it; the booking that claims it clears it).
+    fail_next_booking: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = now_column()
     syncs: Mapped[list["Sync"]] = relationship(back_populates="institution", order_by="Sync.id")
     locations: Mapped[list["Location"]] = relationship(

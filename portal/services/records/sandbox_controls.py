@@ -1,10 +1,11 @@
-"""Controls of an organization's sandbox: put its practice's records back to their seed."""
+"""Controls of an organization's sandbox: put its practice's records back to their seed, and
+make its practice refuse the next appointment booked through the API."""
 
 from sqlalchemy import delete, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import Location, Organization, User
+from portal.models import Institution, Location, Organization, User
 from portal.records import (
     Appointment,
     AppointmentDescriptor,
@@ -53,6 +54,29 @@ def reset(organization: Organization, *, actor: User) -> Location:
     audit.record("sandbox.reset", actor=actor, organization=organization, target=location)
     commit()
     return location
+
+
+def fail_next_booking(organization: Organization, *, on: bool, actor: User) -> Institution:
+    """Arm (on) or disarm a refusal of the next appointment booked through the API in the
+    sandbox practice: that booking is answered as accepted, then cancelled, and
+    `appointment_insertion.failed` is sent instead of `.complete`; the one after it books
+    as usual. Audited. Raises Forbidden unless the actor manages onboarding, NotFound
+    without a sandbox."""
+    require(actor, Permission.MANAGE_ONBOARDING)
+    summary = sandbox_summary(organization)
+    if summary is None:
+        raise NotFound("Your organization has no sandbox practice.")
+    institution = db.session.get(Institution, summary.institution_id)
+    institution.fail_next_booking = bool(on)
+    audit.record(
+        "sandbox.fail_next_booking",
+        actor=actor,
+        organization=organization,
+        target=institution,
+        on=bool(on),
+    )
+    commit()
+    return institution
 
 
 def _delete_records(location_id: int) -> None:

@@ -6,7 +6,9 @@ transaction, so it is sent only if the write committed, carrying the record as t
 shapes it."""
 
 import msgspec
+from sqlalchemy import update
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Institution, Location, Mode
 from portal.records import Appointment, Patient
@@ -15,7 +17,13 @@ from portal.services.records.api_access import Caller
 
 
 def booked(appointment: Appointment, location: Location, *, caller: Caller) -> None:
-    _record("appointment_insertion.complete", location, caller, appointment)
+    """A sandbox booking is complete, unless the Sandbox page armed a refusal: the booking
+    that claims it is cancelled (its time free again) and announced as failed."""
+    if not (caller.mode is Mode.SANDBOX and _claims_refusal(location)):
+        _record("appointment_insertion.complete", location, caller, appointment)
+        return
+    _record("appointment_insertion.failed", location, caller, appointment)
+    appointment.cancelled, appointment.cancelled_at = True, clock.now()
 
 
 def patient_added(patient: Patient, location: Location, *, caller: Caller) -> None:
@@ -27,6 +35,25 @@ def appointment_changed(appointment: Appointment, *, caller: Caller) -> None:
     _record("appointment_updated", location, caller, appointment)
 
 
+def _claims_refusal(location: Location) -> bool:
+    # Read first (nearly always unarmed: no write), then one conditional UPDATE: of two
+    # bookings at once, exactly one is refused.
+    institution = db.session.get(Institution, location.institution_id)
+    if not institution.fail_next_booking:
+        return False
+    claimed = db.session.execute(
+        update(Institution)
+        .where(
+            Institution.id == location.institution_id,
+            Institution.mode == Mode.SANDBOX,
+            Institution.fail_next_booking.is_(True),
+        )
+        .values(fail_next_booking=False)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1
+
+
 def _record(name: str, location: Location, caller: Caller, row) -> None:
     institution = db.session.get(Institution, location.institution_id)
     if institution.mode is not Mode.SANDBOX:
@@ -36,11 +63,12 @@ def _record(name: str, location: Location, caller: Caller, row) -> None:
         organization=caller.organization,
         mode=Mode.SANDBOX,
         institution=institution,
-        data=_shaped(row, location),
+        data=shaped(row, location),
     )
 
 
-def _shaped(row, location: Location) -> dict:
+def shaped(row, location: Location) -> dict:
+    """A record's webhook `data`, as the API shapes it."""
     # The API's shapes import the services: read them when needed, not at import time.
     from portal.api import appointment_shapes, patient_shapes
 
