@@ -5,6 +5,7 @@ from flask_migrate import check, downgrade, upgrade
 from sqlalchemy import inspect, select, text
 
 from portal.extensions import db
+from portal.models import Institution
 from portal.services import demo
 
 
@@ -31,6 +32,9 @@ def test_a_populated_database_of_the_previous_release_upgrades_in_place(app):
     finally:
         upgrade()
     assert {table: after[table] for table in before} == before
+    # Columns added since are filled for the rows already there.
+    armed = select(Institution.fail_next_booking).distinct()
+    assert db.session.scalars(armed).all() == [False]  # no sandbox refuses a booking
     # Every model reads its rows back through the upgraded schema.
     for model in _models():
         db.session.execute(select(model).limit(5)).scalars().all()

@@ -6,6 +6,7 @@ from flask import current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
+from portal import readable
 from portal.admin_views.base import PortalAccess, attempt, signed_in_user
 from portal.extensions import db
 from portal.models import Institution
@@ -81,6 +82,6 @@ def _page(organization) -> dict:
         }
         if sync
         else {},
-        "stale_minutes": current_app.config["SYNC_STALE_MINUTES"],
+        "stale_after": readable.duration(current_app.config["SYNC_STALE_MINUTES"] * 60),
         "fireable": [(name, events.label(name)) for name in fireable],
     }

@@ -1,6 +1,6 @@
 """An Owner turns on two-factor sign-in, signs out and back in with a code from the app; a
 Viewer of the same organization sees Institutions but neither the API Key page nor a key;
-a sandbox reset brings the seeded patients back."""
+a sandbox reset brings the seeded patients back, and the next booking can be made to fail."""
 
 import re
 import time
@@ -68,7 +68,7 @@ def test_a_viewer_sees_institutions_but_not_the_api_key(page):
     assert answer.status == 403
 
 
-def test_a_sandbox_reset_restores_the_seeded_patients(page):
+def test_a_sandbox_reset_restores_the_seeded_patients_and_a_booking_can_be_made_to_fail(page):
     owner = signup("Alpha Apps", "alice@alpha.example", "Alice")
     location_id = sandbox_summary(owner.organization).location_id
     seeded = patient_names(location_id)
@@ -81,6 +81,11 @@ def test_a_sandbox_reset_restores_the_seeded_patients(page):
     page.get_by_role("button", name="Reset sandbox data").click()
     expect(page.get_by_role("status").filter(has_text="seeded records again")).to_be_visible()
     assert patient_names(location_id) == seeded
+    page.get_by_role("link", name="Reset sandbox data…").click()
+    wait_until_shown(page)
+    page.get_by_role("button", name="Fail the next booking").click()
+    expect(page.get_by_role("status").filter(has_text="will be refused")).to_be_visible()
+    expect(page.get_by_test_id("sandbox-failed-booking")).to_contain_text("Armed:")
 
 
 def patient_names(location_id: int) -> list:

@@ -37,7 +37,7 @@ from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations
 from portal.services.syncs import lifecycle, setup
 from tests.conftest import PASSWORD, signup
-from tests.e2e import world_webhooks
+from tests.e2e import world_sandbox, world_webhooks
 from tests.onboarding import ADDRESS, enrollment_in, institution, sync_in, upgraded
 
 ADMIN, MEMBER, STAFF = "alice@alpha.example", "max@alpha.example", "olive@ops.example"
@@ -85,6 +85,7 @@ def build() -> World:
     _imports(world, alice)
     world.ids["api_request"] = _logged_call(alice)
     world_webhooks.populate(world, alice)
+    world_sandbox.populate(alice)
     _refused_write(alice)
     world.links["practice_sign_in"] = _practice_sign_in()
     two_factor.begin(signup("Delta Apps", NEWCOMER, "Dana Newcomer"))
