@@ -9,6 +9,8 @@ announced for a change that did not commit.
 
 from dataclasses import dataclass
 
+from sqlalchemy import insert
+
 from portal import clock
 from portal.extensions import db
 from portal.models import Event, Institution, Mode, Organization
@@ -105,6 +107,30 @@ def record(
     )
     db.session.add(row)
     return row
+
+
+def record_all(
+    name: str,
+    *,
+    organization: Organization,
+    mode: Mode,
+    institution: Institution,
+    payloads: list[dict],
+) -> None:
+    """`record` for many events of one name, institution and organization (a batch of
+    uploaded records): one INSERT for all, in the caller's transaction, in the order given."""
+    if not payloads:
+        return
+    event, kind = kind_of(name)
+    same = {
+        "organization_id": organization.id,
+        "mode": mode,
+        "institution_id": institution.id if kind.institution else None,
+        "resource_type": kind.resource_type,
+        "event": event,
+        "name": name,
+    }
+    db.session.execute(insert(Event), [same | {"payload": data} for data in payloads])
 
 
 def record_test(endpoint) -> Event:

@@ -37,15 +37,17 @@ def announce(
         if organizations is not None
         else [enrollment.organization for enrollment in grantees(location)]
     )
+    if not receivers:
+        return
+    payloads = [payload(row, location) | (extra or {}) for row in rows]  # once for everyone
     for organization in receivers:
-        for row in rows:
-            events.record(
-                name,
-                organization=organization,
-                mode=location.institution.mode,
-                institution=location.institution,
-                data=payload(row, location) | (extra or {}),
-            )
+        events.record_all(
+            name,
+            organization=organization,
+            mode=location.institution.mode,
+            institution=location.institution,
+            payloads=payloads,
+        )
 
 
 def payload(row, location: Location) -> dict:
