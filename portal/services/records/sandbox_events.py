@@ -3,7 +3,8 @@ the practice's records at once: a booking is an `appointment_insertion.complete`
 patient a `patient_created`, a change an `appointment_updated`. (A production write is
 announced when the Synchronizer reports it applied.) Each is recorded in the write's own
 transaction, so it is sent only if the write committed, carrying the record as the API
-shapes it."""
+shapes it. When the Sandbox page armed a refusal, the booking that claims it is refused as
+a practice refuses a write: cancelled, and announced as `appointment_insertion.failed`."""
 
 import msgspec
 from sqlalchemy import update
