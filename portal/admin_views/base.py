@@ -20,7 +20,7 @@ from portal import readable
 from portal.admin_views import csv_exports, filters
 from portal.extensions import db
 from portal.models import Mode
-from portal.services import Forbidden, NotFound, PortalError, audit, tenancy
+from portal.services import Forbidden, NotFound, PortalError, tenancy
 from portal.services.accounts import roles
 from portal.services.accounts.roles import Permission
 
@@ -179,27 +179,6 @@ class PortalIndexBase(PortalAccess, AdminIndexView):
 
 class OpsIndexBase(OpsAccess, AdminIndexView):
     pass
-
-
-def _action_words(view, context, event, name) -> str:
-    return audit.describe(event.action)
-
-
-class AuditColumns:
-    """The audit pages: each action in words ("Sign-in refused: wrong email or password")."""
-
-    column_labels = {
-        "created_at": "When",
-        "actor_email": "Who",
-        "action": "What happened",
-        "target_type": "Record",
-        "target_id": "Record number",
-        "details": "Details",
-        "ip_address": "Client address",
-    }
-    column_formatters = {"action": _action_words}
-    column_formatters_detail = column_formatters
-    column_formatters_export = column_formatters
 
 
 class _BaseModelView(ModelView):

@@ -4,7 +4,8 @@ from flask import url_for
 from flask_admin import Admin, expose
 
 from portal.admin_views import issues, ops_requests
-from portal.admin_views.base import AuditColumns, OpsIndexBase, OpsModelView
+from portal.admin_views.audit_log import AuditColumns, action_filters
+from portal.admin_views.base import OpsIndexBase, OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
 from portal.admin_views.imports import OpsImportsView
 from portal.admin_views.ops_syncs import OpsSyncsView
@@ -218,8 +219,7 @@ class AuditView(AuditColumns, StaffView):
         "details",
         "ip_address",
     ]
-    column_filters = ["action", "actor_email", "created_at"]
-    column_default_sort = ("created_at", True)
+    column_filters = [*action_filters(), "actor_email", "created_at"]
 
 
 def register(admin: Admin) -> dict[str, str]:

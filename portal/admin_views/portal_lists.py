@@ -1,9 +1,11 @@
 """The pages of `/portal` and the readable URLs they answer at."""
 
 from flask_admin import Admin
+from flask_login import current_user
 
 from portal.admin_views.api_keys import ApiKeyView
-from portal.admin_views.base import AuditColumns, PortalModelView
+from portal.admin_views.audit_log import AuditColumns, action_filters
+from portal.admin_views.base import PortalModelView
 from portal.admin_views.imports import PortalImportsView
 from portal.admin_views.institutions import InstitutionsView
 from portal.admin_views.issues import CountedLink, IssuesView
@@ -23,8 +25,10 @@ class AuditLogView(AuditColumns, PortalModelView):
     reads = writes = Permission.MANAGE_USERS
     column_list = ["created_at", "actor_email", "action", "target_type", "target_id", "details"]
     column_list += ["ip_address"]
-    column_filters = ["action", "actor_email"]
-    column_default_sort = ("created_at", True)
+    column_filters = [*action_filters(), "actor_email"]
+
+    def log_owner(self):
+        return current_user.organization
 
 
 def register(admin: Admin) -> dict[str, str]:

@@ -4,6 +4,8 @@ select, never another organization's, actions in words, no cell a spreadsheet wo
 
 import csv
 import io
+import json
+import re
 
 import pytest
 from sqlalchemy import select
@@ -34,6 +36,7 @@ def orgs():
         for _ in range(2):
             audit.record("api_key.created", actor=actor)
         audit.record("webhook_endpoint.test_sent", actor=actor)
+    audit.record("upgrade.requested", actor=bob)  # an action only Bravo's log holds
     typed = audit.record("denied.sign_in", actor=None, organization=alice.organization)
     typed.actor_email = FORMULA  # what someone typed into the sign-in form
     commit()
@@ -141,3 +144,35 @@ def test_developers_and_viewers_are_refused_the_export_and_it_is_audited(app, or
         select(AuditEvent).where(AuditEvent.action == "permission.denied")
     ).all()
     assert denied.actor_email == address and denied.details["page"] == f"{PORTAL}export/csv/"
+
+
+def offered(page: str) -> dict[str, str]:
+    """The "What happened equals" filter's dropdown: {value sent: words shown}."""
+    groups = json.loads(re.search(r'id="filter-groups-data"[^>]*>(.*?)</div>', page).group(1))
+    [equals] = [item for item in groups["What happened"] if item["operation"] == "equals"]
+    return dict(equals["options"])
+
+
+def test_the_what_happened_filter_offers_the_logs_own_actions_in_words(client, orgs):
+    alice, bob = orgs
+    login(client, "alice@alpha.example")
+    mine = offered(client.get(PORTAL).get_data(as_text=True))
+    assert set(mine) == {e.action for e in org_rows(alice.organization_id)}
+    assert mine["api_key.created"] == "API key: created" and "upgrade.requested" not in mine
+    assert list(mine.values()) == sorted(mine.values(), key=str.lower)
+    chosen = rows(client.get(f"{PORTAL}export/csv/?flt0_what_happened_equals=api_key.created"))
+    assert {row["What happened"] for row in chosen} == {mine["api_key.created"]}
+
+    login(client, "olive@ops.example")
+    everyone = offered(client.get(OPS).get_data(as_text=True))
+    assert everyone["upgrade.requested"] == "Upgrade: requested" and set(mine) <= set(everyone)
+
+
+def test_every_recorded_action_is_found_once_by_skipping_along_the_index(orgs):
+    alice, _ = orgs
+    everything = set(db.session.scalars(select(AuditEvent.action)))
+    found = audit.actions_recorded()
+    assert sorted(found) == sorted(everything) and len(found) == len(set(found))
+    assert set(audit.actions_recorded(alice.organization)) == {
+        e.action for e in org_rows(alice.organization_id)
+    }
