@@ -71,7 +71,7 @@ STEPS = (
         "Verify a webhook endpoint",
         "Add an endpoint and send it a test event; it counts once your endpoint answers "
         "with a success status.",
-        "One of your webhook endpoints received a test event.",
+        "One of your webhook endpoints accepted a test event (the delivery log keeps 30 days).",
         "portal_webhooks.index",
         "Webhooks",
         Permission.MANAGE_WEBHOOKS,
