@@ -8,9 +8,6 @@ from portal.models import AuditEvent
 from portal.services import audit
 
 WHAT_HAPPENED = "What happened"
-# Flask-Admin reads a filter's options once, at start-up, and a non-empty list is what makes
-# it offer a dropdown; the actions themselves are read from the log on each page view.
-READ_PER_PAGE = [("", "")]
 
 
 def _action_words(view, context, event, name) -> str:
@@ -19,8 +16,8 @@ def _action_words(view, context, event, name) -> str:
 
 def action_filters() -> list:
     return [
-        FilterEqual(AuditEvent.action, WHAT_HAPPENED, options=READ_PER_PAGE),
-        FilterNotEqual(AuditEvent.action, WHAT_HAPPENED, options=READ_PER_PAGE),
+        FilterEqual(AuditEvent.action, WHAT_HAPPENED),
+        FilterNotEqual(AuditEvent.action, WHAT_HAPPENED),
     ]
 
 
@@ -46,6 +43,8 @@ class AuditColumns:
         return None
 
     def _get_filter_groups(self):
+        # Flask-Admin reads a filter's options once, at start-up: the log's actions are read
+        # on each page view instead, which turns the text box into a dropdown of words.
         groups = super()._get_filter_groups()
         if groups and WHAT_HAPPENED in groups:
             actions = audit.actions_recorded(self.log_owner())
