@@ -1,13 +1,14 @@
 """The demo organization's webhooks: an endpoint that receives its production events (one
 message delivered, one waiting for its next retry) and one turned off after 48 hours of
-failures. Their hosts are placeholders nothing is ever sent to, so the rows are written as
+failures; and a sandbox endpoint that listens to the sandbox practice, for the Sandbox page's
+controls. Their hosts are placeholders nothing is ever sent to, so the rows are written as
 the worker would have left them, as the demo's delivered emails are."""
 
 from datetime import timedelta
 
 from portal import clock
 from portal.extensions import db
-from portal.models import DeliveryStatus, Mode, User, WebhookDelivery, WebhookEndpoint
+from portal.models import DeliveryStatus, Enrollment, Mode, User, WebhookDelivery, WebhookEndpoint
 from portal.services import commit, events, secrets
 from portal.services.webhooks import subscriptions
 
@@ -35,11 +36,31 @@ def build(admin: User) -> None:
     commit()
 
 
-def _endpoint(admin: User, url: str) -> WebhookEndpoint:
+def sandbox(admin: User, enrollment: Enrollment) -> None:
+    """A sandbox endpoint listening to the sandbox practice's bookings and new patients, so
+    the Sandbox page can fire them (its deliveries fail: nothing answers at the host)."""
+    url = "https://sandbox-hooks.acme-dental-apps.example/syncportal"
+    endpoint = _endpoint(admin, url, Mode.SANDBOX)
+    db.session.flush()
+    for event, resource in (
+        ("appointment_insertion", "Appointment"),
+        ("patient_created", "Patient"),
+    ):
+        subscriptions.subscribe(
+            endpoint,
+            resource_type=resource,
+            event=event,
+            institution=enrollment.institution,
+            by=admin,
+        )
+    commit()
+
+
+def _endpoint(admin: User, url: str, mode: Mode = Mode.PRODUCTION) -> WebhookEndpoint:
     secret = secrets.base62(32)
     endpoint = WebhookEndpoint(
         organization_id=admin.organization_id,
-        mode=Mode.PRODUCTION,
+        mode=mode,
         target_url=url,
         active=True,
         secret_encrypted=secrets.encrypt(secret),

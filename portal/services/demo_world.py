@@ -10,10 +10,21 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import EmailStatus, Location, Mode, OutboundEmail, PendingWrite, Role, Sync, User
+from portal.models import (
+    EmailStatus,
+    Enrollment,
+    Location,
+    Mode,
+    OutboundEmail,
+    PendingWrite,
+    Role,
+    Sync,
+    User,
+)
 from portal.records import Patient, Provider
 from portal.services import commit, demo_webhooks
 from portal.services.accounts import api_keys, invitations, upgrades, users
+from portal.services.dashboards import sandbox_summary
 from portal.services.imports import applying, csv_import
 from portal.services.onboarding import activations, consent, deactivations, institutions
 from portal.services.records import api_access, appointments, pending_writes, uploads
@@ -62,6 +73,7 @@ def build(people: People) -> None:
     invitations.invite("dev@acme.example", role=Role.DEVELOPER, actor=people.admin)
     key = api_keys.create(people.admin.organization, Mode.PRODUCTION, actor=people.admin)
     demo_webhooks.build(people.admin)
+    demo_webhooks.sandbox(people.admin, _sandbox_running(people))
     _practice_records(hudson, key.key)
     _delivered_and_one_failed_email()
 
@@ -98,6 +110,21 @@ def _installed(enrollment, actor, *, ehr="dentrix", server="FRONTDESK", offices=
     ]
     agents.heartbeat(sync, last_read_at=moment, last_write_at=moment, locations=reported)
     return sync
+
+
+def _sandbox_running(people: People) -> Enrollment:
+    """The sandbox practice's complimentary sync, installed and reporting (no new office),
+    so the Sandbox page's controls have a sync to make stale."""
+    organization = people.admin.organization
+    location = db.session.get(Location, sandbox_summary(organization).location_id)
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.institution_id == location.institution_id,
+            Enrollment.organization_id == organization.id,
+        )
+    )
+    _installed(enrollment, people.admin, ehr="opendental", server="TRYOUT", offices=0)
+    return enrollment
 
 
 def _live_with_locations(people: People) -> Sync:
