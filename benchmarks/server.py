@@ -14,7 +14,7 @@ WORKERS = 2
 GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -22,7 +22,7 @@ def _free_port() -> int:
 
 @contextmanager
 def gunicorn(database_url: str, log_path: Path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BENCH_DATABASE_URL": database_url}
     command = [str(GUNICORN), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"]
     command += ["--log-level", "warning", "benchmarks.wsgi:app"]

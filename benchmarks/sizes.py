@@ -21,6 +21,7 @@ class Scale:
     import_rows: int = 10_000  # rows in the CSV import scenario's file
     upload_records: int = 1_000  # records per batch in the upload scenario (the most allowed)
     emails: int = 2_000  # emails the outbox scenario sends
+    deliveries: int = 2_000  # webhook deliveries the fan-out scenario waits for
 
     @property
     def locations(self) -> int:
@@ -61,5 +62,6 @@ SCALES = {
         import_rows=100,
         upload_records=20,
         emails=20,
+        deliveries=20,
     ),
 }

@@ -6,6 +6,7 @@ from benchmarks.scenarios import (
     counts,
     csv_import,
     export,
+    fan_out,
     heartbeats,
     outbox,
     pages,
@@ -25,4 +26,5 @@ ALL = {
     "heartbeats": heartbeats.heartbeats,
     "uploads": uploads.records_upload,
     "outbox": outbox.outbox_to_smtp,
+    "fan_out": fan_out.webhook_fan_out,
 }

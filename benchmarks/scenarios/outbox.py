@@ -6,12 +6,12 @@ takes no time from the worker's) that counts every message. Emails/s is the queu
 time to drain it; the server must have received every one. Budget 200 emails/s."""
 
 import multiprocessing
-import socket
 import time
 from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
 
+from benchmarks import server
 from benchmarks.context import Bench
 from portal.extensions import db
 from portal.services.delivery import outbox
@@ -40,9 +40,7 @@ def _serve(port: int, received, ready, stop) -> None:
 @contextmanager
 def _smtp_server(app):
     """An SMTP server on a free loopback port, and the app pointed at it meanwhile."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = server.free_port()
     context = multiprocessing.get_context("spawn")  # nothing of this process's state
     received, ready, stop = context.Value("i", 0), context.Event(), context.Event()
     process = context.Process(target=_serve, args=(port, received, ready, stop), daemon=True)
