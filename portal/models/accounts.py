@@ -21,6 +21,9 @@ class Organization(db.Model):
     sync_notifications: Mapped[bool] = mapped_column(default=True)
     # Every member signs in with an authenticator code as well as the password.
     require_two_factor: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Go-live milestones, set once when they first happen (the logs that show them expire).
+    first_sandbox_call_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    webhook_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = now_column()
 
     def __str__(self) -> str:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, create_engine, delete, insert, select
 from portal import clock
 from portal.extensions import db
 from portal.models import ApiRequest, Mode, Organization
+from portal.services import milestones
 
 log = logging.getLogger("portal.request_log")
 
@@ -93,12 +94,24 @@ def flush() -> int:
     try:
         with _writer().begin() as connection:
             connection.execute(insert(ApiRequest), rows)
+            _first_sandbox_calls(connection, rows)
     except Exception:
         # An organization deleted meanwhile, or the database away: the log is best effort
         # and the API answered already.
         log.exception("request log batch dropped", extra={"rows": len(rows)})
         return 0
     return len(rows)
+
+
+def _first_sandbox_calls(connection, rows: list[dict]) -> None:
+    """Organizations whose first successful sandbox call is in this batch reach that
+    milestone (the log forgets the call after 30 days; the go-live checklist does not).
+    One UPDATE a batch, that changes nothing for organizations already there."""
+    succeeded = [r for r in rows if r["mode"] is Mode.SANDBOX and 200 <= r["status"] < 300]
+    if succeeded:
+        ids = {row["organization_id"] for row in succeeded}
+        at = min(row["created_at"] for row in succeeded)
+        connection.execute(milestones.reached("first_sandbox_call_at", ids, at))
 
 
 def _writer() -> Engine:

@@ -3,6 +3,7 @@ developer, the staff, the API or the Synchronizer make) and not before; another
 organization's progress never counts; all seven steps cost one query."""
 
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -213,3 +214,40 @@ def test_each_step_names_who_may_do_it_in_words():
     by_name = {step.name: step for step in go_live.STEPS}
     assert by_name["sandbox_key"].who == "an Owner or Admin"
     assert by_name["webhook_verified"].who == "an Owner, Admin or Developer"
+
+
+def test_the_call_and_webhook_steps_stay_done_once_their_logs_are_forgotten(client, receiver):
+    sandbox = make_sandbox("Alpha Apps", "alice@alpha.example")
+    api = Api(client, bearer_token(client, sandbox.raw_key))
+    assert api.get("/patients", **sandbox.at_location, per_page=1).status_code == 200
+    logged(1)
+    world = hooked(receiver, user=sandbox.admin)
+    delivery_log.send_test(world.endpoint, by=world.admin)
+    deliver()
+    assert {"sandbox_call", "webhook_verified"} <= done(sandbox.organization)
+
+    with clock.travel(timedelta(days=31)):
+        assert request_log.forget_old() >= 1 and delivery_log.forget_old() >= 1
+    assert db.session.scalar(select(func.count(ApiRequest.id))) == 0
+    assert {"sandbox_call", "webhook_verified"} <= done(sandbox.organization)
+
+
+def test_a_later_call_or_test_event_never_moves_a_milestone(client, receiver):
+    sandbox = make_sandbox("Alpha Apps", "alice@alpha.example")
+    api = Api(client, bearer_token(client, sandbox.raw_key))
+    api.get("/patients", **sandbox.at_location, per_page=1)
+    logged(1)
+    world = hooked(receiver, user=sandbox.admin)
+    delivery_log.send_test(world.endpoint, by=world.admin)
+    deliver()
+    db.session.refresh(sandbox.organization)
+    first = (sandbox.organization.first_sandbox_call_at, sandbox.organization.webhook_verified_at)
+
+    with clock.travel(timedelta(hours=2)):
+        api.get("/patients", **sandbox.at_location, per_page=1)
+        logged(2)
+        delivery_log.send_test(world.endpoint, by=world.admin)
+        deliver()
+    db.session.refresh(sandbox.organization)
+    later = (sandbox.organization.first_sandbox_call_at, sandbox.organization.webhook_verified_at)
+    assert None not in first and later == first

@@ -31,6 +31,7 @@ from portal.models import (
     WebhookSubscription,
 )
 from portal.services import secrets
+from portal.services.events import TEST_EVENT
 from portal.services.webhooks import outcomes, sending, signing, targets
 
 S = DeliveryStatus
@@ -141,8 +142,9 @@ def _attempt(worker: str, delivery_id: int) -> None:
     endpoint = delivery.endpoint
     url, secret = endpoint.target_url, secrets.decrypt(endpoint.secret_encrypted)
     body = message(delivery)
+    verifies = delivery.event.event == TEST_EVENT  # accepted, it verifies the endpoint
     db.session.commit()  # no transaction stays open while the receiver takes its time
-    outcomes.record(worker, delivery_id, post(url, secret, body))
+    outcomes.record(worker, delivery_id, post(url, secret, body), verifies=verifies)
 
 
 def post(url: str, secret: str, body: bytes) -> sending.Answer:

@@ -15,7 +15,7 @@ from portal.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from portal.services import audit
+from portal.services import audit, milestones
 from portal.services.claims import claim
 from portal.services.webhooks.sending import Answer
 
@@ -29,8 +29,9 @@ FAILING_FOR = RETRY_AFTER[-1]  # then the endpoint is turned off
 EXCERPT_CHARS = 1000
 
 
-def record(worker: str, delivery_id: int, answer: Answer) -> None:
-    """Log the attempt and move the delivery on, in one transaction."""
+def record(worker: str, delivery_id: int, answer: Answer, *, verifies: bool = False) -> None:
+    """Log the attempt and move the delivery on, in one transaction. A test event's
+    delivery (`verifies`) accepted marks the organization's webhook as verified, once."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     now = clock.now()
     _log(delivery, answer)
@@ -50,6 +51,9 @@ def record(worker: str, delivery_id: int, answer: Answer) -> None:
     mine = (WebhookDelivery.status == S.SENDING, WebhookDelivery.claimed_by == worker)
     if claim(delivery, *mine, **values):
         _follow(delivery.endpoint, answer, now)
+        if verifies and answer.succeeded:
+            organizations = [delivery.organization_id]
+            db.session.execute(milestones.reached("webhook_verified_at", organizations, now))
     db.session.commit()
 
 
