@@ -54,8 +54,12 @@ def fan_out(worker: str = "", limit: int = FAN_OUT_BATCH) -> int:
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL; SQLite runs one worker
     ).all()
+    subscribed: dict[tuple, list[int]] = {}  # a burst of events mostly shares one answer
     for event in events:
-        for endpoint_id in _subscribed_endpoints(event):
+        key = (event.organization_id, event.mode, event.event, event.institution_id)
+        if key not in subscribed:
+            subscribed[key] = _subscribed_endpoints(event)
+        for endpoint_id in subscribed[key]:
             db.session.add(
                 WebhookDelivery(
                     organization_id=event.organization_id, endpoint_id=endpoint_id, event=event
