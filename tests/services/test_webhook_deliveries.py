@@ -15,6 +15,7 @@ from portal.models import (
     WebhookAttempt,
     WebhookDelivery,
 )
+from portal.services import events
 from portal.services.delivery import outbox
 from portal.services.webhooks import delivery_log, endpoints, outcomes, subscriptions
 from tests.conftest import signup
@@ -88,6 +89,29 @@ def test_events_reach_only_endpoints_of_their_organization_mode_and_institution(
         patient_created(stranger)
         deliver()
         assert len(receiver.received) == 1 and len(other.received) == 1
+    finally:
+        other.stop()
+
+
+def test_one_batch_of_mixed_events_reaches_for_each_event_only_its_own_endpoints(receiver):
+    world = hooked(receiver)
+    other = Receiver().start()
+    try:
+        stranger = hooked(other, user=signup("Other Co", "o@other.example"))
+        patient_created(world, patient_id=1)
+        patient_created(stranger, patient_id=2)
+        patient_created(world, patient_id=3)
+        events.record(  # of the same practice, but no endpoint subscribes to it
+            "patient_updated",
+            organization=world.admin.organization,
+            mode=Mode.SANDBOX,
+            institution=world.institution,
+            data={"patients": [{"id": 4}]},
+        )
+        db.session.commit()
+        deliver()  # one fan-out batch holds all four
+        assert sorted(m.message["data"]["patients"][0]["id"] for m in receiver.received) == [1, 3]
+        assert [m.message["data"]["patients"][0]["id"] for m in other.received] == [2]
     finally:
         other.stop()
 
