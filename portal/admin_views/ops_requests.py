@@ -1,9 +1,11 @@
 """Ops queues for activation requests (fulfil or reject), enrollments (deactivate) and
 access requests (cancel or expire), each in bulk."""
 
+from sqlalchemy.orm import joinedload
+
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
-from portal.models import RequestStatus
+from portal.models import ActivationRequest, Enrollment, RequestStatus
 from portal.services.decisions import already_decided
 from portal.services.onboarding import activations, consent, deactivations, enrollments
 
@@ -51,6 +53,11 @@ class ActivationRequestsView(BulkActionsMixin, OpsModelView):
             refusal=not_pending,
         ),
     }
+
+    def get_query(self):
+        # Each row names its institution: loaded with the page, not one query per row.
+        institution = joinedload(ActivationRequest.enrollment).joinedload(Enrollment.institution)
+        return super().get_query().options(institution)
 
 
 class EnrollmentsView(BulkActionsMixin, OpsModelView):

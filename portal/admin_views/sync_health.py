@@ -65,6 +65,7 @@ def _own_server(view, context, row, name):
 class SyncHealthView(PortalModelView):
     mode_scoped = True
     column_list = ["institution.name", "ehr", "server_name", "status", "read", "write"]
+    column_select_related_list = [Sync.institution]  # one joined query, not one per row
     column_labels = {
         "institution.name": "Institution",
         "ehr": "Health record system",

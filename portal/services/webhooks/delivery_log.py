@@ -30,6 +30,10 @@ class Page:
     page: int
     pages: int
     total: int
+    attempts: dict[int, list[WebhookAttempt]]  # of each delivery on the page, in order
+
+    def attempts_of(self, delivery: WebhookDelivery) -> list[WebhookAttempt]:
+        return self.attempts[delivery.id]
 
 
 def page_of(endpoint: WebhookEndpoint, *, failures_only: bool = False, page: int = 0) -> Page:
@@ -48,15 +52,24 @@ def page_of(endpoint: WebhookEndpoint, *, failures_only: bool = False, page: int
         .offset(page * PAGE_SIZE)
         .limit(PAGE_SIZE)
     ).all()
-    return Page(rows, page, pages, total)
+    return Page(rows, page, pages, total, _attempts([row.id for row in rows]))
+
+
+def _attempts(delivery_ids: list[int]) -> dict[int, list[WebhookAttempt]]:
+    """The attempts of every delivery in `delivery_ids`, in one query."""
+    grouped = {delivery_id: [] for delivery_id in delivery_ids}
+    query = (
+        select(WebhookAttempt)
+        .where(WebhookAttempt.delivery_id.in_(delivery_ids))
+        .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number)
+    )
+    for attempt in db.session.scalars(query):
+        grouped[attempt.delivery_id].append(attempt)
+    return grouped
 
 
 def attempts_of(delivery: WebhookDelivery) -> list[WebhookAttempt]:
-    return db.session.scalars(
-        select(WebhookAttempt)
-        .where(WebhookAttempt.delivery_id == delivery.id)
-        .order_by(WebhookAttempt.number)
-    ).all()
+    return _attempts([delivery.id])[delivery.id]
 
 
 def get_for(endpoint: WebhookEndpoint, delivery_id: int) -> WebhookDelivery:
