@@ -5,6 +5,7 @@ from flask import url_for
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy.orm import joinedload
 
 from portal import catalogue
 from portal.admin_views.base import PortalModelView
@@ -65,7 +66,6 @@ def _own_server(view, context, row, name):
 class SyncHealthView(PortalModelView):
     mode_scoped = True
     column_list = ["institution.name", "ehr", "server_name", "status", "read", "write"]
-    column_select_related_list = [Sync.institution]  # one joined query, not one per row
     column_labels = {
         "institution.name": "Institution",
         "ehr": "Health record system",
@@ -100,6 +100,10 @@ class SyncHealthView(PortalModelView):
     ]
     column_filters = [HealthFilter(), "status", "ehr"]
     list_template = "portal/sync_status.html"
+
+    def get_query(self):
+        # Each row and details page names its institution: joined, not one query per row.
+        return super().get_query().options(joinedload(Sync.institution))
 
     def _apply_sorting(self, query, joins, sort_column, sort_desc):
         if sort_column is None:

@@ -21,8 +21,6 @@ FEW, MANY = 2, 8
 # Details pages whose cost differs by one statement from row to row, and why (not rows):
 VARIES_BY_ONE = {
     "/ops/users": "a staff user has no organization to load; everyone else has one",
-    "/portal/sync-status": "the sync's institution is loaded by the page unless the Issues "
-    "count in the menu already loaded it (an institution with an open issue)",
 }
 TRANSACTION = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 ROW = re.compile(r"<tr[\s>]")
