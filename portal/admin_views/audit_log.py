@@ -4,14 +4,11 @@ filter that offers the actions by those words rather than asking for their codes
 
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 
+from portal.admin_views import csv_exports
 from portal.models import AuditEvent
 from portal.services import audit
 
 WHAT_HAPPENED = "What happened"
-
-
-def _action_words(view, context, event, name) -> str:
-    return audit.describe(event.action)
 
 
 def action_filters() -> list:
@@ -33,7 +30,7 @@ class AuditColumns:
         "details": "Details",
         "ip_address": "Client address",
     }
-    column_formatters = {"action": _action_words}
+    column_formatters = {"action": csv_exports.of_value(audit.describe)}
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
     column_default_sort = ("created_at", True)

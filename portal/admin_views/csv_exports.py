@@ -2,7 +2,7 @@
 usage export) streams through `response`, which makes each cell safe for spreadsheets."""
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache, partial
 from operator import attrgetter
 
@@ -50,9 +50,10 @@ def values(view, query, names: list[str], batch: int) -> Iterator[list]:
     """The exported values of each row of `query` (the view's scoped, filtered, sorted list),
     as `view.get_export_value` gives them, fetched `batch` rows at a time.
 
-    Without export formatters, only the exported columns are selected, as plain rows, and a
-    many-to-one relationship by its key (its rows are few, read once each); with formatters,
-    which may read anything, whole objects are loaded.
+    Without export formatters (or with only `of_value` ones), only the exported columns are
+    selected, as plain rows, and a many-to-one relationship by its key (its rows are few,
+    read once each); with other formatters, which may read anything, whole objects are
+    loaded.
 
     This runs while the response streams, after the view's request has ended and closed the
     session `query` was built on: the query moves to the session of the streaming context,
@@ -93,6 +94,17 @@ def _in_order(query, key, chunk: list) -> list:
     return [found[row_id] for row_id in chunk if row_id in found]
 
 
+def of_value(read: Callable[[object], object]):
+    """A column formatter that needs only its column's own value (`read(value)`). Lists and
+    details use it as any formatter; an export with only such formatters keeps plain rows."""
+
+    def formatter(view, context, model, name):
+        return read(getattr(model, name))
+
+    formatter.of_value = read
+    return formatter
+
+
 def _plain_plan(view, names: list[str]):
     """(columns to select, one reader per column), or None when a name needs the object."""
     formatted = view.column_formatters_export or {}
@@ -101,9 +113,15 @@ def _plain_plan(view, names: list[str]):
     selected, readers = [], []
     for name in names:
         prop = mapper.attrs.get(name)
-        if name in formatted or choices.get(name):
+        if choices.get(name):
             return None
-        if isinstance(prop, ColumnProperty):
+        if name in formatted:  # only a formatter of the column's own value keeps plain rows
+            read = getattr(formatted[name], "of_value", None)
+            if read is None or not isinstance(prop, ColumnProperty):
+                return None
+            selected.append(getattr(view.model, name))
+            readers.append(read)
+        elif isinstance(prop, ColumnProperty):
             selected.append(getattr(view.model, name))
             readers.append(_typed(view, name))
         elif _by_key(prop):
