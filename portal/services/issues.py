@@ -181,36 +181,26 @@ def _sync_issue(kind, sync, enrollment, first_seen) -> Issue:
     )
 
 
-def _credentials_rejected(organization, mode) -> list[Issue]:
-    query = _own_syncs(organization, mode).where(
-        Sync.install_method == InstallMethod.CLOUD, Sync.status == SyncStage.FAILED
-    )
-    return [
-        _sync_issue(Kind.CREDENTIALS_REJECTED, sync, enrollment, enrollment.status_changed_at)
-        for sync, enrollment in db.session.execute(query)
-    ]
-
-
-def _installs_late(organization, mode) -> list[Issue]:
-    due = clock.now() - INSTALL_SERVICE_LEVEL
-    query = _own_syncs(organization, mode).where(
-        Sync.status == SyncStage.INSTALLING, Sync.created_at < due
-    )
-    return [
-        _sync_issue(Kind.INSTALL_LATE, sync, enrollment, sync.created_at + INSTALL_SERVICE_LEVEL)
-        for sync, enrollment in db.session.execute(query)
-    ]
-
-
-def _syncs_down(organization, mode) -> list[Issue]:
-    query = _own_syncs(organization, mode).where(
-        Sync.status == SyncStage.ACTIVE, health.red_clause()
-    )
-    window = clock.now() - health.cutoff()  # how long a sync may stay quiet
+def _sync_issues(organization, mode) -> list[Issue]:
+    """Credentials rejected, installs past their service level and syncs down: one pass
+    over the organization's syncs (the three are told apart by the sync's stage)."""
+    now = clock.now()
+    rejected = (Sync.install_method == InstallMethod.CLOUD) & (Sync.status == SyncStage.FAILED)
+    late = (Sync.status == SyncStage.INSTALLING) & (Sync.created_at < now - INSTALL_SERVICE_LEVEL)
+    down = (Sync.status == SyncStage.ACTIVE) & health.red_clause()
+    window = now - health.cutoff()  # how long a sync may stay quiet
     issues = []
-    for sync, enrollment in db.session.execute(query):
-        heard = min(t for t in (sync.last_read_at, sync.last_write_at) if t is not None)
-        issues.append(_sync_issue(Kind.SYNC_DOWN, sync, enrollment, heard + window))
+    for sync, enrollment in db.session.execute(
+        _own_syncs(organization, mode).where(rejected | late | down)
+    ):
+        if sync.status is SyncStage.FAILED:
+            kind, first_seen = Kind.CREDENTIALS_REJECTED, enrollment.status_changed_at
+        elif sync.status is SyncStage.INSTALLING:
+            kind, first_seen = Kind.INSTALL_LATE, sync.created_at + INSTALL_SERVICE_LEVEL
+        else:
+            heard = min(t for t in (sync.last_read_at, sync.last_write_at) if t is not None)
+            kind, first_seen = Kind.SYNC_DOWN, heard + window
+        issues.append(_sync_issue(kind, sync, enrollment, first_seen))
     return issues
 
 
@@ -304,11 +294,4 @@ def _import_errors(organization, mode) -> list[Issue]:
     ]
 
 
-COLLECTORS = (
-    _credentials_rejected,
-    _consent,
-    _installs_late,
-    _syncs_down,
-    _webhooks_off,
-    _import_errors,
-)
+COLLECTORS = (_sync_issues, _consent, _webhooks_off, _import_errors)
