@@ -136,9 +136,11 @@ def _write(part: list[_Practice], organization: Organization, actor: User | None
 
 
 def _audit_rows(part: list[_Practice], organization: Organization, actor: User | None):
-    def row(action, target, **details):
-        return audit.values(action, actor=actor, organization=organization, target=target,
-                            **details)  # fmt: skip
+    shared = audit.values("", actor=actor, organization=organization)  # who, where from
+
+    def row(action, target, **details):  # details are plain strings already
+        return shared | {"action": action, "target_type": target[0], "target_id": target[1],
+                         "details": details}  # fmt: skip
 
     rows = []
     for practice in part:
@@ -203,10 +205,10 @@ def _insert_plain(table, rows: list[dict]) -> None:
 def _column_values(column, rows: list[dict], dialect) -> list:
     """The column's value in each row, as the driver takes it."""
     key, default = column.key, column.default
-    if default is None:
-        values = [row.get(key) for row in rows]
-    else:
-        fallback = default.arg(None) if default.is_callable else default.arg
-        values = [row.get(key, fallback) for row in rows]
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return values if process is None else list(map(process, values))
+    process = column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    fallback = None if default is None else default.arg
+    if default is not None and default.is_callable:
+        fallback = fallback(None)
+    if key not in rows[0]:  # left out of every row: one value, converted once
+        return [process(fallback)] * len(rows)
+    return list(map(process, [row.get(key, fallback) for row in rows]))
