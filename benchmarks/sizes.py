@@ -22,6 +22,7 @@ class Scale:
     upload_records: int = 1_000  # records per batch in the upload scenario (the most allowed)
     emails: int = 2_000  # emails the outbox scenario sends
     deliveries: int = 2_000  # webhook deliveries the fan-out scenario waits for
+    round_trips: int = 200  # bookings the pending-write round trip times, one at a time
 
     @property
     def locations(self) -> int:
@@ -63,5 +64,6 @@ SCALES = {
         upload_records=20,
         emails=20,
         deliveries=20,
+        round_trips=10,
     ),
 }

@@ -10,6 +10,7 @@ from benchmarks.scenarios import (
     heartbeats,
     outbox,
     pages,
+    round_trip,
     slots,
     uploads,
 )
@@ -27,4 +28,5 @@ ALL = {
     "uploads": uploads.records_upload,
     "outbox": outbox.outbox_to_smtp,
     "fan_out": fan_out.webhook_fan_out,
+    "round_trip": round_trip.pending_write_round_trip,
 }

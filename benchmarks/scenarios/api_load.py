@@ -11,21 +11,25 @@ API_BUDGET_REQUESTS_PER_S = 1_000
 BARE_SHARE_BUDGET = 0.25  # of the bare endpoint's rate in the same run
 
 
-def bearer_token(bench: Bench, base: str) -> str:
-    """A new sandbox key for organization 1 (an earlier one is rotated out), exchanged for a
-    bearer token over HTTP."""
-    import httpx
-
+def raw_key(bench: Bench, mode: Mode = Mode.SANDBOX) -> str:
+    """A new API key of organization 1 in `mode` (an earlier one is rotated out)."""
     from portal.services.accounts import api_keys
 
     with bench.app.app_context():
         organization = db.session.get(Organization, BIG_ORG)
         admin = db.session.get(User, BIG_ORG)
-        current = api_keys.current_key(organization, Mode.SANDBOX)
+        current = api_keys.current_key(organization, mode)
         if current is None:
-            raw = api_keys.create(organization, Mode.SANDBOX, actor=admin).raw
-        else:  # an earlier run made one; its raw value was shown once and is gone
-            raw = api_keys.rotate(current, actor=admin, grace="now").raw
+            return api_keys.create(organization, mode, actor=admin).raw
+        # an earlier run made one; its raw value was shown once and is gone
+        return api_keys.rotate(current, actor=admin, grace="now").raw
+
+
+def bearer_token(bench: Bench, base: str) -> str:
+    """A new sandbox key for organization 1, exchanged for a bearer token over HTTP."""
+    import httpx
+
+    raw = raw_key(bench)
     answer = httpx.post(f"{base}/api/authenticates", headers={"Authorization": raw}, timeout=10)
     answer.raise_for_status()
     return answer.json()["data"]["token"]
