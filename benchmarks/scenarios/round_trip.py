@@ -4,9 +4,10 @@ Synchronizer, simulated in this process over its own endpoints with its agent to
 collects the write (`/synchronizer/v1/writes/collect`) and reports it applied
 (`/writes/results`) at once; a `flask worker` process polling every 0.1 s fans the
 `appointment_insertion.complete` event out and delivers it to a receiver on loopback in a
-process of its own, subscribed to it. One booking at a time: the next is made once the
-receiver has the previous one's message. Each round trip is timed from the POST's answer to
-the message's arrival (one monotonic clock for every process). Budget: p99 <= 2 s."""
+process of its own, subscribed to it. The work waiting in the generated world (alerts for
+its stale syncs) is done before the clock starts. One booking at a time: the next is made
+once the receiver has the previous one's message. Each round trip is timed from the POST's
+answer to the message's arrival (one monotonic clock for every process). Budget: p99 <= 2 s."""
 
 import json
 import queue
@@ -19,7 +20,7 @@ from sqlalchemy import select
 from benchmarks import practices, webhook_rig
 from benchmarks.context import BIG_ORG, Bench
 from benchmarks.scenarios.api_load import raw_key
-from portal import clock
+from portal import clock, worker
 from portal.extensions import db
 from portal.models import (
     Enrollment,
@@ -132,6 +133,9 @@ def pending_write_round_trip(bench: Bench) -> None:
         _apply_writes(client, agent, tag)  # an earlier, interrupted run's leftovers
         with bench.app.app_context():
             webhook_rig.skip_earlier_events()
+            # The generated world's backlog (alerts for its stale syncs: 1,200 at small
+            # scale, several seconds) is the worker's first pass, not the round trip's.
+            worker.run_until_idle()
         first = (clock.now() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
         with webhook_rig.workers(bench, 1) as workers:
             for n in range(count):
