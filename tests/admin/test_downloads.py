@@ -1,15 +1,12 @@
 """Every download of both consoles streams to its end, with rows in every table (the demo
 world): each list's CSV export, the monthly usage, and the import's files."""
 
-import pytest
 from flask import current_app
 from sqlalchemy import func, select
 
 from portal.admin_views.base import OpsModelView
 from portal.extensions import db
 from portal.models import ImportBatch
-from portal.services import demo
-from tests.conftest import login
 
 
 def exporting_views():
@@ -17,22 +14,6 @@ def exporting_views():
         for view in admin._views:
             if getattr(view, "can_export", False) and hasattr(view, "get_query"):
                 yield view
-
-
-@pytest.fixture
-def world(app):
-    demo.load()
-    admin, staff = app.test_client(), app.test_client()
-    login(admin, demo.LOGINS[0].email, demo.PASSWORD)
-    login(staff, demo.LOGINS[2].email, demo.PASSWORD)
-    admin.post("/portal/mode", data={"csrf_token": _token(admin), "mode": "production"})
-    return admin, staff
-
-
-def _token(client) -> str:
-    from tests.conftest import csrf_token
-
-    return csrf_token(client, "/portal/")
 
 
 def _downloads() -> list[str]:
@@ -46,8 +27,8 @@ def _downloads() -> list[str]:
     ]
 
 
-def test_every_download_of_both_consoles_reads_to_its_end_with_rows(world):
-    admin, staff = world
+def test_every_download_of_both_consoles_reads_to_its_end_with_rows(demo_consoles):
+    admin, staff = demo_consoles
     checked = []
     for view in exporting_views():
         client = staff if isinstance(view, OpsModelView) else admin

@@ -13,9 +13,7 @@ from flask import current_app
 
 from portal.admin_views.base import OpsModelView
 from portal.admin_views.bulk import BulkActionsMixin
-from portal.services import demo
 from portal.statuses import ENUMS
-from tests.conftest import csrf_token, login
 
 REPR = re.compile(r"<[A-Z][A-Za-z]+ \d+>")
 ISO = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
@@ -82,17 +80,6 @@ def views():
                 yield view
 
 
-@pytest.fixture
-def consoles(app):
-    demo.load()
-    developer, staff = app.test_client(), app.test_client()
-    login(developer, demo.LOGINS[0].email, demo.PASSWORD)
-    login(staff, demo.LOGINS[2].email, demo.PASSWORD)
-    token = csrf_token(developer, "/portal/")
-    developer.post("/portal/mode", data={"csrf_token": token, "mode": "production"})
-    return developer, staff
-
-
 def _pages(view, client):
     base = view.url.rstrip("/")
     listing = client.get(f"{base}/").get_data(as_text=True)
@@ -113,8 +100,8 @@ def _pages(view, client):
         yield path, client.get(path).get_data(as_text=True), True
 
 
-def test_no_console_page_shows_a_repr_an_enum_code_an_iso_time_or_json(consoles):
-    developer, staff = consoles
+def test_no_console_page_shows_a_repr_an_enum_code_an_iso_time_or_json(demo_consoles):
+    developer, staff = demo_consoles
     found, walked = [], 0
     for view in views():
         client = staff if isinstance(view, OpsModelView) else developer

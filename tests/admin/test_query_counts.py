@@ -6,16 +6,13 @@ Webhooks page with an endpoint's delivery log (no N+1 anywhere)."""
 import re
 from collections import Counter
 
-import pytest
 from sqlalchemy import event, select
 
 from portal.admin_views.base import OpsModelView
 from portal.extensions import db
 from portal.models import ApiRequest, WebhookEndpoint
-from portal.services import demo
 from tests.admin import more_rows
 from tests.admin.test_page_words import views
-from tests.conftest import csrf_token, login
 
 FEW, MANY = 2, 8
 # Details pages whose cost differs by one statement from row to row, and why (not rows):
@@ -24,18 +21,6 @@ VARIES_BY_ONE = {
 }
 TRANSACTION = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.I)
 ROW = re.compile(r"<tr[\s>]")
-
-
-@pytest.fixture
-def consoles(app):
-    """The demo world, a developer in production mode and a staff member, signed in."""
-    demo.load()
-    developer, staff = app.test_client(), app.test_client()
-    login(developer, demo.LOGINS[0].email, demo.PASSWORD)
-    login(staff, demo.LOGINS[2].email, demo.PASSWORD)
-    token = csrf_token(developer, "/portal/")
-    developer.post("/portal/mode", data={"csrf_token": token, "mode": "production"})
-    return developer, staff
 
 
 def cost(client, path: str) -> tuple[int, int]:
@@ -87,8 +72,8 @@ def costs(developer, staff, monkeypatch, page_size: int) -> dict[str, tuple[int,
     return {name: cost(*at) for name, at in pages(developer, staff).items()}
 
 
-def test_every_page_costs_the_same_statements_for_few_rows_or_many(consoles, monkeypatch):
-    developer, staff = consoles
+def test_every_page_costs_the_same_statements_for_few_rows_or_many(demo_consoles, monkeypatch):
+    developer, staff = demo_consoles
     few = costs(developer, staff, monkeypatch, FEW)
     more_rows.add()
     many = costs(developer, staff, monkeypatch, MANY)
@@ -106,8 +91,8 @@ def _detail_paths(view, client) -> list[str]:
     return [f"{base}/details/?id={i}" for i in sorted(ids, key=int)]
 
 
-def test_every_details_page_costs_the_same_statements_for_every_row(consoles):
-    developer, staff = consoles
+def test_every_details_page_costs_the_same_statements_for_every_row(demo_consoles):
+    developer, staff = demo_consoles
     more_rows.add()
     varying, walked = {}, 0
     for view in views():
@@ -122,8 +107,8 @@ def test_every_details_page_costs_the_same_statements_for_every_row(consoles):
     assert walked >= 100
 
 
-def test_a_request_details_page_costs_the_same_statements_for_every_call(consoles):
-    developer, _ = consoles
+def test_a_request_details_page_costs_the_same_statements_for_every_call(demo_consoles):
+    developer, _ = demo_consoles
     more_rows.add()
     calls = db.session.scalars(select(ApiRequest.id)).all()
     assert len({cost(developer, f"/portal/requests/{i}/")[0] for i in calls}) == 1
