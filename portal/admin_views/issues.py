@@ -1,7 +1,7 @@
 """The Issues page of `/portal` (what needs the developer now, for the current mode) and of
 `/ops` (across organizations), with Snooze; and the menu entry that counts them."""
 
-from flask import redirect, request, url_for
+from flask import g, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.menu import MenuLink
 from flask_login import current_user
@@ -15,6 +15,14 @@ from portal.services.accounts import roles
 from portal.services.accounts.roles import Permission
 
 
+def _open_now() -> list:
+    """The organization's open issues in the current mode, worked out once a request: the
+    Issues page and the menu's count both show them."""
+    if "open_issues" not in g:
+        g.open_issues = issues.open_issues(current_user.organization, current_mode())
+    return g.open_issues
+
+
 class IssuesView(PortalAccess, BaseView):
     reads, writes = Permission.READ, Permission.MANAGE_ONBOARDING
 
@@ -23,8 +31,7 @@ class IssuesView(PortalAccess, BaseView):
 
     @expose("/")
     def index(self):
-        found = issues.open_issues(current_user.organization, current_mode())
-        return self.render("portal/issues.html", issues=found, organizations={})
+        return self.render("portal/issues.html", issues=_open_now(), organizations={})
 
     @expose("/snooze", methods=["POST"])
     def snooze(self):
@@ -55,7 +62,7 @@ class CountedLink(MenuLink):
 
     @property
     def name(self):
-        count = issues.count(current_user.organization, current_mode())
+        count = len(_open_now())
         badge = Markup(' <span class="badge badge-pill badge-warning">{}</span>').format(count)
         return Markup("Issues") + (badge if count else "")
 

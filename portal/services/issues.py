@@ -115,10 +115,6 @@ def open_issues(organization: Organization | None, mode: Mode | None) -> list[Is
     )
 
 
-def count(organization: Organization, mode: Mode) -> int:
-    return len(open_issues(organization, mode))
-
-
 def snooze(organization: Organization, key: str, period: str, *, actor: User) -> IssueSnooze:
     """Hide the issue `key` until `period` ("1d", "7d") from now. Audited. Raises PortalError
     for an unknown period or an issue the organization does not have."""
