@@ -97,7 +97,9 @@ def test_subscribe_send_a_test_event_see_it_in_the_log_and_replay_it(client, adm
 def test_a_sandbox_endpoint_is_offered_only_events_the_sandbox_can_cause(client, admin, receiver):
     endpoint, _ = _add(client, receiver)
     detail = f"{PAGE}{endpoint.id}/"
-    offered = re.findall(r'<option value="([a-z_]+)"', client.get(detail).get_data(as_text=True))
+    page = client.get(detail).get_data(as_text=True)
+    assert "Onboarding events need no institution" not in page
+    offered = re.findall(r'<option value="([a-z_]+)"', page)
     assert "patient_created" in offered and "sync_status_read_change" in offered
     assert "onboarding_created" not in offered and "onboarding_updated" not in offered
     refused = _post(client, f"{detail}subscriptions", {"event": "onboarding_created"}, page=detail)
