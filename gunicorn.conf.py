@@ -11,15 +11,21 @@ from portal.observability import JsonFormatter  # noqa: F401 - named in logconfi
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-# Threads let a worker go on serving while one request waits on the database.
-worker_class = "gthread"
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+# Plain (sync) workers: no request waits on slow outside work (workers do that) and the
+# buffering proxy in front holds slow clients, so a thread pool would only add cost. On the
+# 2-core bench machine 4 threads per worker cut the bare endpoint from ~3,400 to ~1,200
+# requests/s (BENCHMARKS.md, "The server's configuration"). GUNICORN_THREADS above 1 makes
+# gunicorn use its threaded worker instead.
+worker_class = "sync"
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Restart workers now and then so a slow leak cannot grow for ever.
-max_requests = 2000
-max_requests_jitter = 200
+# Restart workers now and then so a slow leak cannot grow for ever, but rarely: a restart
+# reloads the app (about a second), and every 2,000 requests cost a busy worker a third of
+# its time. The jitter keeps both workers from restarting at once.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # The app logs one JSON line per request itself (without query strings or secrets in paths);
 # gunicorn's access log would print full URLs, so it stays off.
 accesslog = None

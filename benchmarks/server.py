@@ -1,4 +1,6 @@
-"""gunicorn with 2 workers on a free loopback port, for the duration of a `with` block."""
+"""gunicorn with 2 workers on a free loopback port, for the duration of a `with` block, with
+production's own settings (`gunicorn.conf.py`: worker class, restarts, logging), so the
+figures describe what production runs."""
 
 import os
 import socket
@@ -12,6 +14,7 @@ import httpx
 
 WORKERS = 2
 GUNICORN = Path(sys.executable).with_name("gunicorn")
+CONFIG = Path(__file__).resolve().parent.parent / "gunicorn.conf.py"
 
 
 def free_port() -> int:
@@ -24,8 +27,8 @@ def free_port() -> int:
 def gunicorn(database_url: str, log_path: Path):
     port = free_port()
     env = {**os.environ, "BENCH_DATABASE_URL": database_url}
-    command = [str(GUNICORN), "--workers", str(WORKERS), "--bind", f"127.0.0.1:{port}"]
-    command += ["--log-level", "warning", "benchmarks.wsgi:app"]
+    command = [str(GUNICORN), "--config", str(CONFIG), "--workers", str(WORKERS)]
+    command += ["--bind", f"127.0.0.1:{port}", "benchmarks.wsgi:app"]
     with open(log_path, "ab") as log:
         process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
     base = f"http://127.0.0.1:{port}"
