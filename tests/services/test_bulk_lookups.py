@@ -1,9 +1,14 @@
 """The CSV import's batched lookups give what the one-at-a-time ones give."""
 
+from sqlalchemy import event
+
+from portal.extensions import db
 from portal.models import Institution, SyncStage
 from portal.services import naming
+from portal.services.imports import csv_import
 from portal.services.onboarding import matching
 from tests.onboarding import institution, sync_in, upgraded
+from tests.services.test_bulk_import_rows import generated_file
 
 
 def test_many_matches_at_once_are_the_single_matches():
@@ -39,3 +44,46 @@ def test_many_slugs_at_once_are_unique_among_themselves_and_the_table():
     assert slugs[2] == "oak" and taken == "hudson-dental"
     assert len(set(slugs) | {taken}) == 4
     assert all(slug.startswith("hudson-dental-") for slug in slugs[:2])
+
+
+def test_matches_and_the_organizations_own_matches_come_from_one_set_of_lookups():
+    owner = upgraded("Alpha Apps", "a@alpha.example")
+    bravo_admin = upgraded("Bravo Apps", "b@bravo.example")
+    bravo = bravo_admin.organization
+    live = institution(owner, "The Smile Co., LLC", phone_number="+1 (518) 555-0100")
+    sync_in(live, "dentrix", SyncStage.ACTIVE)
+    own = institution(bravo_admin, "Oak Dental", phone_number="(518) 555-0177")
+    zip_code = live.institution.zip_code
+    practices = [
+        matching.Practice("smile co", "9 Elm St", zip_code, ""),
+        matching.Practice("Other", "9 Elm St", "99999", "518-555-0177"),
+        matching.Practice("Other", "9 Elm St", "99999", "(212) 555-0199"),
+    ]
+
+    both = matching.find_both(bravo, practices, chunk=2)
+
+    assert both == [(live.institution, None), (None, own.institution), (None, None)]
+    assert both == list(
+        zip(
+            matching.find_matches(bravo, practices, chunk=2),
+            matching.find_matches(bravo, practices, chunk=2, enrolled=True),
+            strict=True,
+        )
+    )
+
+
+def test_planning_a_file_sends_no_statement_twice():
+    dev = upgraded("Alpha Apps", "a@alpha.example")
+    batch = csv_import.upload(dev.organization, "f.csv", generated_file(30), actor=dev)
+    sent = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, repr(parameters)))
+
+    event.listen(db.engine, "before_cursor_execute", listener)
+    try:
+        plan = csv_import.preview(batch)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listener)
+    assert len(plan.groups) == 30 and not plan.errors
+    assert sent and len(set(sent)) == len(sent)

@@ -140,7 +140,12 @@ def _apply_groups(actor: User | None, organization, groups: list[Group], progres
             sync_ids[id(group)] = _apply_group(actor, organization, group, todo[id(group)])
             progress(len(group.rows))
     new = [
-        (group.details, name, [(ehr, server) for _, ehr, server in todo[id(group)]])
+        (
+            group.details,
+            name,
+            [(ehr, server) for _, ehr, server in todo[id(group)]],
+            group.practice.normalised,
+        )
         for group, name in zip(creating, names, strict=True)
     ]
     written = bulk_writes.add_institutions(

@@ -27,7 +27,7 @@ from portal.models import (
     User,
 )
 from portal.services import Conflict, audit
-from portal.services.onboarding import enrollments, matching
+from portal.services.onboarding import enrollments
 from portal.services.syncs import keys, lifecycle
 
 ROUND = 1_000  # institutions per round of statements (progress is reported after each)
@@ -49,8 +49,9 @@ class _Practice:
 def add_institutions(
     new: list[tuple], *, organization: Organization, actor: User | None, report
 ) -> list[list[int]]:
-    """Write each (details, subdomain, [(ehr, server_name), ...]) as a new institution with
-    its enrollment and syncs; returns each one's sync ids. `report(rows)` follows progress.
+    """Write each (details, subdomain, [(ehr, server_name), ...], (name_key, street_key,
+    phone_digits)) as a new institution with its enrollment and syncs; returns each one's
+    sync ids. `report(rows)` follows progress.
     Raises Conflict (the transaction must roll back) as add_sync would."""
     sync_ids = []
     for start in range(0, len(new), ROUND):
@@ -61,14 +62,10 @@ def add_institutions(
     return sync_ids
 
 
-def _practice(details, subdomain: str, syncs: list[tuple[str, str]]) -> _Practice:
+def _practice(details, subdomain: str, syncs: list[tuple[str, str]], keys: tuple) -> _Practice:
     row = {f.name: getattr(details, f.name) for f in fields(details)}
     practice = _Practice(row | {"subdomain": subdomain, "mode": Mode.PRODUCTION})
-    practice.institution.update(
-        name_key=matching.name_key(details.name),
-        street_key=matching.street_key(details.street_address),
-        phone_digits=matching.phone_digits(details.phone_number),
-    )
+    practice.institution.update(zip(("name_key", "street_key", "phone_digits"), keys, strict=True))
     servers = set()
     for ehr, server in syncs:
         system = catalogue.get(ehr)

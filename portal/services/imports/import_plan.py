@@ -5,6 +5,7 @@ grouped. `classify` looks the groups up against the database in a few queries.""
 from collections import Counter
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 
 from sqlalchemy import select
 
@@ -44,6 +45,14 @@ class Group:
     enrollment: Enrollment | None = None
     match: Institution | None = None
 
+    @cached_property
+    def practice(self) -> matching.Practice:
+        """What the group is matched by, its normalised keys worked out once."""
+        details = self.details
+        return matching.Practice(
+            details.name, details.street_address, details.zip_code, details.phone_number
+        )
+
 
 @dataclass
 class Plan:
@@ -66,22 +75,19 @@ class Plan:
 
 def classify(organization: Organization, groups: list[Group]) -> None:
     """Mark each group's rows: existing enrollment, match, or new (a few queries in all)."""
-    keys = [_own_key(group.details) for group in groups]
+    keys = [_own_key(group.practice) for group in groups]
     owned = matching.own_enrollments(organization, set(keys))
     for group, key in zip(groups, keys, strict=True):
         group.enrollment = owned.get(key)
     unowned = [group for group in groups if group.enrollment is None]
-    practices = [practice_of(group.details) for group in unowned]
-    for group, match in zip(unowned, matching.find_matches(organization, practices), strict=True):
-        group.match = match
-    # A practice matched (by phone, say) on an earlier upload is enrolled now: the same row
-    # plans nothing new (access already requested, or already onboarded).
-    again = [group for group in unowned if group.match is None]
-    practices = [practice_of(group.details) for group in again]
-    for group, mine in zip(
-        again, matching.find_matches(organization, practices, enrolled=True), strict=True
+    practices = [group.practice for group in unowned]
+    for group, (match, mine) in zip(
+        unowned, matching.find_both(organization, practices), strict=True
     ):
-        if mine is not None:
+        group.match = match
+        # A practice matched (by phone, say) on an earlier upload is enrolled now: the same
+        # row plans nothing new (access already requested, or already onboarded).
+        if match is None and mine is not None:
             group.enrollment = _enrollment_of(organization, mine)
     for group in groups:
         institution = group.enrollment.institution if group.enrollment else None
@@ -102,12 +108,6 @@ def classify(organization: Organization, groups: list[Group]) -> None:
                 item.kind = Kind.ADDITIONAL_SYNC
 
 
-def practice_of(details) -> matching.Practice:
-    return matching.Practice(
-        details.name, details.street_address, details.zip_code, details.phone_number
-    )
-
-
 def _enrollment_of(organization: Organization, institution: Institution) -> Enrollment:
     return db.session.scalar(
         select(Enrollment).where(
@@ -117,5 +117,7 @@ def _enrollment_of(organization: Organization, institution: Institution) -> Enro
     )
 
 
-def _own_key(details) -> tuple[str, str, str]:
-    return matching.own_key(details.name, details.street_address, details.zip_code)
+def _own_key(practice: matching.Practice) -> tuple[str, str, str]:
+    """`matching.own_key` from the keys the practice worked out already."""
+    name, street, _ = practice.normalised
+    return name, street, practice.zip_code

@@ -6,6 +6,7 @@ Institutions store these keys at creation (indexed columns), so a later lookup f
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from sqlalchemy import and_, select
 from sqlalchemy.orm import selectinload
@@ -69,16 +70,18 @@ class Practice:
     zip_code: str
     phone: str
 
+    @cached_property
+    def normalised(self) -> tuple[str, str, str]:
+        """(name_key, street_key, phone_digits), worked out once per practice."""
+        return name_key(self.name), street_key(self.street_address), phone_digits(self.phone)
+
     def keys(self) -> list[tuple[str, str, str | None]]:
         """(kind, key, zip) for each usable key: a full phone number; name or street with a ZIP."""
         found = []
-        phone = phone_digits(self.phone)
+        name, street, phone = self.normalised
         if len(phone) >= 10:
             found.append(("phone", phone, None))
-        for kind, key in (
-            ("name", name_key(self.name)),
-            ("street", street_key(self.street_address)),
-        ):
+        for kind, key in (("name", name), ("street", street)):
             if key and self.zip_code:
                 found.append((kind, key, self.zip_code))
         return found
@@ -97,23 +100,29 @@ def find_matches(organization, practices: list[Practice], chunk: int = 300, *, e
     """`find_match` for many practices at once (a CSV import): one query per `chunk`. With
     `enrolled`, the matches among the institutions the organization is enrolled in (asked
     for or onboarded already), live or not."""
+    return [pair[1 if enrolled else 0] for pair in find_both(organization, practices, chunk)]
+
+
+def find_both(organization, practices: list[Practice], chunk: int = 300) -> list[tuple]:
+    """Per practice, (`find_match`'s match, the `enrolled` match), from one set of lookups."""
     found = []
     for start in range(0, len(practices), chunk):
-        part = practices[start : start + chunk]
-        wanted = [practice.keys() for practice in part]
-        keys = {key for keys in wanted for key in keys}
-        candidates = _candidates(organization, keys, enrolled=enrolled)
-        for keys in wanted:
-            ids = [candidates[key] for key in keys if key in candidates]
-            found.append(min(ids, key=lambda row: row.id) if ids else None)
+        wanted = [practice.keys() for practice in practices[start : start + chunk]]
+        live, mine = _candidates(organization, {key for keys in wanted for key in keys})
+        found += [(_oldest(live, keys), _oldest(mine, keys)) for keys in wanted]
     return found
 
 
-def _candidates(organization, keys: set[tuple], *, enrolled=False) -> dict[tuple, Institution]:
-    """The oldest matchable (or, with `enrolled`, enrolled) institution for each (kind, key,
-    zip) that has one."""
+def _oldest(candidates: dict[tuple, Institution], keys: list[tuple]) -> Institution | None:
+    ids = [candidates[key] for key in keys if key in candidates]
+    return min(ids, key=lambda row: row.id) if ids else None
+
+
+def _candidates(organization, keys: set[tuple]) -> tuple[dict, dict]:
+    """For each (kind, key, zip) that has one: the oldest matchable institution (live, not
+    enrolled in), and the oldest one the organization is enrolled in."""
     if not keys:
-        return {}
+        return {}, {}
     phones = [key for kind, key, _ in keys if kind == "phone"]
     names = [(key, zip_) for kind, key, zip_ in keys if kind == "name"]
     streets = [(key, zip_) for kind, key, zip_ in keys if kind == "street"]
@@ -152,17 +161,18 @@ def _candidates(organization, keys: set[tuple], *, enrolled=False) -> dict[tuple
             )
         )
     )
-    oldest: dict[tuple, Institution] = {}
+    oldest: tuple[dict, dict] = ({}, {})  # live and not enrolled; enrolled
     for row in sorted(rows, key=lambda row: row.id):
-        if (row.id not in mine) if enrolled else (row.id not in live or row.id in mine):
+        if row.id not in mine and row.id not in live:
             continue
+        kind = oldest[row.id in mine]
         for key in (
             ("phone", row.phone_digits, None),
             ("name", row.name_key, row.zip_code),
             ("street", row.street_key, row.zip_code),
         ):
             if key in keys:
-                oldest.setdefault(key, row)
+                kind.setdefault(key, row)
     return oldest
 
 
