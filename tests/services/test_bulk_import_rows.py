@@ -2,6 +2,7 @@
 per-object services (institutions.add, setup.add_sync) write for the same file."""
 
 import csv
+import gc
 import io
 import random
 
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AuditEvent, Enrollment, Institution, Mode, Sync
-from portal.services import Conflict, naming, secrets
+from portal.services import Conflict, PortalError, naming, secrets
 from portal.services.imports import applying, bulk_writes, csv_import
 from portal.services.imports.csv_import import COLUMNS
 from portal.services.onboarding import institutions
@@ -184,3 +185,24 @@ def test_progress_is_told_after_each_round_of_institutions(dev, monkeypatch):
     rows = len(csv_import.preview(batch).rows)
     assert told[0] == (0, rows) and told[-1] == (rows, rows)
     assert len([done for done, _ in told if 0 < done < rows]) == 2
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_cycle_collector_pauses_while_a_file_is_applied_and_is_left_as_it_was(dev, collecting):
+    good = csv_import.upload(dev.organization, "f.csv", generated_file(5), actor=dev)
+    bad = generated_file(2).replace(b",ny,", b",Narnia,", 1)
+    broken = csv_import.upload(dev.organization, "bad.csv", bad, actor=dev)
+    was_on, seen = gc.isenabled(), []
+    (gc.enable if collecting else gc.disable)()
+    try:
+        applying._apply(
+            dev, good, applying.ImportStatus.PREVIEWED, lambda *a: seen.append(gc.isenabled())
+        )
+        after_apply = gc.isenabled()
+        with pytest.raises(PortalError, match="row error"):
+            applying.apply(broken, actor=dev)
+        after_refusal = gc.isenabled()
+    finally:
+        (gc.enable if was_on else gc.disable)()
+    assert seen and not any(seen)
+    assert after_apply is after_refusal is collecting
