@@ -2,8 +2,10 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import mapped_column
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from portal import clock
@@ -36,3 +38,43 @@ class UTCDateTime(TypeDecorator):
 def now_column(**kw):
     """A timestamp column defaulting to the current time (a callable, evaluated per row)."""
     return mapped_column(UTCDateTime(), default=clock.now, **kw)
+
+
+class iso_timestamp(FunctionElement):  # noqa: N801 - used like a SQL function
+    """A UTCDateTime column as the API writes it, "2026-01-31T09:30:00.123Z", formatted by the
+    database: reading a page's datetimes back and formatting each in Python cost a tenth of
+    a list request. Milliseconds are cut, not rounded, as `isoformat` cuts them."""
+
+    type = String()
+    inherit_cache = True
+
+
+class iso_date(FunctionElement):  # noqa: N801 - used like a SQL function
+    """A Date column as ISO text, "1990-01-31", formatted by the database."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(iso_timestamp, "sqlite")
+def _sqlite_timestamp(element, compiler, **kw):
+    # Stored as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC; a value written without its fraction
+    # ("... HH:MM:SS") still gets ".000" from the padding.
+    column = compiler.process(element.clauses, **kw)
+    return f"(substr({column}, 1, 10) || 'T' || substr({column} || '.000', 12, 12) || 'Z')"
+
+
+@compiles(iso_timestamp)
+def _timestamp(element, compiler, **kw):
+    column = compiler.process(element.clauses, **kw)
+    return f"""to_char({column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')"""
+
+
+@compiles(iso_date, "sqlite")
+def _sqlite_date(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)  # stored as "YYYY-MM-DD" already
+
+
+@compiles(iso_date)
+def _date(element, compiler, **kw):
+    return f"to_char({compiler.process(element.clauses, **kw)}, 'YYYY-MM-DD')"

@@ -9,7 +9,7 @@ from msgspec import Meta, Struct, field
 from portal.edge import Moment
 from portal.edge.fields import Email, Id, Phone, described, nonblank, text
 from portal.services.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
-from portal.services.records import appointments, patients, practice_records
+from portal.services.records import appointments, patient_search, practice_records
 from portal.services.records.api_access import INT_MAX
 
 VERSIONS = ("v3.0.0", "v20240412")  # two names of the one version we serve
@@ -108,7 +108,7 @@ class Patients(PagedAtLocation, kw_only=True):
     )
     non_patient: described(Flag, "Every record here is a patient: true lists none.") = None
     location_strict: described(Flag, "Patients belong to one location: no difference.") = None
-    sort: sorting(patients.SORTS) = "id"
+    sort: sorting(patient_search.SORTS) = "id"
 
 
 class Providers(PagedAtInstitution, kw_only=True):

@@ -8,7 +8,7 @@ from portal.edge.fields import Date, Timestamp
 from portal.models import Location as LocationRow
 from portal.records import Patient as PatientRow
 from portal.records import Provider as ProviderRow
-from portal.services.records import patients as patients_service
+from portal.services.records import patient_search
 
 
 class PatientBio(Struct):
@@ -73,23 +73,33 @@ class PatientAnswer(Struct):
 
 
 def patient(row: PatientRow, place: LocationRow) -> Patient:
-    values = tuple(getattr(row, column.key) for column in patients_service.LISTED)
+    """One patient read as an ORM row, in the same shape as a listed one."""
+    values = (
+        *(getattr(row, column.key) for column in patient_search.LISTED[:7]),
+        row.date_of_birth.isoformat() if row.date_of_birth else None,
+        row.gender,
+        row.inactive,
+        row.foreign_id,
+        timestamp(row.created_at),
+        timestamp(row.updated_at),
+        *(getattr(row, column.key) for column in patient_search.LISTED[13:]),
+    )
     return _patient(values, place.institution_id, _foreign_id_type(place))
 
 
 def patients(rows: list, place: LocationRow) -> list[Patient]:
     """`patient` for a page of one location's patients, read as plain rows of
-    `patients_service.LISTED`, with the location's part worked out once."""
+    `patient_search.LISTED`, with the location's part worked out once."""
     institution_id, foreign_id_type = place.institution_id, _foreign_id_type(place)
     return [_patient(row, institution_id, foreign_id_type) for row in rows]
 
 
 def _patient(values, institution_id: int, foreign_id_type: str) -> Patient:
-    # The hot path of the busiest list: the row unpacked as a tuple and both Structs built
-    # positionally, in the order of their declarations above.
+    # The hot path of the busiest list: the row unpacked as a tuple (LISTED's order, dates
+    # and times already text) and both Structs built positionally, in declaration order.
     (
         id_,
-        _,
+        location_id,
         provider_id,
         first,
         last,
@@ -109,9 +119,10 @@ def _patient(values, institution_id: int, foreign_id_type: str) -> Patient:
         cell,
         home,
         work,
+        _,
     ) = values
     bio = PatientBio(
-        born.isoformat() if born else None,
+        born,
         phone,
         gender.capitalize(),
         f"{line_1} {line_2}" if line_2 else line_1,
@@ -132,8 +143,8 @@ def _patient(values, institution_id: int, foreign_id_type: str) -> Patient:
         None,
         last,
         f"{first} {last}",
-        timestamp(created),
-        timestamp(updated),
+        created,
+        updated,
         institution_id,
         foreign_id or None,
         foreign_id_type,
@@ -141,7 +152,7 @@ def _patient(values, institution_id: int, foreign_id_type: str) -> Patient:
         None,
         bio,
         provider_id,
-        [values[1]],
+        [location_id],
         None,
         None,
         None,

@@ -6,7 +6,7 @@ from portal import edge
 from portal.api import inputs, limits, patient_shapes
 from portal.api.operations import One, Paged, operation
 from portal.models import Mode
-from portal.services.records import api_access, patients
+from portal.services.records import api_access, patient_search, patients
 
 
 @operation(
@@ -20,7 +20,7 @@ from portal.services.records import api_access, patients
 )
 def list_patients(query: inputs.Patients):
     location = api_access.place(g.caller, query.subdomain, query.location_id)
-    filters = patients.Filters(
+    filters = patient_search.Filters(
         name=query.name,
         email=query.email,
         phone_number=query.phone_number,
@@ -31,7 +31,7 @@ def list_patients(query: inputs.Patients):
         new_patient=query.new_patient,
         non_patient=query.non_patient,
     )
-    result = patients.search(
+    result = patient_search.search(
         location,
         filters,
         **query.page(),

@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import and_, not_, or_, select
+from sqlalchemy import and_, bindparam, not_, or_, select
 
 from portal.extensions import db
 from portal.services.records.api_access import InvalidField
@@ -49,10 +49,21 @@ class Page:
 
 
 def paginate(
-    query, sort: Sort, per_page: int, start_cursor=None, end_cursor=None, *, plain=False
+    query,
+    sort: Sort,
+    per_page: int,
+    start_cursor=None,
+    end_cursor=None,
+    *,
+    plain=False,
+    params: dict | None = None,
 ) -> Page:
     """One page of `query` in `sort` order: ORM objects, or with `plain` the query's rows as
     they come (a select of columns, cheaper when the page is only read and shaped).
+
+    With `params`, `query` is a statement built once with bind parameters (their values in
+    `params`), and the page's statements are built once per query, order and direction too:
+    building and hashing them per request cost more than running them.
     Raises InvalidField for a cursor we did not issue for this order, or for both at once."""
     if start_cursor is not None and end_cursor is not None:
         raise InvalidField("start_cursor", "cannot be combined with end_cursor.")
@@ -61,20 +72,18 @@ def paginate(
     if start_cursor is not None or end_cursor is not None:
         field = "start_cursor" if backward else "end_cursor"
         position = _decode(start_cursor if backward else end_cursor, sort, field)
-    page_query = query
+    values = dict(params or {}, page_limit=per_page + 1)
     if position is not None:
-        page_query = query.where(_beyond(sort, position, forward=not backward))
-    result = db.session.execute(
-        page_query.order_by(*_order(sort, reverse=backward)).limit(per_page + 1)
-    )
+        values.update(cursor_value=position[0], cursor_id=position[1])
+    statements = _statements(query, sort, backward, position is not None, params is not None)
+    # Plain rows skip the ORM's loading machinery: the session's connection runs the select.
+    result = (db.session.connection() if plain else db.session).execute(statements.page, values)
     rows = result.all() if plain else result.scalars().all()
     more, rows = len(rows) > per_page, list(rows[:per_page])
     if backward:
         rows.reverse()
     # Rows on the cursor's own side exist when the client came from there.
-    other_side = position is not None and _exists(
-        query.where(not_(_beyond(sort, position, forward=not backward)))
-    )
+    other_side = position is not None and bool(db.session.scalar(statements.before, values))
     has_next, has_previous = (other_side, more) if backward else (more, other_side)
     return Page(
         rows,
@@ -87,24 +96,47 @@ def paginate(
     )
 
 
+@dataclass(frozen=True)
+class _Statements:
+    query: object  # held, so that its id cannot be reused while it is a key below
+    page: object
+    before: object | None
+
+
+_prepared: dict[tuple, _Statements] = {}
+
+
+def _statements(query, sort: Sort, backward: bool, positioned: bool, keep: bool) -> _Statements:
+    key = (id(query), sort.name, backward, positioned)
+    if keep and (found := _prepared.get(key)) is not None:
+        return found
+    beyond = _beyond(sort, forward=not backward) if positioned else None
+    page = query if beyond is None else query.where(beyond)
+    page = page.order_by(*_order(sort, reverse=backward)).limit(bindparam("page_limit"))
+    before = None if beyond is None else select(query.where(not_(beyond)).exists())
+    statements = _Statements(query, page, before)
+    if keep:
+        if len(_prepared) >= 512:  # a bound on queries built once by mistake per request
+            _prepared.clear()
+        _prepared[key] = statements
+    return statements
+
+
 def _order(sort: Sort, *, reverse: bool):
     descending = sort.descending != reverse
     columns = [sort.column, sort.id_column]
     return [c.desc() if descending else c.asc() for c in columns]
 
 
-def _beyond(sort: Sort, position: tuple, *, forward: bool):
-    """Rows strictly after `position` in the list's order (before it when not `forward`)."""
-    value, row_id = position
+def _beyond(sort: Sort, *, forward: bool):
+    """Rows strictly after the cursor's position in the list's order (before it when not
+    `forward`); the position is the parameters `cursor_value` and `cursor_id`."""
+    value, row_id = bindparam("cursor_value"), bindparam("cursor_id")
     later = forward != sort.descending
     column, id_column = sort.column, sort.id_column
     if later:
         return or_(column > value, and_(column == value, id_column > row_id))
     return or_(column < value, and_(column == value, id_column < row_id))
-
-
-def _exists(query) -> bool:
-    return bool(db.session.scalar(select(query.exists())))
 
 
 def _serializer() -> URLSafeSerializer:

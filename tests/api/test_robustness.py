@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.services.records import patients
+from portal.services.records import patient_search
 
 
 def _is_envelope(response) -> bool:
@@ -79,7 +79,7 @@ def test_an_unexpected_error_gets_a_json_500(api, sandbox, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(patients, "search", broken)
+    monkeypatch.setattr(patient_search, "search", broken)
     response = api.get("/patients", **sandbox.at_location)
 
     assert response.status_code == 500 and _is_envelope(response)

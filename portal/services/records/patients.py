@@ -2,15 +2,15 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import Institution, Location, WriteKind
-from portal.records import Appointment, Patient, Provider
-from portal.services import commit, pagination
+from portal.records import Patient, Provider
+from portal.services import commit
 from portal.services.records import api_access, pending_writes, sandbox_events
 from portal.services.records.api_access import (
     INT_MAX,
@@ -19,45 +19,7 @@ from portal.services.records.api_access import (
     get_record,
 )
 
-SORTS = ("id", "-id", "updated_at", "-updated_at")
-# What a listed patient is read as: plain rows of these columns, named as the attributes.
-LISTED = (
-    Patient.id,
-    Patient.location_id,
-    Patient.provider_id,
-    Patient.first_name,
-    Patient.last_name,
-    Patient.email,
-    Patient.phone_number,
-    Patient.date_of_birth,
-    Patient.gender,
-    Patient.inactive,
-    Patient.foreign_id,
-    Patient.created_at,
-    Patient.updated_at,
-    Patient.address_line_1,
-    Patient.address_line_2,
-    Patient.city,
-    Patient.state,
-    Patient.zip_code,
-    Patient.cell_phone_number,
-    Patient.home_phone_number,
-    Patient.work_phone_number,
-)
 OLDEST_AGE_YEARS = 130
-
-
-@dataclass(frozen=True)
-class Filters:
-    name: str | None = None
-    email: str | None = None
-    phone_number: str | None = None
-    date_of_birth: date | None = None
-    updated_since: datetime | None = None
-    inactive: bool | None = None
-    foreign_id: str | None = None
-    new_patient: bool | None = None
-    non_patient: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -74,55 +36,6 @@ class NewPatient:
 # The address and other phones a new patient may have, as the reference's bio names them.
 ADDRESS_FIELDS = ("address_line_1", "address_line_2", "city", "state", "zip_code")
 PHONE_FIELDS = ("cell_phone_number", "home_phone_number", "work_phone_number")
-
-
-def search(location: Location, filters: Filters, *, sort: str, per_page: int, **cursors):
-    """A page of the location's patients matching every filter given, as plain rows.
-
-    `name` is fuzzy: each word must appear in the first or the last name, in any case.
-    Raises InvalidField for an unknown sort or a foreign cursor.
-    """
-    query = select(*LISTED).where(Patient.location_id == location.id, *_conditions(filters))
-    order = pagination.sort_by(sort, Patient, SORTS)
-    return pagination.paginate(query, order, per_page, plain=True, **cursors)
-
-
-def _conditions(filters: Filters) -> list:
-    conditions = []
-    for word in (filters.name or "").split():
-        conditions.append(
-            or_(
-                Patient.first_name.icontains(word, autoescape=True),
-                Patient.last_name.icontains(word, autoescape=True),
-            )
-        )
-    if filters.email is not None:
-        conditions.append(func.lower(Patient.email) == filters.email.strip().lower())
-    if filters.phone_number is not None:
-        conditions.append(Patient.phone_number == digits(filters.phone_number))
-    if filters.date_of_birth is not None:
-        conditions.append(Patient.date_of_birth == filters.date_of_birth)
-    if filters.updated_since is not None:
-        conditions.append(Patient.updated_at >= filters.updated_since)
-    if filters.inactive is not None:
-        conditions.append(Patient.inactive.is_(filters.inactive))
-    if filters.foreign_id is not None:
-        conditions.append(Patient.foreign_id == filters.foreign_id)
-    if filters.new_patient is not None:
-        # A new patient has not been seen yet: no kept appointment that has started.
-        seen = (
-            select(Appointment.id)
-            .where(
-                Appointment.patient_id == Patient.id,
-                Appointment.cancelled.is_(False),
-                Appointment.start_time <= clock.now(),
-            )
-            .exists()
-        )
-        conditions.append(~seen if filters.new_patient else seen)
-    if filters.non_patient:  # every record here is a patient
-        conditions.append(false())
-    return conditions
 
 
 def get(caller: Caller, institution: Institution, patient_id: int) -> Patient:
