@@ -8,6 +8,7 @@ blueprint with its own body limit; shapes refuse unknown fields so a typo is not
 """
 
 from datetime import date
+from functools import cache
 from typing import Annotated
 
 import msgspec
@@ -128,24 +129,43 @@ def upload(kind: str):
     batch = uploads.Batch(
         kind=kind,
         location_foreign_id=str(body.location_foreign_id).strip(),
-        records=[_values(record) for record in body.records],
+        records=_values(body.records, SHAPES[kind]),
         deleted=[str(foreign_id).strip() for foreign_id in body.deleted],
     )
     outcome = uploads.upload(sync, batch)
     return edge.success(outcome.as_dict(), 200, "Uploaded")
 
 
-def _values(record: _Record) -> dict:
-    values = msgspec.structs.asdict(record)
-    for name, value in values.items():
-        if name.endswith("foreign_id") and value is not None:
-            values[name] = str(value).strip()
-        elif isinstance(value, str) and name not in ("note",):
-            values[name] = value.strip()
-    if "days" in values:  # working hours, kept as the API's own are
-        values["days"] = ",".join(sorted(set(values["days"]), key=DAYS.index))
-        values["source"] = "synced"
-    return values
+def _values(records: list[_Record], shape: type[_Record]) -> list[dict]:
+    """Each record as column values: foreign ids as text, text trimmed (notes as sent)."""
+    ids, texts = _trimmed(shape)
+    rows = []
+    for record in records:
+        values = msgspec.structs.asdict(record)
+        for name in ids:
+            value = values[name]
+            if value is not None:
+                values[name] = str(value).strip()
+        for name in texts:
+            values[name] = values[name].strip()
+        if "days" in values:  # working hours, kept as the API's own are
+            values["days"] = ",".join(sorted(set(values["days"]), key=DAYS.index))
+            values["source"] = "synced"
+        rows.append(values)
+    return rows
+
+
+@cache
+def _trimmed(shape: type[_Record]) -> tuple[list[str], list[str]]:
+    """The names of `shape`'s foreign ids, and of its other text fields but the note."""
+    fields = msgspec.inspect.type_info(shape).fields
+    ids = [f.name for f in fields if f.name.endswith("foreign_id")]
+    texts = [
+        f.name
+        for f in fields
+        if isinstance(f.type, msgspec.inspect.StrType) and f.name not in ids and f.name != "note"
+    ]
+    return ids, texts
 
 
 def _agent_token() -> str:

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.models import Location, RecordUpload, Sync, SyncStage
 from portal.records import Appointment, AppointmentType, Operatory, Patient, Provider, WorkingHour
 from portal.services import Forbidden, InvalidTransition, commit
-from portal.services.records import record_events
+from portal.services.records import upload_events, upload_rows
 from portal.services.records.api_access import InvalidField
 
 
@@ -108,32 +108,31 @@ def upload(sync: Sync, batch: Batch) -> Outcome:
     kind = KINDS[batch.kind]
     location = _own_location(sync, batch.location_foreign_id)
     _refuse_duplicates(batch)
-    rows = _resolved(location, kind, batch.records)
-    existing = _existing(kind.model, location, [*rows, *batch.deleted])
-    outcome, created, updated = Outcome(), [], []
-    for foreign_id, values in rows.items():
-        row = existing.get(foreign_id)
-        if row is None:
-            row = kind.model(location_id=location.id, foreign_id=foreign_id, **values)
-            db.session.add(row)
-            created.append(row)
-        elif _assign(row, values):
-            updated.append(row)
-        else:
-            outcome.unchanged += 1
-    for foreign_id in batch.deleted:
-        row = existing.get(foreign_id)
-        removed = row is not None and kind.remove(row)
-        outcome.removed += removed
-        outcome.unchanged += not removed
-    outcome.created, outcome.updated = len(created), len(updated)
-    announce = _note_upload(sync, location, batch.kind, outcome)
-    if announce:
-        db.session.flush()
-        record_events.announce(location, kind.created_event, created)
-        record_events.announce(location, kind.updated_event, updated)
+    table = kind.model.__table__
+    changes = upload_rows.compare(table, location.id, _resolved(location, kind, batch.records))
+    removed = _remove(kind, location, batch.deleted)
+    outcome = Outcome(
+        created=len(changes.created),
+        updated=len(changes.updated),
+        removed=removed,
+        unchanged=changes.unchanged + len(batch.deleted) - removed,
+    )
+    upload_rows.write(table, location.id, changes, clock.now())
+    if _note_upload(sync, location, batch.kind, outcome):
+        news = {kind.created_event: [*changes.created], kind.updated_event: [*changes.updated]}
+        upload_events.announce(kind.model, location, news)
     commit()
     return outcome
+
+
+def _remove(kind: Kind, location: Location, foreign_ids: list[str]) -> int:
+    """Apply the practice's deletions to the rows they name; how many changed."""
+    if not foreign_ids:
+        return 0
+    query = select(kind.model).where(
+        kind.model.location_id == location.id, kind.model.foreign_id.in_(foreign_ids)
+    )
+    return sum(kind.remove(row) for row in db.session.scalars(query))
 
 
 def _own_location(sync: Sync, foreign_id: str) -> Location:
@@ -162,29 +161,35 @@ def _refuse_duplicates(batch: Batch) -> None:
 
 def _resolved(location: Location, kind: Kind, records: list[dict]) -> dict[str, dict]:
     """Each record's column values by foreign id, its references turned into our ids."""
-    lookups = {
-        name: _ids(model, location, {r.get(f"{name}_foreign_id") for r in records})
+    refs = [  # (name, the field sent, our column, our ids by foreign id)
+        (
+            name,
+            f"{name}_foreign_id",
+            f"{name}_id",
+            _ids(model, location, f"{name}_foreign_id", records),
+        )
         for name, model in kind.refs.items()
-    }
+    ]
     resolved = {}
     for index, record in enumerate(records):
-        values = {k: v for k, v in record.items() if k != "foreign_id"}
-        for name in kind.refs:
-            wanted = values.pop(f"{name}_foreign_id", None)
-            values[f"{name}_id"] = None if wanted is None else lookups[name].get(wanted)
-            if wanted is not None and values[f"{name}_id"] is None:
+        values = dict(record)
+        foreign_id = values.pop("foreign_id")
+        for name, sent, ours, lookup in refs:
+            wanted = values.pop(sent, None)
+            values[ours] = None if wanted is None else lookup.get(wanted)
+            if wanted is not None and values[ours] is None:
                 raise InvalidField(
-                    f"records[{index}].{name}_foreign_id",
+                    f"records[{index}].{sent}",
                     f"names no {name.replace('_', ' ')} uploaded for this location.",
                 )
         if kind.model is Appointment and values["end_time"] <= values["start_time"]:
             raise InvalidField(f"records[{index}].end_time", "must be after start_time.")
-        resolved[record["foreign_id"]] = values
+        resolved[foreign_id] = values
     return resolved
 
 
-def _ids(model, location: Location, foreign_ids: set) -> dict[str, int]:
-    wanted = [f for f in foreign_ids if f is not None]
+def _ids(model, location: Location, field: str, records: list[dict]) -> dict[str, int]:
+    wanted = list({record.get(field) for record in records} - {None})
     if not wanted:
         return {}
     found = db.session.execute(
@@ -193,24 +198,6 @@ def _ids(model, location: Location, foreign_ids: set) -> dict[str, int]:
         )
     )
     return dict(found.tuples().all())
-
-
-def _existing(model, location: Location, foreign_ids: list[str]) -> dict:
-    rows = {}
-    for start in range(0, len(foreign_ids), 500):  # IN lists stay small on every database
-        chunk = foreign_ids[start : start + 500]
-        query = select(model).where(model.location_id == location.id, model.foreign_id.in_(chunk))
-        rows.update((row.foreign_id, row) for row in db.session.scalars(query))
-    return rows
-
-
-def _assign(row, values: dict) -> bool:
-    changed = False
-    for name, value in values.items():
-        if getattr(row, name) != value:
-            setattr(row, name, value)
-            changed = True
-    return changed
 
 
 def _note_upload(sync: Sync, location: Location, kind: str, outcome: Outcome) -> bool:

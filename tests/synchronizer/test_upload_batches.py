@@ -1,0 +1,146 @@
+"""Uploads are written set by set: a batch costs the same statements whatever its size, only
+the records that changed are rewritten, and the events carry each record as the API shapes
+it, whether the batch created or changed it."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event, select
+
+from portal import clock
+from portal.extensions import db
+from portal.models import Event, Location, Sync
+from portal.records import Patient
+from portal.services.records import record_events, uploads
+from tests.practice_world import chart, live_practice, upload, upload_chart
+
+FEW, MANY = 3, 120
+
+
+@pytest.fixture
+def practice(client):
+    practice = live_practice(client)
+    upload_chart(client, practice, chart(patients=1, appointments=0))  # the first upload
+    return practice
+
+
+def patients(prefix: str, count: int, city: str = "Springfield") -> list[dict]:
+    return [
+        {
+            "foreign_id": f"{prefix}{n}",
+            "first_name": f"Pat{n}",
+            "last_name": "Upload",
+            "email": f"pat{n}@upload.example",
+            "date_of_birth": "1980-01-31",
+            "provider_foreign_id": "D1",
+            "city": city,
+        }
+        for n in range(count)
+    ]
+
+
+def statements(client, practice, records) -> list[str]:
+    """The first word of every statement that uploading `records` sends."""
+    sent = []
+
+    def record(_conn, _cursor, statement, *_args):
+        sent.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        assert upload(client, practice, "patients", records).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    return sent
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(client, practice):
+    costs = {}
+    for prefix, size in (("F", FEW), ("M", MANY)):
+        costs[size] = [
+            statements(client, practice, patients(prefix, size)),  # created: news
+            statements(client, practice, patients(prefix, size, city="Shelbyville")),
+            statements(client, practice, patients(prefix, size, city="Shelbyville")),
+        ]
+
+    assert costs[FEW] == costs[MANY]
+    created, updated, unchanged = costs[MANY]
+    assert created.count("INSERT") == 2 and created.count("UPDATE") == 1  # rows, events; note
+    assert updated.count("UPDATE") == 2 and updated.count("INSERT") == 1  # rows, note; events
+    assert "INSERT" not in unchanged and unchanged.count("UPDATE") == 1  # the note only
+    assert db.session.scalar(select(db.func.count(Event.id))) == 2 * (FEW + MANY)
+
+
+def test_only_the_records_that_changed_are_rewritten(client, practice):
+    assert upload(client, practice, "patients", patients("Q", 3)).status_code == 200
+    before = stored()
+
+    sent = patients("Q", 4)
+    sent[1]["city"] = "Shelbyville"
+    sent[2]["last_name"] = "Renamed"
+    with clock.travel(timedelta(hours=1)):
+        answer = upload(client, practice, "patients", sent)
+
+    assert answer.json["data"] == {"created": 1, "updated": 2, "removed": 0, "unchanged": 1}
+    after = stored()
+    assert after["Q0"] == before["Q0"]
+    for changed in ("Q1", "Q2"):
+        assert after[changed]["updated_at"] - before[changed]["updated_at"] >= timedelta(hours=1)
+        assert after[changed]["created_at"] == before[changed]["created_at"]
+    assert after["Q1"]["city"] == "Shelbyville" and after["Q1"]["last_name"] == "Upload"
+    assert after["Q2"]["last_name"] == "Renamed" and after["Q2"]["city"] == "Springfield"
+    assert after["Q3"]["created_at"] - before["Q0"]["created_at"] >= timedelta(hours=1)
+    assert after["Q3"]["first_name"] == "Pat3" and after["Q3"]["provider_id"] is not None
+
+
+def test_events_carry_each_record_as_the_api_shapes_it(client, practice):
+    upload(client, practice, "patients", patients("Q", 5))
+    changed = patients("Q", 7, city="Shelbyville")
+    assert upload(client, practice, "patients", changed).json["data"]["updated"] == 5
+
+    location = db.session.get(Location, practice.location_id)
+    rows = {row.foreign_id: row for row in db.session.scalars(select(Patient))}
+    sent = db.session.scalars(select(Event).order_by(Event.id)).all()
+    carried = [(e.name, e.payload["patient"]["foreign_id"]) for e in sent]
+    first, created, updated = [f"Q{n}" for n in range(5)], ["Q5", "Q6"], [f"Q{n}" for n in range(5)]
+    assert carried == (
+        [("patient_created", f) for f in first + created]
+        + [("patient_updated", f) for f in updated]
+    )
+    for event_row in sent[5:]:  # the second batch's, as the records are now
+        foreign_id = event_row.payload["patient"]["foreign_id"]
+        assert event_row.payload == record_events.payload(rows[foreign_id], location)
+    assert sent[0].payload["patient"]["bio"]["city"] == "Springfield"
+
+
+def test_records_that_send_different_fields_keep_what_they_did_not_send(client, practice):
+    sync = db.session.get(Sync, practice.sync_id)
+    first = [
+        {"foreign_id": "S1", "last_name": "Ames", "first_name": "Abe"},
+        {"foreign_id": "S2", "last_name": "Bell", "first_name": "Bea", "city": "Troy"},
+    ]
+    assert uploads.upload(sync, uploads.Batch("patients", "1", first)).created == 2
+
+    again = [
+        {"foreign_id": "S1", "last_name": "Ames", "email": "abe@example.com"},
+        {"foreign_id": "S2", "last_name": "Bell-Hart"},
+        {"foreign_id": "S3", "last_name": "Cole", "first_name": "Cy", "city": "Troy"},
+    ]
+    outcome = uploads.upload(sync, uploads.Batch("patients", "1", again))
+
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (1, 2, 0)
+    found = stored()
+    assert (found["S1"]["first_name"], found["S1"]["email"]) == ("Abe", "abe@example.com")
+    assert found["S2"]["last_name"] == "Bell-Hart"
+    assert (found["S2"]["first_name"], found["S2"]["city"]) == ("Bea", "Troy")
+    assert (found["S3"]["city"], found["S3"]["email"], found["S3"]["inactive"]) == (
+        "Troy",
+        "",
+        False,
+    )
+
+
+def stored() -> dict[str, dict]:
+    """Every uploaded patient's columns, by foreign id."""
+    rows = db.session.execute(select(Patient.__table__)).mappings()
+    return {row["foreign_id"]: dict(row) for row in rows}
