@@ -9,7 +9,8 @@ enrollment has access and no other syncs, so add_sync's checks reduce to one: an
 server appears once per institution.
 """
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
+from operator import itemgetter
 
 from sqlalchemy import func, insert, select
 
@@ -27,6 +28,7 @@ from portal.models import (
     User,
 )
 from portal.services import Conflict, audit
+from portal.services.imports.import_rows import DETAIL_FIELDS
 from portal.services.onboarding import enrollments
 from portal.services.syncs import keys, lifecycle
 
@@ -63,7 +65,7 @@ def add_institutions(
 
 
 def _practice(details, subdomain: str, syncs: list[tuple[str, str]], keys: tuple) -> _Practice:
-    row = {f.name: getattr(details, f.name) for f in fields(details)}
+    row = {name: getattr(details, name) for name in DETAIL_FIELDS}
     practice = _Practice(row | {"subdomain": subdomain, "mode": Mode.PRODUCTION})
     practice.institution.update(zip(("name_key", "street_key", "phone_digits"), keys, strict=True))
     servers = set()
@@ -202,10 +204,14 @@ def _insert_plain(table, rows: list[dict]) -> None:
 def _column_values(column, rows: list[dict], dialect) -> list:
     """The column's value in each row, as the driver takes it."""
     key, default = column.key, column.default
-    process = column.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
     fallback = None if default is None else default.arg
     if default is not None and default.is_callable:
         fallback = fallback(None)
     if key not in rows[0]:  # left out of every row: one value, converted once
-        return [process(fallback)] * len(rows)
-    return list(map(process, [row.get(key, fallback) for row in rows]))
+        return [process(fallback) if process else fallback] * len(rows)
+    try:
+        values = list(map(itemgetter(key), rows))
+    except KeyError:  # some rows leave it out: the default there
+        values = [row.get(key, fallback) for row in rows]
+    return list(map(process, values)) if process else values

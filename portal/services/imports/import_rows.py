@@ -1,12 +1,14 @@
 """One CSV row of the bulk upload, checked: institution details, system and server."""
 
 from dataclasses import dataclass, field, fields
+from itertools import repeat
 
 from portal import catalogue, inputs
 from portal.services.imports.csv_files import CellError, Row
 from portal.services.onboarding import institutions
 
 TRUE, FALSE = {"yes", "y", "true", "1", "x"}, {"", "no", "n", "false", "0"}
+YES_OR_NO = TRUE | FALSE
 # Details field -> CSV column, where the names differ.
 COLUMN_OF = {"name": "institution_name"}
 
@@ -21,6 +23,7 @@ class Checked:
 
 DETAIL_FIELDS = tuple(f.name for f in fields(institutions.Details))
 OTHER_FIELDS = tuple(name for name in DETAIL_FIELDS if name not in ("name", "is_group"))
+GIVEN_COLUMNS = ("institution_name", *OTHER_FIELDS)  # the key of a row's details, in order
 
 
 def check_row(row: Row, cleaned: dict | None = None) -> Checked:
@@ -29,10 +32,9 @@ def check_row(row: Row, cleaned: dict | None = None) -> Checked:
     institution repeat them)."""
     values, errors = row.values, list(row.errors)
     is_group = values.get("is_group", "").lower()
-    if is_group not in TRUE | FALSE:
+    if is_group not in YES_OR_NO:
         errors.append(CellError(row.line, "is_group", "use yes or no."))
-    given = (values.get("institution_name", ""), *(values.get(n, "") for n in OTHER_FIELDS))
-    key = (*given, is_group in TRUE)
+    key = (*map(values.get, GIVEN_COLUMNS, repeat("")), is_group in TRUE)
     cleaned = {} if cleaned is None else cleaned
     if key not in cleaned:
         cleaned[key] = _clean(key)

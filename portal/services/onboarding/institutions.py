@@ -57,6 +57,9 @@ class Details:
     is_group: bool = False
 
 
+TEXT_FIELDS = tuple(f.name for f in fields(Details) if f.name != "is_group")
+
+
 class InvalidDetails(PortalError):
     """Field-by-field messages, so a form (or a CSV row) can show each next to its input."""
 
@@ -67,11 +70,7 @@ class InvalidDetails(PortalError):
 
 def clean(details: Details) -> Details:
     """Trimmed, normalised details. Raises InvalidDetails naming every field that is wrong."""
-    values = {
-        f.name: (getattr(details, f.name) or "").strip()
-        for f in fields(details)
-        if f.name != "is_group"
-    }
+    values = {name: (getattr(details, name) or "").strip() for name in TEXT_FIELDS}
     values["state"] = values["state"].upper()
     errors = {name: message for name, message in REQUIRED.items() if not values[name]}
     errors.update(
