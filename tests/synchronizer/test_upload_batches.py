@@ -1,7 +1,8 @@
 """Uploads are written set by set: a batch costs the same statements whatever its size, only
-the records that changed are rewritten, and the events carry each record as the API shapes
-it, whether the batch created or changed it."""
+the records that changed are rewritten, the events carry each record as the API shapes it,
+whether the batch created or changed it, and the cycle collector rests while a batch runs."""
 
+import gc
 from datetime import timedelta
 
 import pytest
@@ -138,6 +139,32 @@ def test_records_that_send_different_fields_keep_what_they_did_not_send(client, 
         "",
         False,
     )
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+def test_the_cycle_collector_pauses_while_a_batch_is_applied_and_is_left_as_it_was(
+    client, practice, collecting
+):
+    seen = []
+
+    def record(_conn, _cursor, statement, *_args):
+        if "patients" in statement:
+            seen.append(gc.isenabled())
+
+    was_on = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        applied = upload(client, practice, "patients", patients("Q", 3))
+        after_batch = gc.isenabled()
+        twice = upload(client, practice, "patients", patients("Q", 2) * 2)
+        after_refusal = gc.isenabled()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+        (gc.enable if was_on else gc.disable)()
+    assert applied.status_code == 200 and twice.status_code == 400
+    assert seen and not any(seen)
+    assert after_batch is after_refusal is collecting
 
 
 def stored() -> dict[str, dict]:

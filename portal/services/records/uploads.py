@@ -7,7 +7,9 @@ where the reference keeps them (providers, operatories, patients, working hours)
 where it does not (appointment types, appointments).
 """
 
+import gc
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -105,6 +107,26 @@ def upload(sync: Sync, batch: Batch) -> Outcome:
     """
     if sync.status is not SyncStage.ACTIVE:
         raise InvalidTransition("Records are accepted from an active Synchronizer only.")
+    with _collector_paused():
+        return _upload(sync, batch)
+
+
+@contextmanager
+def _collector_paused():
+    """Python's cycle collector stays off while a batch is applied. A batch's thousands of
+    values live until it ends, so the collector promoted them and every few batches a full
+    collection walked the whole process for nothing (a fifth of a batch's CPU, on average).
+    Reference counting still frees as usual; cycles left meanwhile are collected after."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
+
+
+def _upload(sync: Sync, batch: Batch) -> Outcome:
     kind = KINDS[batch.kind]
     location = _own_location(sync, batch.location_foreign_id)
     _refuse_duplicates(batch)
