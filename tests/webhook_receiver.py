@@ -32,11 +32,19 @@ class Receiver:
     secret: str = ""
     strict: bool = False
     received: list[Received] = field(default_factory=list)
+    # HTTP/1.1 keeps connections open between messages; `hang_up` then closes each one
+    # right after its answer without saying so, as an idle timeout on a receiver would.
+    keep_alive: bool = False
+    hang_up: bool = False
 
     def start(self) -> "Receiver":
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            @property
+            def protocol_version(self):
+                return "HTTP/1.1" if receiver.keep_alive else "HTTP/1.0"
+
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 headers = {k.lower(): v for k, v in self.headers.items()}
@@ -51,6 +59,7 @@ class Receiver:
                 self.send_header("Content-Length", str(len(reply)))
                 self.end_headers()
                 self.wfile.write(reply)
+                self.close_connection = self.close_connection or receiver.hang_up
 
             def log_message(self, *args):
                 pass

@@ -14,6 +14,7 @@ from portal.services.onboarding import hosted
 from portal.services.records.api_access import Caller
 from portal.services.syncs import alerts
 from portal.services.webhooks import deliveries, endpoints, outcomes, subscriptions
+from portal.services.webhooks.dispatch import Sent
 from portal.services.webhooks.sending import Answer
 
 TARGET = "http://127.0.0.1:9/hooks"  # nothing listens there: the walk never delivers
@@ -42,8 +43,9 @@ def populate(world, alice) -> None:
     deliveries.fan_out("world")
     claimed = deliveries._claim("world", 10)
     answers = [Answer(200, "ok", 35), Answer(500, "Internal error", 120, "")]
-    for delivery_id, answer in zip(claimed, answers, strict=False):
-        outcomes.record("world", delivery_id, answer)
+    at = clock.now()
+    sent = [Sent(due, answer, at) for due, answer in zip(claimed, answers, strict=False)]
+    outcomes.record_all("world", sent)
     spare = endpoints.create(org, Mode.PRODUCTION, target_url=TARGET + "/old", by=alice)
     outcomes.turn_off(spare.endpoint, "The receiver answered HTTP 503.")
     db.session.commit()

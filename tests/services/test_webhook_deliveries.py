@@ -245,7 +245,7 @@ def test_a_worker_that_stopped_mid_attempt_leaves_the_delivery_to_be_sent_again(
     from portal.services.webhooks import deliveries
 
     deliveries.fan_out()
-    assert deliveries._claim("stopped-worker", 10) == [_delivery().id]
+    assert [due.id for due in deliveries._claim("stopped-worker", 10)] == [_delivery().id]
     assert deliver("other-worker") == 0  # claimed: nobody else sends it
     with clock.travel(timedelta(minutes=10)):
         assert deliver("other-worker") == 1

@@ -1,10 +1,10 @@
-"""What an attempt's answer does (see the table in `deliveries`): the delivery succeeds,
-waits for its next retry or fails; the endpoint's failure record follows, and an endpoint
+"""What the answers of a batch do (see the table in `deliveries`): each delivery succeeds,
+waits for its next retry or fails; each endpoint's failure record follows, and an endpoint
 failing for 48 hours is turned off once, its admins emailed."""
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import bindparam, func, insert, select, update
 
 from portal import clock, email
 from portal.extensions import db
@@ -17,6 +17,7 @@ from portal.models import (
 )
 from portal.services import audit, milestones
 from portal.services.claims import claim
+from portal.services.webhooks.dispatch import Due, Sent
 from portal.services.webhooks.sending import Answer
 
 S = DeliveryStatus
@@ -29,71 +30,118 @@ FAILING_FOR = RETRY_AFTER[-1]  # then the endpoint is turned off
 EXCERPT_CHARS = 1000
 
 
-def record(worker: str, delivery_id: int, answer: Answer, *, verifies: bool = False) -> None:
-    """Log the attempt and move the delivery on, in one transaction. A test event's
-    delivery (`verifies`) accepted marks the organization's webhook as verified, once."""
-    delivery = db.session.get(WebhookDelivery, delivery_id)
+def record_all(worker: str, sent: list[Sent], unsent: list[Due] = ()) -> None:
+    """Log every attempt of a batch and move each delivery on, in one transaction of a few
+    statements whatever the batch's size. Only deliveries still claimed by `worker` move (a
+    lapsed claim belongs to whoever claimed it since); `unsent` ones wait again, no attempt
+    counted. A test event's delivery accepted marks the organization's webhook verified."""
     now = clock.now()
-    _log(delivery, answer)
-    attempts = delivery.attempts + 1
+    if sent:
+        db.session.execute(insert(WebhookAttempt.__table__), [_attempt_row(s) for s in sent])
+        won = _still_mine(worker, [s.due.id for s in sent], S.SENDING)
+        mine = [s for s in sent if s.due.id in won]
+        if mine:
+            db.session.execute(_MOVE, [_moved(s) for s in mine])
+            _follow(mine, now)
+            verified = {
+                s.due.organization_id for s in mine if s.due.verifies and s.answer.succeeded
+            }
+            if verified:
+                db.session.execute(milestones.reached("webhook_verified_at", verified, now))
+    if unsent:
+        _still_mine(worker, [due.id for due in unsent], S.PENDING)
+    db.session.commit()
+
+
+def _still_mine(worker: str, ids: list[int], status: DeliveryStatus) -> set[int]:
+    """Of `ids`, those `worker` still holds, released to `status` (their rows stay locked,
+    or SQLite's one writer held, until the commit); the others are left alone."""
+    table = WebhookDelivery
+    return set(
+        db.session.scalars(
+            update(table)
+            .where(table.id.in_(ids), table.status == S.SENDING, table.claimed_by == worker)
+            .values(status=status, claimed_by="", claimed_until=None)
+            .returning(table.id),
+            execution_options={"synchronize_session": False},
+        )
+    )
+
+
+# Each attempted delivery's new values (executemany: one statement for a batch). A delivery
+# that succeeds or fails for good keeps its next_attempt_at.
+_T = WebhookDelivery.__table__
+_MOVE = (
+    update(_T)
+    .where(_T.c.id == bindparam("b_id"))
+    .values(
+        next_attempt_at=func.coalesce(
+            bindparam("b_next", type_=_T.c.next_attempt_at.type), _T.c.next_attempt_at
+        )
+    )
+)
+
+
+def _moved(sent: Sent) -> dict:
+    due, answer, at = sent.due, sent.answer, sent.at
+    attempts, first = due.attempts + 1, due.first_attempt_at or at
     values = {
+        "b_id": due.id,
+        "b_next": None,
         "attempts": attempts,
-        "first_attempt_at": delivery.first_attempt_at or now,
-        "last_attempt_at": now,
+        "first_attempt_at": first,
+        "last_attempt_at": at,
         "last_status_code": answer.status_code,
         "last_duration_ms": answer.duration_ms,
         "last_response_excerpt": answer.excerpt[:EXCERPT_CHARS],
         "last_error": answer.error or ("" if answer.succeeded else _http_error(answer)),
-        "claimed_by": "",
-        "claimed_until": None,
+        "delivered_at": at if answer.succeeded else None,
     }
-    values.update(_next_step(delivery, answer, attempts, values["first_attempt_at"], now))
-    mine = (WebhookDelivery.status == S.SENDING, WebhookDelivery.claimed_by == worker)
-    if claim(delivery, *mine, **values):
-        _follow(delivery.endpoint, answer, now)
-        if verifies and answer.succeeded:
-            organizations = [delivery.organization_id]
-            db.session.execute(milestones.reached("webhook_verified_at", organizations, now))
-    db.session.commit()
+    values.update(_next_step(answer, attempts, first, at))
+    return values
 
 
-def _next_step(delivery, answer: Answer, attempts: int, first: datetime, now: datetime) -> dict:
+def _next_step(answer: Answer, attempts: int, first: datetime, now: datetime) -> dict:
     if answer.succeeded:
-        return {"status": S.SUCCEEDED, "delivered_at": now}
+        return {"status": S.SUCCEEDED}
     retries = attempts - 1
     if retries >= len(RETRY_AFTER):
         return {"status": S.FAILED}
-    return {
-        "status": S.PENDING,
-        "next_attempt_at": max(first + RETRY_AFTER[retries], now),
-    }
+    return {"status": S.PENDING, "b_next": max(first + RETRY_AFTER[retries], now)}
 
 
 def _http_error(answer: Answer) -> str:
     return f"The receiver answered HTTP {answer.status_code}."
 
 
-def _follow(endpoint: WebhookEndpoint, answer: Answer, now: datetime) -> None:
-    """A success clears the endpoint's failure record; a failure starts it, or turns the
+def _follow(mine: list[Sent], now: datetime) -> None:
+    """Each endpoint's failure record follows its last attempt in the batch: a success
+    clears it; a failure starts it (anew after a success in the same batch), or turns the
     endpoint off once it has lasted FAILING_FOR."""
+    last = {sent.due.endpoint_id: sent for sent in mine}
+    worked = {sent.due.endpoint_id for sent in mine if sent.answer.succeeded}
     table = WebhookEndpoint
-    if answer.succeeded:
-        db.session.execute(
-            update(table)
-            .where(table.id == endpoint.id, table.failing_since.is_not(None))
-            .values(failing_since=None),
-            execution_options={"synchronize_session": False},
+    cleared = [e for e, sent in last.items() if sent.answer.succeeded]
+    restarted = [e for e, sent in last.items() if not sent.answer.succeeded and e in worked]
+    failing = [e for e, sent in last.items() if e not in worked]
+    changes = [
+        (cleared, table.failing_since.is_not(None), None),
+        (restarted, True, now),
+        (failing, table.failing_since.is_(None), now),
+    ]
+    for ids, condition, since in changes:
+        if ids:
+            db.session.execute(
+                update(table).where(table.id.in_(ids), condition).values(failing_since=since),
+                execution_options={"synchronize_session": False},
+            )
+    if failing:
+        overdue = select(table).where(
+            table.id.in_(failing), table.active.is_(True), table.failing_since <= now - FAILING_FOR
         )
-        return
-    db.session.execute(
-        update(table)
-        .where(table.id == endpoint.id, table.failing_since.is_(None))
-        .values(failing_since=now),
-        execution_options={"synchronize_session": False},
-    )
-    db.session.refresh(endpoint)
-    if endpoint.active and endpoint.failing_since <= now - FAILING_FOR:
-        turn_off(endpoint, answer.error or _http_error(answer))
+        for endpoint in db.session.scalars(overdue):
+            answer = last[endpoint.id].answer
+            turn_off(endpoint, answer.error or _http_error(answer))
 
 
 def turn_off(endpoint: WebhookEndpoint, last_error: str) -> bool:
@@ -132,17 +180,16 @@ def stop_pending(endpoint: WebhookEndpoint, reason: str) -> None:
     )
 
 
-def _log(delivery: WebhookDelivery, answer: Answer) -> None:
-    db.session.add(
-        WebhookAttempt(
-            delivery_id=delivery.id,
-            endpoint_id=delivery.endpoint_id,
-            number=delivery.attempts + 1,
-            attempted_at=clock.now(),
-            succeeded=answer.succeeded,
-            status_code=answer.status_code,
-            duration_ms=answer.duration_ms,
-            response_excerpt=answer.excerpt[:EXCERPT_CHARS],
-            error=answer.error,
-        )
-    )
+def _attempt_row(sent: Sent) -> dict:
+    answer = sent.answer
+    return {
+        "delivery_id": sent.due.id,
+        "endpoint_id": sent.due.endpoint_id,
+        "number": sent.due.attempts + 1,
+        "attempted_at": sent.at,
+        "succeeded": answer.succeeded,
+        "status_code": answer.status_code,
+        "duration_ms": answer.duration_ms,
+        "response_excerpt": answer.excerpt[:EXCERPT_CHARS],
+        "error": answer.error,
+    }

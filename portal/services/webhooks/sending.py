@@ -1,5 +1,6 @@
-"""One webhook POST: to the address the target check allowed, with a short timeout, no
-redirect followed, and only the first bytes of the answer read."""
+"""Webhook POSTs: each to the address the target check allowed, with a short timeout, no
+redirect followed, and only the first bytes of the answer read. A batch keeps one
+connection open per target and address (`Connections`) while receivers keep it alive."""
 
 import http.client
 import ssl
@@ -8,6 +9,10 @@ from dataclasses import dataclass
 
 from portal.services.webhooks import targets
 from portal.services.webhooks.targets import Address, Target
+
+# What a kept-alive connection the receiver has meanwhile closed raises on its next use:
+# the message is sent again once, on a new connection.
+STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
 
 
 @dataclass(frozen=True)
@@ -43,24 +48,57 @@ class _PinnedTLS(_Pinned):
         self.sock = self.context.wrap_socket(raw, server_hostname=self.host)
 
 
-def post(
-    target: Target, address: Address, body: bytes, headers: dict, *, timeout: float, cap: int
-) -> Answer:
-    """POST `body` to `target` at `address`. Network trouble becomes an Answer with no
-    status and the error in words; it never raises."""
-    started = time.monotonic()
-    kind = _PinnedTLS if target.scheme == "https" else _Pinned
-    connection = kind(target, address, timeout)
-    try:
-        connection.request("POST", target.path, body=body, headers=headers)
-        response = connection.getresponse()
-        excerpt = _read(response, cap, started + timeout)
-        error = _redirect_note(response)
-        return Answer(response.status, excerpt, _ms(started), error)
-    except (OSError, http.client.HTTPException, ValueError) as error:
-        return Answer(None, "", _ms(started), _describe(error))
-    finally:
-        connection.close()
+class Connections:
+    """The open connections of one batch, by target and address; closed with the batch."""
+
+    def __init__(self):
+        self.idle: dict[tuple, _Pinned] = {}
+
+    def __enter__(self) -> "Connections":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for connection in self.idle.values():
+            connection.close()
+        self.idle.clear()
+
+    def post(self, target: Target, address: Address, body: bytes, headers: dict, **limits):
+        """POST `body` to `target` at `address` (`limits`: timeout, cap). Network trouble
+        becomes an Answer with no status and the error in words; it never raises."""
+        key = (target.scheme, target.host, target.port, address)
+        kept = self.idle.pop(key, None)
+        if kept is not None:
+            try:
+                return self._exchange(key, kept, target, body, headers, **limits)
+            except STALE:
+                kept.close()  # the receiver closed it meanwhile: once more, on a new one
+        kind = _PinnedTLS if target.scheme == "https" else _Pinned
+        fresh = kind(target, address, limits["timeout"])
+        started = time.monotonic()
+        try:
+            return self._exchange(key, fresh, target, body, headers, **limits)
+        except STALE as error:
+            fresh.close()
+            return Answer(None, "", _ms(started), _describe(error))
+
+    def _exchange(self, key, connection, target, body, headers, *, timeout, cap) -> Answer:
+        """One request and its answer on `connection`; raises only a STALE error."""
+        started = time.monotonic()
+        try:
+            connection.request("POST", target.path, body=body, headers=headers)
+            response = connection.getresponse()
+            excerpt = _read(response, cap, started + timeout)
+        except STALE:
+            raise
+        except (OSError, http.client.HTTPException, ValueError) as error:
+            connection.close()
+            return Answer(None, "", _ms(started), _describe(error))
+        if _read_to_the_end(response) and not response.will_close:
+            response.close()
+            self.idle[key] = connection  # it can carry the next message
+        else:
+            connection.close()
+        return Answer(response.status, excerpt, _ms(started), _redirect_note(response))
 
 
 def _read(response, cap: int, deadline: float) -> str:
@@ -73,6 +111,10 @@ def _read(response, cap: int, deadline: float) -> str:
         chunks.append(chunk)
         size += len(chunk)
     return b"".join(chunks).decode("utf-8", errors="replace")
+
+
+def _read_to_the_end(response) -> bool:
+    return response.isclosed() or (not response.chunked and response.length == 0)
 
 
 def _redirect_note(response) -> str:

@@ -1,10 +1,11 @@
 """Where webhooks may go: a public address only, never loopback, private, link-local, cloud
 metadata or otherwise reserved ones (a webhook must not become a way into our network).
 
-A URL is checked when an endpoint is created or changed, and again before every delivery:
-the name is resolved, every address it resolves to must be public, and the delivery then
-connects to the address that was checked (never resolving again), so a name that changes
-its answer between the check and the connection (DNS rebinding) cannot redirect it.
+A URL is checked when an endpoint is created or changed, and again before every batch of
+deliveries a worker sends: the name is resolved, every address it resolves to must be
+public, and the batch then connects to the address that was checked (never resolving
+again), so a name that changes its answer between the check and the connection (DNS
+rebinding) cannot redirect it.
 Loopback is allowed only where WEBHOOK_ALLOW_LOOPBACK is on (development and tests, for
 local receivers); production refuses to start with it.
 """

@@ -1,0 +1,87 @@
+"""Sending a claimed batch of deliveries: each target checked again (once per target in
+the batch: its name resolved now, every address public), each message signed, and each
+POSTed to the checked address over a connection kept alive for the batch. A batch that
+runs long stops early; what it did not send goes back to wait (`outcomes.record_all`),
+so no claim lapses while its worker still sends."""
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+from portal import clock
+from portal.services import secrets
+from portal.services.webhooks import signing, targets
+from portal.services.webhooks.sending import Answer, Connections
+
+USER_AGENT = "SyncPortal-Webhooks/1.0"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A claimed delivery, with what its attempt and its outcome need."""
+
+    id: int
+    organization_id: int
+    endpoint_id: int
+    attempts: int
+    first_attempt_at: datetime | None
+    target_url: str
+    secret_encrypted: str
+    body: bytes  # the same on every attempt
+    verifies: bool = False  # a test event: accepted, it verifies the organization's webhook
+
+
+@dataclass(frozen=True)
+class Sent:
+    due: Due
+    answer: Answer
+    at: datetime
+
+
+def send_all(batch: list[Due], *, stop_at: float) -> tuple[list[Sent], list[Due]]:
+    """POST each delivery of `batch` in order until the monotonic time `stop_at`; returns
+    what was sent, with its answer, and what was not."""
+    config = current_app.config
+    limits = {
+        "timeout": config["WEBHOOK_TIMEOUT_SECONDS"],
+        "cap": config["WEBHOOK_RESPONSE_MAX_BYTES"],
+    }
+    checked, keys, sent = {}, {}, []
+    with Connections() as connections:
+        for position, due in enumerate(batch):
+            if time.monotonic() >= stop_at:
+                return sent, batch[position:]
+            if due.target_url not in checked:
+                checked[due.target_url] = _check(due.target_url)
+            if due.secret_encrypted not in keys:
+                keys[due.secret_encrypted] = secrets.decrypt(due.secret_encrypted)
+            at = clock.now()
+            answer = _post(
+                connections, checked[due.target_url], keys[due.secret_encrypted], due, at, limits
+            )
+            sent.append(Sent(due, answer, at))
+    return sent, []
+
+
+def _check(url: str):
+    """The target and the address to connect to, or the refusal in words. Checked again
+    here because the name may point elsewhere now."""
+    try:
+        target = targets.parse(url)
+        return target, targets.addresses(target)[0]
+    except targets.UnsafeTarget as refusal:
+        return f"Not sent: {refusal}"
+
+
+def _post(connections: Connections, checked, secret: str, due: Due, at: datetime, limits) -> Answer:
+    if isinstance(checked, str):
+        return Answer(None, "", 0, checked)  # a refused target: a failed attempt, no connection
+    target, address = checked
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        **signing.headers(secret, int(at.timestamp()), due.body),
+    }
+    return connections.post(target, address, due.body, headers, **limits)
