@@ -25,6 +25,9 @@ class Kind(StrEnum):
 
 
 NOTHING_NEW = frozenset({Kind.EXISTING, Kind.REQUESTED})
+# Practices per lookup: each statement's overhead is paid per chunk, its keys' index reads
+# per key, so a big file is looked up in few statements.
+LOOKUP_CHUNK = 1_000
 
 
 @dataclass
@@ -76,13 +79,13 @@ class Plan:
 def classify(organization: Organization, groups: list[Group]) -> None:
     """Mark each group's rows: existing enrollment, match, or new (a few queries in all)."""
     keys = [_own_key(group.practice) for group in groups]
-    owned = matching.own_enrollments(organization, set(keys))
+    owned = matching.own_enrollments(organization, set(keys), LOOKUP_CHUNK)
     for group, key in zip(groups, keys, strict=True):
         group.enrollment = owned.get(key)
     unowned = [group for group in groups if group.enrollment is None]
     practices = [group.practice for group in unowned]
     for group, (match, mine) in zip(
-        unowned, matching.find_both(organization, practices), strict=True
+        unowned, matching.find_both(organization, practices, LOOKUP_CHUNK), strict=True
     ):
         group.match = match
         # A practice matched (by phone, say) on an earlier upload is enrolled now: the same
