@@ -10,7 +10,7 @@ from sqlalchemy import event, func, select
 from portal import clock
 from portal.extensions import db
 from portal.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from portal.services.webhooks import deliveries, targets
+from portal.services.webhooks import deliveries, dispatch, targets
 from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver, hooked, patient_created
 
@@ -89,6 +89,19 @@ def test_a_receiver_that_keeps_connections_alive_gets_a_batch_over_one_connectio
     assert connections == ["127.0.0.1"]
     assert [m["data"]["patients"][0]["id"] for m in receiver.messages()] == [0, 1, 2, 3]
     assert all(r.signature_ok for r in receiver.received)
+
+
+def test_a_big_batch_goes_out_over_several_kept_connections_each_message_once(
+    receiver, connections
+):
+    receiver.keep_alive = True
+    world = hooked(receiver)
+    _queued(world, dispatch.LANE_FROM)
+    assert deliver() == dispatch.LANE_FROM
+    assert len(connections) == dispatch.LANES
+    arrived = sorted(m["data"]["patients"][0]["id"] for m in receiver.messages())
+    assert arrived == list(range(dispatch.LANE_FROM))
+    assert _statuses() == [DeliveryStatus.SUCCEEDED] * dispatch.LANE_FROM
 
 
 def test_a_kept_connection_the_receiver_closed_is_replaced_and_every_message_arrives_once(
