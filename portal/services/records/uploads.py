@@ -132,6 +132,12 @@ def _upload(sync: Sync, batch: Batch) -> Outcome:
     _refuse_duplicates(batch)
     table = kind.model.__table__
     changes = upload_rows.compare(table, location.id, _resolved(location, kind, batch.records))
+    now = clock.now()
+    # The first upload of a kind is the practice's existing data; what later ones bring is news.
+    # Its events are prepared from reads before anything is written (see upload_events).
+    note = _last_note(sync, location, batch.kind)
+    names = (kind.created_event, kind.updated_event)
+    news = upload_events.prepare(kind.model, location, names, changes, now) if note else None
     removed = _remove(kind, location, batch.deleted)
     outcome = Outcome(
         created=len(changes.created),
@@ -139,10 +145,9 @@ def _upload(sync: Sync, batch: Batch) -> Outcome:
         removed=removed,
         unchanged=changes.unchanged + len(batch.deleted) - removed,
     )
-    upload_rows.write(table, location.id, changes, clock.now())
-    if _note_upload(sync, location, batch.kind, outcome):
-        news = {kind.created_event: [*changes.created], kind.updated_event: [*changes.updated]}
-        upload_events.announce(kind.model, location, news)
+    upload_rows.write(table, location.id, changes, now)
+    _note_upload(note, sync, location, batch.kind, outcome)
+    upload_events.record(news)
     commit()
     return outcome
 
@@ -222,24 +227,27 @@ def _ids(model, location: Location, field: str, records: list[dict]) -> dict[str
     return dict(found.tuples().all())
 
 
-def _note_upload(sync: Sync, location: Location, kind: str, outcome: Outcome) -> bool:
-    """Keep what this upload did; True when the kind was uploaded before (so what is new in
-    it is news: the first upload is the practice's existing data)."""
-    upload = db.session.scalar(
+def _last_note(sync: Sync, location: Location, kind: str) -> RecordUpload | None:
+    """What the last upload of `kind` to `location` did, if there was one."""
+    return db.session.scalar(
         select(RecordUpload).where(
             RecordUpload.sync_id == sync.id,
             RecordUpload.location_id == location.id,
             RecordUpload.kind == kind,
         )
     )
-    seen_before = upload is not None
-    if upload is None:
-        upload = RecordUpload(sync_id=sync.id, location_id=location.id, kind=kind)
-        db.session.add(upload)
-    upload.received_at = clock.now()
+
+
+def _note_upload(
+    note: RecordUpload | None, sync: Sync, location: Location, kind: str, outcome: Outcome
+) -> None:
+    """Keep what this upload did (for the consoles), in the last upload's note if any."""
+    if note is None:
+        note = RecordUpload(sync_id=sync.id, location_id=location.id, kind=kind)
+        db.session.add(note)
+    note.received_at = clock.now()
     for name, count in outcome.as_dict().items():
-        setattr(upload, name, count)
-    return seen_before
+        setattr(note, name, count)
 
 
 def last_uploads(sync: Sync) -> list[RecordUpload]:
