@@ -184,10 +184,9 @@ def _insert(model, rows: list[dict]) -> list[int]:
 
 def _insert_plain(table, rows: list[dict]) -> None:
     """One INSERT sent with every row to the driver at once (a COPY on PostgreSQL), its
-    values converted column
-    by column (SQLAlchemy's own per-row parameter handling was a quarter of the apply's
-    CPU). The table's defaults fill the columns the rows leave out, a callable one (the
-    creation time) evaluated once for the statement."""
+    values converted column by column (SQLAlchemy's own per-row parameter handling was a
+    quarter of the apply's CPU). The table's defaults fill the columns the rows leave out,
+    a callable one (the creation time) evaluated once for the statement."""
     connection = db.session.connection()
     dialect = connection.dialect
     given = set(rows[0])
