@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field, fields
 from itertools import repeat
+from operator import attrgetter
 
 from portal import catalogue, inputs
 from portal.services.imports.csv_files import CellError, Row
@@ -23,6 +24,7 @@ class Checked:
 
 DETAIL_FIELDS = tuple(f.name for f in fields(institutions.Details))
 OTHER_FIELDS = tuple(name for name in DETAIL_FIELDS if name not in ("name", "is_group"))
+_DETAILS_OF = attrgetter(*DETAIL_FIELDS)  # the fields' values as one tuple
 GIVEN_COLUMNS = ("institution_name", *OTHER_FIELDS)  # the key of a row's details, in order
 
 
@@ -71,7 +73,7 @@ def _clean(key: tuple) -> tuple[institutions.Details | None, dict[str, str]]:
 
 def group_key(details: institutions.Details) -> tuple:
     """Rows with the same cleaned institution fields are one institution."""
-    return tuple(getattr(details, name) for name in DETAIL_FIELDS)
+    return _DETAILS_OF(details)
 
 
 def _unique(errors: list[CellError]) -> list[CellError]:
