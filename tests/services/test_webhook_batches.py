@@ -2,6 +2,7 @@
 one another worker holds), one connection per receiver kept alive for the batch, and the
 outcomes of the whole batch recorded with a few statements in one transaction."""
 
+import socket
 from datetime import timedelta
 
 import pytest
@@ -102,6 +103,32 @@ def test_a_big_batch_goes_out_over_several_kept_connections_each_message_once(
     arrived = sorted(m["data"]["patients"][0]["id"] for m in receiver.messages())
     assert arrived == list(range(dispatch.LANE_FROM))
     assert _statuses() == [DeliveryStatus.SUCCEEDED] * dispatch.LANE_FROM
+
+
+def test_connections_send_each_message_at_once_without_waiting_for_an_acknowledgement(
+    receiver, monkeypatch
+):
+    # With Nagle's algorithm on, a kept connection's second message would wait for the
+    # receiver's delayed ACK (40 ms): it is turned off on every connection.
+    sockets, real = [], targets.open_socket
+
+    def open_socket(address, port, timeout):
+        opened = real(address, port, timeout)
+        sockets.append(opened.dup())  # the same socket, still readable once the batch ends
+        return opened
+
+    monkeypatch.setattr(targets, "open_socket", open_socket)
+    receiver.keep_alive = True
+    world = hooked(receiver)
+    _queued(world, 2)
+    try:
+        assert deliver() == 2
+        assert sockets and all(
+            s.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) for s in sockets
+        )
+    finally:
+        for s in sockets:
+            s.close()
 
 
 def test_a_kept_connection_the_receiver_closed_is_replaced_and_every_message_arrives_once(
