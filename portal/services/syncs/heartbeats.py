@@ -37,7 +37,9 @@ class Snapshot:
 def snapshot(token: str) -> Snapshot:
     """The sync of a bearer agent token, read without loading it. Unauthorized for unknown
     or revoked tokens."""
-    rows = db.session.execute(_snapshot_query(), {"digest": secrets.digest(token or "")}).all()
+    # Through the session's connection: plain rows, without the ORM's loading machinery.
+    digest = secrets.digest(token or "")
+    rows = db.session.connection().execute(_snapshot_query(), {"digest": digest}).all()
     if not token or not rows:
         raise agents.Unauthorized(
             "Unknown or revoked agent token. Activate again with a product key."
@@ -102,7 +104,7 @@ def _steady(seen: Snapshot, reported: list[agents.ReportedLocation]) -> bool:
 def _record_health(sync_id: int, read: datetime | None, written: datetime | None) -> bool:
     """Move the health times forward (never back, whatever order reports arrive in) while
     the sync is still active; False when it no longer is."""
-    moved = db.session.execute(
+    moved = db.session.connection().execute(
         _health_update(), {"sync_id": sync_id, "read": read, "written": written}
     )
     return moved.rowcount == 1
