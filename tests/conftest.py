@@ -15,6 +15,7 @@ from werkzeug.serving import make_server
 
 from portal import create_app, worker
 from portal.extensions import db, limiter
+from portal.services import request_log
 from portal.services.accounts import users
 
 PASSWORD = "correct horse battery"
@@ -39,6 +40,9 @@ def app(tmp_path_factory):
 def _clean(app):
     """Empty every table before each test and give it an app context."""
     with app.app_context():
+        # The request log's thread may still be writing the last test's calls: let it
+        # finish first, or its INSERT and the TRUNCATE below can deadlock on PostgreSQL.
+        request_log.flush()
         _empty_tables()
         limiter.reset()
         yield

@@ -37,6 +37,7 @@ STATUS_CLASSES = {"2xx": (200, 300), "3xx": (300, 400), "4xx": (400, 500), "5xx"
 
 _buffer: list[dict] = []
 _lock = threading.Lock()
+_writing = threading.Lock()  # one flush at a time: a caller of flush() waits for one under way
 _flusher: threading.Thread | None = None
 _app: Flask | None = None
 _engines: dict = {}
@@ -51,11 +52,10 @@ def note(caller, response) -> None:
     """Queue the entry of the API call being answered (the API's after-request hook): a few
     attribute reads and an append; the error envelope is read for refusals only."""
     global _flusher, _app
-    key = caller.key
     entry = {
-        "organization_id": key.organization_id,
-        "mode": key.mode,
-        "key_prefix": key.prefix,
+        "organization_id": caller.organization_id,
+        "mode": caller.mode,
+        "key_prefix": caller.key_prefix,
         "method": request.method[:8],
         "path": request.path[:200],
         "query": request.query_string,  # raw bytes: made safe by the writer, off the path
@@ -83,7 +83,13 @@ def _error_of(response) -> str:
 
 
 def flush() -> int:
-    """Write what is buffered in one INSERT; returns how many. Needs an app context."""
+    """Write what is buffered in one INSERT; returns how many. Needs an app context. When it
+    returns, nothing taken from the buffer before the call is still being written."""
+    with _writing:
+        return _write_buffered()
+
+
+def _write_buffered() -> int:
     with _lock:
         rows = _buffer[:]
         _buffer.clear()
