@@ -9,6 +9,7 @@ from portal.models import Location as LocationRow
 from portal.records import Patient as PatientRow
 from portal.records import Provider as ProviderRow
 from portal.services.records import patient_search
+from portal.services.records.api_access import Place
 
 
 class PatientBio(Struct):
@@ -87,7 +88,7 @@ def patient(row: PatientRow, place: LocationRow) -> Patient:
     return _patient(values, place.institution_id, _foreign_id_type(place))
 
 
-def patients(rows: list, place: LocationRow) -> list[Patient]:
+def patients(rows: list, place: LocationRow | Place) -> list[Patient]:
     """`patient` for a page of one location's patients, read as plain rows of
     `patient_search.LISTED`, with the location's part worked out once."""
     institution_id, foreign_id_type = place.institution_id, _foreign_id_type(place)

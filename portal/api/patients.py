@@ -19,7 +19,7 @@ from portal.services.records import api_access, patient_search, patients
     limit=limits.records,
 )
 def list_patients(query: inputs.Patients):
-    location = api_access.place(g.caller, query.subdomain, query.location_id)
+    location = api_access.place_values(g.caller, query.subdomain, query.location_id)
     filters = patient_search.Filters(
         name=query.name,
         email=query.email,
@@ -32,7 +32,7 @@ def list_patients(query: inputs.Patients):
         non_patient=query.non_patient,
     )
     result = patient_search.search(
-        location,
+        location.id,
         filters,
         **query.page(),
     )

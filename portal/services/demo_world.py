@@ -158,7 +158,7 @@ def _practice_records(sync: Sync, key) -> None:
     writes = []
     for hour, patient in enumerate(list(patients)[:2]):
         booking = appointments.Booking(patient, provider, start + timedelta(hours=hour))
-        appointment = appointments.book(office, booking, caller=api_access.Caller(key))
+        appointment = appointments.book(office, booking, caller=api_access.Caller.of(key))
         writes.append(
             db.session.scalar(
                 select(PendingWrite.id).where(PendingWrite.appointment_id == appointment.id)

@@ -107,7 +107,7 @@ def _bookings(admin: User) -> None:
     start = (clock.now() + timedelta(days=5)).replace(hour=8, minute=0, second=0, microsecond=0)
     for n in range(EXTRA):
         booking = appointments.Booking(patient, provider, start + timedelta(hours=n))
-        appointments.book(office, booking, caller=api_access.Caller(key))
+        appointments.book(office, booking, caller=api_access.Caller.of(key))
 
 
 def _api_calls(admin: User) -> None:

@@ -32,7 +32,7 @@ def populate(world, alice) -> None:
     subscriptions.subscribe(
         endpoint, resource_type="Onboarding", event="onboarding_created", institution=None, by=alice
     )
-    caller = Caller(api_keys.current_key(org, Mode.PRODUCTION))
+    caller = Caller.of(api_keys.current_key(org, Mode.PRODUCTION))
     onboarding = hosted.create(caller, hosted.Wanted(details={"name": "Kilo Dental"}))
     world.links["practice_setup"] = f"/setup/{secrets.decrypt(onboarding.token_encrypted)}"
     events.record(

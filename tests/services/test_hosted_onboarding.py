@@ -27,7 +27,7 @@ NEW_PRACTICE = {"name": "Harbor Dental", **ADDRESS, "phone_number": "(518) 555-0
 
 
 def caller_for(user, mode=Mode.PRODUCTION) -> Caller:
-    return Caller(api_keys.create(user.organization, mode, actor=user).key)
+    return Caller.of(api_keys.create(user.organization, mode, actor=user).key)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ def test_rotation_re_encrypts_endpoint_secrets_and_setup_links(app, keys):
     created = endpoints.create(
         admin.organization, Mode.SANDBOX, target_url="http://127.0.0.1:9/h", by=admin
     )
-    caller = Caller(api_keys.create(admin.organization, Mode.PRODUCTION, actor=admin).key)
+    caller = Caller.of(api_keys.create(admin.organization, Mode.PRODUCTION, actor=admin).key)
     onboarding = hosted.create(caller, hosted.Wanted(details={"name": "Key Dental"}))
     link = hosted.url_of(onboarding)
     keys(NEW, OLD)

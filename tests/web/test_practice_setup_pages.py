@@ -34,7 +34,8 @@ def developer():
 
 
 def _link(developer, **details) -> tuple[Onboarding, str]:
-    caller = Caller(api_keys.create(developer.organization, Mode.PRODUCTION, actor=developer).key)
+    key = api_keys.create(developer.organization, Mode.PRODUCTION, actor=developer).key
+    caller = Caller.of(key)
     onboarding = hosted.create(caller, hosted.Wanted(details=details or {"name": "Harbor Dental"}))
     return onboarding, f"/setup/{secrets.decrypt(onboarding.token_encrypted)}"
 

@@ -43,27 +43,33 @@ class InvalidField(PortalError):
 
 @dataclass(frozen=True)
 class Caller:
-    key: ApiKey
+    """Who is calling the API: its key's plain values (every request reads them, and loading
+    the key as an object cost more than the query)."""
+
+    key_id: int
+    organization_id: int
+    mode: Mode
+    key_prefix: str
+    key_last_four: str
+
+    @classmethod
+    def of(cls, key: ApiKey) -> "Caller":
+        return cls(key.id, key.organization_id, key.mode, key.prefix, key.last_four)
 
     @property
     def organization(self) -> Organization:
-        return self.key.organization
-
-    @property
-    def mode(self) -> Mode:
-        return self.key.mode
+        return db.session.get(Organization, self.organization_id)
 
 
 def audit(caller: Caller, action: str, target, **details) -> None:
     """An audit row for a write made through the API: no user acts, the key's organization
     does, and the key is named by its visible ends (prefix...last four)."""
-    key = caller.key
     record(
         action,
         actor=None,
         organization=caller.organization,
         target=target,
-        api_key=f"{key.prefix}\u2026{key.last_four}",
+        api_key=f"{caller.key_prefix}\u2026{caller.key_last_four}",
         **details,
     )
 
@@ -100,12 +106,12 @@ def _location_ids(organization_id, mode):
 
 def reachable_institution_ids(caller: Caller):
     """Institution ids the caller may reach (a subquery)."""
-    return _institution_ids(caller.key.organization_id, caller.mode)
+    return _institution_ids(caller.organization_id, caller.mode)
 
 
 def reachable_location_ids(caller: Caller, institution: Institution | None = None):
     """Location ids the caller may reach, in `institution` when given (a subquery)."""
-    query = _location_ids(caller.key.organization_id, caller.mode)
+    query = _location_ids(caller.organization_id, caller.mode)
     if institution is not None:
         query = query.where(Location.institution_id == institution.id)
     return query
@@ -143,7 +149,7 @@ def place(caller: Caller, subdomain: str, location_id: int) -> Location:
     found = db.session.execute(
         _place_query(),
         {
-            "organization_id": caller.key.organization_id,
+            "organization_id": caller.organization_id,
             "mode": caller.mode,
             "subdomain": subdomain,
             "location_id": location_id,
@@ -156,6 +162,45 @@ def place(caller: Caller, subdomain: str, location_id: int) -> Location:
     # Keep the institution on the location: read already, and held only weakly otherwise.
     set_committed_value(found.Location, "institution", found.Institution)
     return found.Location
+
+
+@dataclass(frozen=True)
+class Place:
+    """A reachable location as plain values, for reads that need nothing else of it."""
+
+    id: int
+    institution_id: int
+    mode: Mode
+
+
+def place_values(caller: Caller, subdomain: str, location_id: int) -> Place:
+    """`place`, without loading the location and its institution as objects (the busiest
+    lists only need their ids and the mode). Raises as `place` does."""
+    found = (
+        db.session.connection()
+        .execute(
+            _place_values_query(),
+            {
+                "organization_id": caller.organization_id,
+                "mode": caller.mode,
+                "subdomain": subdomain,
+                "location_id": location_id,
+            },
+        )
+        .first()
+    )
+    if found is None:
+        raise Forbidden("You do not have access to this institution.")
+    if found.location_id is None or not 0 < location_id <= INT_MAX:
+        raise NotFound("Location not found in this institution.")
+    return Place(found.location_id, found.institution_id, found.mode)
+
+
+@cache
+def _place_values_query():
+    return _place_query().with_only_columns(
+        Location.id.label("location_id"), Institution.id.label("institution_id"), Institution.mode
+    )
 
 
 @cache

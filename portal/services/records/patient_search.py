@@ -10,7 +10,6 @@ from sqlalchemy import bindparam, false, func, or_, select
 
 from portal import clock
 from portal.db_types import iso_date, iso_timestamp
-from portal.models import Location
 from portal.records import Appointment, Patient
 from portal.services import pagination
 from portal.services.records.patients import digits
@@ -58,7 +57,7 @@ class Filters:
     non_patient: bool | None = None
 
 
-def search(location: Location, filters: Filters, *, sort: str, per_page: int, **cursors):
+def search(location_id: int, filters: Filters, *, sort: str, per_page: int, **cursors):
     """A page of the location's patients matching every filter given, as plain rows of
     LISTED.
 
@@ -68,7 +67,7 @@ def search(location: Location, filters: Filters, *, sort: str, per_page: int, **
     order = pagination.sort_by(sort, Patient, SORTS)
     words = (filters.name or "").split()
     shape = (len(words), *(_given(filters, f.name) for f in fields(Filters) if f.name != "name"))
-    values = {"location_id": location.id, **_values(filters, words)}
+    values = {"location_id": location_id, **_values(filters, words)}
     return pagination.paginate(
         _statement(shape), order, per_page, plain=True, params=values, **cursors
     )
