@@ -3,7 +3,7 @@ the records that changed are rewritten, the events carry each record as the API 
 whether the batch created or changed it, and the cycle collector rests while a batch runs."""
 
 import gc
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, select
@@ -11,7 +11,7 @@ from sqlalchemy import event, select
 from portal import clock
 from portal.extensions import db
 from portal.models import Event, Location, Sync
-from portal.records import Patient
+from portal.records import Appointment, Patient
 from portal.services.records import record_events, uploads
 from tests.practice_world import chart, live_practice, upload, upload_chart
 
@@ -138,6 +138,29 @@ def test_records_that_send_different_fields_keep_what_they_did_not_send(client, 
     assert (found["S2"]["first_name"], found["S2"]["city"]) == ("Bea", "Troy")
     assert (found["S3"]["city"], found["S3"]["email"]) == ("Troy", "")
     assert_events_carry_the_records_as_they_are(practice)
+
+
+def test_a_moved_appointment_is_stored_at_the_moment_sent_whatever_its_zone(client, practice):
+    [booked] = chart(patients=1, appointments=1)["appointments"]
+    assert upload(client, practice, "appointments", [booked]).status_code == 200
+    start = datetime.fromisoformat(booked["start_time"]) + timedelta(hours=1)
+    zone = timezone(timedelta(hours=2))
+    moved = dict(
+        booked,
+        start_time=start.astimezone(zone).isoformat(),
+        end_time=(start + timedelta(minutes=30)).astimezone(zone).isoformat(),
+        note="Moved",
+    )
+
+    answer = upload(client, practice, "appointments", [moved])
+
+    assert answer.json["data"]["updated"] == 1
+    row = db.session.scalar(select(Appointment).where(Appointment.foreign_id == "A1"))
+    assert (row.start_time, row.end_time - row.start_time) == (start, timedelta(minutes=30))
+    assert row.note == "Moved"
+    [changed] = db.session.scalars(select(Event).where(Event.name == "appointment_updated"))
+    location = db.session.get(Location, practice.location_id)
+    assert changed.payload == record_events.payload(row, location)
 
 
 @pytest.mark.parametrize("collecting", [True, False])

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from operator import ne
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
 
 from portal.extensions import db
 
@@ -85,20 +85,49 @@ def write(table: Table, location_id: int, changes: Changes, now: datetime) -> No
     ]
     for group in _same_fields(new):
         db.session.execute(insert(table), group)
-    if changes.changed is not None:
-        fields = changes.changed
-        changed = [
-            {"row_id": row_id, **{name: values[name] for name in fields}, "updated_at": now}
-            for row_id, values in changes.updated.values()
-        ]
-    else:
-        changed = [
-            {"row_id": row_id, **values, "updated_at": now}
-            for row_id, values in changes.updated.values()
-        ]
-    by_id = update(table).where(table.c.id == bindparam("row_id"))
+    fields = changes.changed
+    changed = [
+        {"row_id": row_id, **(values if fields is None else {f: values[f] for f in fields})}
+        for row_id, values in changes.updated.values()
+    ]
     for group in _same_fields(changed):
-        db.session.execute(by_id, group)
+        _update(table, group, now)
+
+
+def _update(table: Table, rows: list[dict], now: datetime) -> None:
+    """Set each row's values (the same names in every row) in the row of id `row_id`, and
+    its update time to `now`."""
+    dialect = db.session.connection().dialect
+    if dialect.name != "postgresql":
+        by_id = update(table).where(table.c.id == bindparam("row_id")).values(updated_at=now)
+        db.session.execute(by_id, rows)
+        return
+    # PostgreSQL runs an executemany as one UPDATE per row (a tenth of a millisecond of
+    # driver time each); sent as one array per column, unnested, the rows are one UPDATE.
+    quote = dialect.identifier_preparer.quote
+    names = [name for name in rows[0] if name != "row_id"]
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
+    )
+    statement = (
+        f"UPDATE {quote(table.name)} SET "
+        + ", ".join(f"{quote(name)} = v.{quote(name)}" for name in names)
+        + ", updated_at = :updated_at"
+        + f" FROM unnest(CAST(:row_id AS INTEGER[]), {arrays})"
+        + f" AS v(row_id, {', '.join(quote(name) for name in names)})"
+        + f" WHERE {quote(table.name)}.id = v.row_id"
+    )
+    values = {name: _bound(table.c[name], rows, dialect) for name in names}
+    values["row_id"] = [row["row_id"] for row in rows]
+    values["updated_at"] = _bound(table.c.updated_at, [{"updated_at": now}], dialect)[0]
+    db.session.execute(text(statement), values)
+
+
+def _bound(column, rows: list[dict], dialect) -> list:
+    """The column's value in each row, as the driver takes it."""
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    values = [row[column.key] for row in rows]
+    return list(map(process, values)) if process else values
 
 
 def chunks(items: list) -> list[list]:
