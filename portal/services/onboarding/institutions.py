@@ -3,9 +3,11 @@ and the organization's enrollment waiting for its first sync."""
 
 import re
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
+from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 
 from portal import inputs
 from portal.extensions import db
@@ -23,6 +25,9 @@ US_STATES = frozenset(
     )
 )
 ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+PLAIN_EMAIL = re.compile(
+    r"([A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"
+)
 REQUIRED = {
     "name": "Enter the institution's name.",
     "street_address": "Enter the street address.",
@@ -107,7 +112,7 @@ def _check_formats(values: dict[str, str], errors: dict[str, str]) -> None:
         errors["phone_number"] = "Use a 10-digit US phone number, such as (212) 555-0100."
     if values["email"]:
         try:
-            values["email"] = validate_email(values["email"], check_deliverability=False).normalized
+            values["email"] = _normal_email(values["email"])
         except EmailNotValidError:
             errors["email"] = "Enter an email address such as frontdesk@practice.com."
     if values["website"]:
@@ -117,6 +122,31 @@ def _check_formats(values: dict[str, str], errors: dict[str, str]) -> None:
         if parts.scheme not in ("http", "https") or "." not in (parts.hostname or ""):
             errors["website"] = "Enter a web address such as https://practice.com."
         values["website"] = website
+
+
+def _normal_email(address: str) -> str:
+    """The validator's normalised address; raises EmailNotValidError as it does.
+
+    Most addresses are plain (letters, digits and `._%+-` before the @, a host name after
+    it), and there the domain alone decides: the validator's verdict on the domain is
+    worked out once per domain (a practice group's file repeats one domain thousands of
+    times; domain checks were two thirds of the validator's time) and the part before the
+    @ kept as written. Anything else, and the mailbox names the validator lowercases
+    (info@, sales@...), goes through the validator whole."""
+    plain = PLAIN_EMAIL.fullmatch(address)
+    if (
+        plain is None
+        or len(plain[1]) > 64
+        or len(address) > 254
+        or plain[1].lower() in CASE_INSENSITIVE_MAILBOX_NAMES
+    ):
+        return validate_email(address, check_deliverability=False).normalized
+    return f"{plain[1]}@{_email_domain(plain[2])}"
+
+
+@lru_cache(maxsize=4096)
+def _email_domain(domain: str) -> str:
+    return validate_email(f"a@{domain}", check_deliverability=False).domain
 
 
 def create(details: Details, *, actor: User, mode: Mode) -> Enrollment:
