@@ -120,7 +120,7 @@ def _patient(values, institution_id: int, foreign_id_type: str) -> Patient:
         cell,
         home,
         work,
-        _,
+        *_,
     ) = values
     bio = PatientBio(
         born,

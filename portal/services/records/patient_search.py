@@ -15,8 +15,8 @@ from portal.services import pagination
 from portal.services.records.patients import digits
 
 SORTS = ("id", "-id", "updated_at", "-updated_at")
-# What a listed patient is read as, in this order (`patient_shapes` unpacks it). The raw
-# `updated_at` stays for the cursor of the updated_at sort; the API prints the text ones.
+# What a listed patient is read as, in this order (`patient_shapes` unpacks it). The API
+# prints the text times; a sort by updated_at reads the stored time too, for its cursors.
 LISTED = (
     Patient.id,
     Patient.location_id,
@@ -39,7 +39,6 @@ LISTED = (
     Patient.cell_phone_number,
     Patient.home_phone_number,
     Patient.work_phone_number,
-    Patient.updated_at,
 )
 ESCAPE = "/"
 
@@ -59,14 +58,15 @@ class Filters:
 
 def search(location_id: int, filters: Filters, *, sort: str, per_page: int, **cursors):
     """A page of the location's patients matching every filter given, as plain rows of
-    LISTED.
+    LISTED (and the stored `updated_at` when sorted by it).
 
     `name` is fuzzy: each word must appear in the first or the last name, in any case.
     Raises InvalidField for an unknown sort or a foreign cursor.
     """
     order = pagination.sort_by(sort, Patient, SORTS)
     words = (filters.name or "").split()
-    shape = (len(words), *(_given(filters, f.name) for f in fields(Filters) if f.name != "name"))
+    given = (_given(filters, f.name) for f in fields(Filters) if f.name != "name")
+    shape = (order.column is Patient.updated_at, len(words), *given)
     values = {"location_id": location_id, **_values(filters, words)}
     return pagination.paginate(
         _statement(shape), order, per_page, plain=True, params=values, **cursors
@@ -81,7 +81,9 @@ def _given(filters: Filters, name: str):
 
 @lru_cache(maxsize=256)
 def _statement(shape: tuple):
-    words, email, phone, born, since, inactive, foreign_id, new_patient, non_patient = shape
+    by_time, words, email, phone, born, since, inactive, foreign_id, new_patient, non_patient = (
+        shape
+    )
     conditions = [Patient.location_id == bindparam("location_id")]
     for i in range(words):
         word = bindparam(f"word_{i}")
@@ -117,7 +119,7 @@ def _statement(shape: tuple):
         conditions.append(~seen if new_patient else seen)
     if non_patient:  # every record here is a patient
         conditions.append(false())
-    return select(*LISTED).where(*conditions)
+    return select(*LISTED, *([Patient.updated_at] if by_time else [])).where(*conditions)
 
 
 def _values(filters: Filters, words: list[str]) -> dict:
