@@ -5,6 +5,7 @@ the key (rotation, expiry) even before its own lifetime ends.
 """
 
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
@@ -80,7 +81,12 @@ def _claims(token: str) -> dict | None:
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return _serializer_for(current_app.config["SECRET_KEY"])
+
+
+@lru_cache(maxsize=4)
+def _serializer_for(secret_key: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret_key, salt=SALT)  # once per key: every request checks one
 
 
 def _epoch(moment: datetime) -> int:
