@@ -77,7 +77,8 @@ def _changed_patients(location: Location, changes: Changes, now: datetime) -> li
     if not stored:
         return []
     index = {name: position for position, name in enumerate(next(iter(stored.values()))._fields)}
-    stamp = [(index["updated_at_text"], timestamp(now)), (index["updated_at"], now)]
+    times = {"updated_at_text": timestamp(now), "updated_at": now}  # the stored one if read
+    stamp = [(index[name], value) for name, value in times.items() if name in index]
     rows = []
     for foreign_id, (_, values) in changes.updated.items():
         row = list(stored[foreign_id])
