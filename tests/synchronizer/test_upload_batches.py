@@ -12,7 +12,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import Event, Location, Sync
 from portal.records import Appointment, Patient
-from portal.services.records import record_events, uploads
+from portal.services.records import patient_search, record_events, uploads
 from tests.practice_world import chart, live_practice, upload, upload_chart
 
 FEW, MANY = 3, 120
@@ -114,6 +114,22 @@ def test_events_carry_each_record_as_the_api_shapes_it(client, practice):
         foreign_id = event_row.payload["patient"]["foreign_id"]
         assert event_row.payload == record_events.payload(rows[foreign_id], location)
     assert sent[0].payload["patient"]["bio"]["city"] == "Springfield"
+
+
+def test_changed_patients_are_read_back_when_the_list_rows_do_not_name_a_field(
+    client, practice, monkeypatch
+):
+    renamed = [
+        column.element.label("updated_text") if column.key == "updated_at_text" else column
+        for column in patient_search.LISTED
+    ]
+    monkeypatch.setattr(patient_search, "LISTED", tuple(renamed))
+    upload(client, practice, "patients", patients("Q", 2))
+
+    answer = upload(client, practice, "patients", patients("Q", 2, city="Shelbyville"))
+
+    assert answer.status_code == 200 and answer.json["data"]["updated"] == 2
+    assert_events_carry_the_records_as_they_are(practice)
 
 
 def test_records_that_send_different_fields_keep_what_they_did_not_send(client, practice):

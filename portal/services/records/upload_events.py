@@ -68,21 +68,27 @@ def record(news: News | None) -> None:
             )
 
 
-def _changed_patients(location: Location, changes: Changes, now: datetime) -> list[list]:
+def _changed_patients(location: Location, changes: Changes, now: datetime) -> list | None:
     """The changed patients as the API list reads them, as they will be once written: the
-    stored row with the fields the batch changes, stamped `now`."""
+    stored row with the fields the batch changes, stamped `now`. None when the list's rows
+    do not name every field to change (they are then read back once written)."""
     from portal.api.shapes import timestamp  # the API's shapes import the services
 
     stored = _listed(location, list(changes.updated))
     if not stored:
         return []
     index = {name: position for position, name in enumerate(next(iter(stored.values()))._fields)}
+    fields = changes.changed
+    if fields is None:
+        fields = sorted(set().union(*(values for _, values in changes.updated.values())))
+    if not {*fields, "updated_at_text"} <= index.keys():
+        return None
     times = {"updated_at_text": timestamp(now), "updated_at": now}  # the stored one if read
     stamp = [(index[name], value) for name, value in times.items() if name in index]
     rows = []
     for foreign_id, (_, values) in changes.updated.items():
         row = list(stored[foreign_id])
-        for name in values if changes.changed is None else changes.changed:
+        for name in values if changes.changed is None else fields:
             value = values[name]
             if name == "date_of_birth":  # the list reads dates as text
                 value = None if value is None else value.isoformat()
