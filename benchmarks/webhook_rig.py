@@ -32,6 +32,10 @@ NO_STALE_SYNCS = {"SYNC_STALE_MINUTES": str(10 * 365 * 24 * 60)}
 
 def _receive(port: int, received, ready, arrivals) -> None:
     class Handler(BaseHTTPRequestHandler):
+        # HTTP/1.1 keeps connections open between messages, as production receivers do
+        # (the default HTTP/1.0 closed each one, so every delivery paid a new connection).
+        protocol_version = "HTTP/1.1"
+
         def do_POST(self):  # noqa: N802 (http.server's naming)
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
             arrived = time.monotonic()  # one clock for every process of the machine
