@@ -99,7 +99,7 @@ def route_path() -> str:
 def _organization_id() -> int | None:
     caller = g.get("caller")
     if caller is not None:
-        return getattr(getattr(caller, "key", None), "organization_id", None)
+        return caller.organization_id
     user = g.get("_login_user")  # only if the request loaded its user: no query of our own
     return getattr(user, "organization_id", None)
 
