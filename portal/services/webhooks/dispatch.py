@@ -1,8 +1,9 @@
 """Sending a claimed batch of deliveries: each target checked again (once per target in
 the batch: its name resolved now, every address public), each message signed, and each
 POSTed to the checked address over connections kept alive for the batch. A batch that
-runs long stops early; what it did not send goes back to wait (`outcomes.record_all`),
-so no claim lapses while its worker still sends."""
+runs past half its claim's lease stops sending; what it did not send goes back to wait
+(`outcomes.record_all`). (The targets are checked before sending starts: a batch of many
+distinct slow-to-resolve names spends part of its lease there.)"""
 
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +22,7 @@ USER_AGENT = "SyncPortal-Webhooks/1.0"
 # one receiver's wait does not hold the others (messages of a batch may arrive out of
 # order; webhooks promise no order). Smaller ones go out over one, in order.
 LANES, LANE_FROM = 4, 16
+UNREADABLE_SECRET = "Not sent: the endpoint's signing secret cannot be read with ENCRYPTION_KEYS."
 _senders = ThreadPoolExecutor(max_workers=LANES, thread_name_prefix="webhook-send")
 
 
@@ -60,8 +62,10 @@ def send_all(batch: list[Due], *, stop_at: float) -> tuple[list[Sent], list[Due]
         if due.target_url not in checked:
             checked[due.target_url] = _check(due.target_url)
         if due.secret_encrypted not in keys:
-            keys[due.secret_encrypted] = secrets.decrypt(due.secret_encrypted)
-        ready.append((due, checked[due.target_url], keys[due.secret_encrypted]))
+            keys[due.secret_encrypted] = _secret(due.secret_encrypted)
+        secret = keys[due.secret_encrypted]
+        # A secret that no configured key opens fails its own deliveries, not the batch.
+        ready.append((due, checked[due.target_url] if secret else UNREADABLE_SECRET, secret))
     lanes = LANES if len(ready) >= LANE_FROM else 1
     done = _senders.map(
         lambda lane: _send_lane(lane, stop_at, limits), [ready[n::lanes] for n in range(lanes)]
@@ -82,6 +86,13 @@ def _send_lane(lane: list[tuple], stop_at: float, limits: dict) -> tuple[list[Se
             at = clock.now()
             sent.append(Sent(due, _post(connections, checked, secret, due, at, limits), at))
     return sent, []
+
+
+def _secret(encrypted: str) -> str | None:
+    try:
+        return secrets.decrypt(encrypted)
+    except ValueError:
+        return None
 
 
 def _check(url: str):

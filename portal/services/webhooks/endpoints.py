@@ -146,7 +146,7 @@ def _switch(endpoint: WebhookEndpoint, on: bool) -> None:
     else:
         values = {"disabled_at": clock.now(), "disabled_reason": "Turned off by the developer."}
     if claim(endpoint, WebhookEndpoint.active.is_(not on), active=on, **values) and not on:
-        outcomes.stop_pending(endpoint, "Not sent: the endpoint was turned off.")
+        outcomes.stop_pending(endpoint, outcomes.TURNED_OFF)
 
 
 def _count(organization: Organization, mode: Mode) -> int:

@@ -28,19 +28,29 @@ RETRY_AFTER = tuple(
 )
 FAILING_FOR = RETRY_AFTER[-1]  # then the endpoint is turned off
 EXCERPT_CHARS = 1000
+TURNED_OFF = "Not sent: the endpoint was turned off."
 
 
 def record_all(worker: str, sent: list[Sent], unsent: list[Due] = ()) -> None:
     """Log every attempt of a batch and move each delivery on, in one transaction of a few
-    statements whatever the batch's size. Only deliveries still claimed by `worker` move (a
-    lapsed claim belongs to whoever claimed it since); `unsent` ones wait again, no attempt
-    counted. A test event's delivery accepted marks the organization's webhook verified."""
+    statements whatever the batch's size. Only deliveries still claimed by `worker` move and
+    have their attempt logged (a lapsed claim belongs to whoever claimed it since; a
+    delivery deleted meanwhile, with its endpoint or organization, has nothing to log
+    against); `unsent` ones wait again, no attempt counted, unless their endpoint was
+    turned off meanwhile. A test event's delivery accepted marks the organization's webhook
+    verified."""
     now = clock.now()
+    if unsent:
+        # Given back before any endpoint is turned off below, so that turning it off fails
+        # them with the rest of what waits for it.
+        released = _still_mine(worker, [due.id for due in unsent], S.PENDING)
+        if released:
+            _fail_if_off(released)
     if sent:
-        db.session.execute(insert(WebhookAttempt.__table__), [_attempt_row(s) for s in sent])
         won = _still_mine(worker, [s.due.id for s in sent], S.SENDING)
         mine = [s for s in sent if s.due.id in won]
         if mine:
+            db.session.execute(insert(WebhookAttempt.__table__), [_attempt_row(s) for s in mine])
             db.session.execute(_MOVE, [_moved(s) for s in mine])
             _follow(mine, now)
             verified = {
@@ -48,9 +58,23 @@ def record_all(worker: str, sent: list[Sent], unsent: list[Due] = ()) -> None:
             }
             if verified:
                 db.session.execute(milestones.reached("webhook_verified_at", verified, now))
-    if unsent:
-        _still_mine(worker, [due.id for due in unsent], S.PENDING)
     db.session.commit()
+
+
+def _fail_if_off(ids: set[int]) -> None:
+    """Deliveries given back to an endpoint that was turned off while they were out fail,
+    as `stop_pending` failed what waited for it then."""
+    off = select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(False))
+    db.session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id.in_(ids),
+            WebhookDelivery.status == S.PENDING,
+            WebhookDelivery.endpoint_id.in_(off),
+        )
+        .values(status=S.FAILED, last_error=TURNED_OFF),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _still_mine(worker: str, ids: list[int], status: DeliveryStatus) -> set[int]:
@@ -156,7 +180,7 @@ def turn_off(endpoint: WebhookEndpoint, last_error: str) -> bool:
         disabled_reason=reason[:1000],
     ):
         return False
-    stop_pending(endpoint, "Not sent: the endpoint was turned off.")
+    stop_pending(endpoint, TURNED_OFF)
     organization = db.session.get(Organization, endpoint.organization_id)
     audit.record(
         "webhook_endpoint.turned_off",
