@@ -58,7 +58,7 @@ def caller_for(token: str) -> Caller:
     # The creation time guards against a key id reused after the database was rebuilt.
     if key is None or _epoch(key.created_at) != claims["c"] or not api_keys.is_usable(key):
         raise InvalidCredentials("The API key behind this bearer token no longer works.")
-    return Caller(key.id, key.organization_id, key.mode, key.prefix, key.last_four)
+    return Caller.of(key)
 
 
 def key_id(token: str) -> int | None:

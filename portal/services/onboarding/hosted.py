@@ -70,14 +70,14 @@ def create(caller, wanted: Wanted) -> Onboarding:
     InvalidDetails for bad input; a subdomain the caller cannot reach is Forbidden."""
     if caller.mode is not Mode.PRODUCTION:
         raise Forbidden("Only production keys create onboardings.")
-    onboarding = Onboarding(organization_id=caller.organization.id, **_new_link())
+    onboarding = Onboarding(organization_id=caller.organization_id, **_new_link())
     onboarding.emr_name = _system_code(wanted.emr_name)
     if wanted.subdomain:
         institution = api_access.institution(caller, wanted.subdomain)
         onboarding.institution_id = institution.id
         onboarding.enrollment = db.session.scalar(
             select(Enrollment).where(
-                Enrollment.organization_id == caller.organization.id,
+                Enrollment.organization_id == caller.organization_id,
                 Enrollment.institution_id == institution.id,
             )
         )
@@ -96,7 +96,7 @@ def create(caller, wanted: Wanted) -> Onboarding:
 def for_caller(caller, *, status: str | None = None, subdomain: str | None = None):
     """The caller's organization's onboardings as a query (the API pages it). They belong
     to production, so a sandbox key's query finds none."""
-    query = select(Onboarding).where(Onboarding.organization_id == caller.organization.id)
+    query = select(Onboarding).where(Onboarding.organization_id == caller.organization_id)
     if caller.mode is not Mode.PRODUCTION:
         query = query.where(false())
     if status is not None:
@@ -116,7 +116,7 @@ def get_for(caller, public_id: str) -> Onboarding:
         found = db.session.scalar(
             select(Onboarding).where(
                 Onboarding.public_id == public_id,
-                Onboarding.organization_id == caller.organization.id,
+                Onboarding.organization_id == caller.organization_id,
             )
         )
     if found is None:

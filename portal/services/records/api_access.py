@@ -54,6 +54,7 @@ class Caller:
 
     @classmethod
     def of(cls, key: ApiKey) -> "Caller":
+        """From an ApiKey, or a row of its columns of the same names."""
         return cls(key.id, key.organization_id, key.mode, key.prefix, key.last_four)
 
     @property

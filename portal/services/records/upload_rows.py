@@ -1,6 +1,7 @@
 """The rows of one location that an uploaded batch names, read and written with set-based
-statements: one SELECT finds what is stored, one INSERT adds the new rows and one UPDATE
-sets what changed in the others, whatever the size of the batch. No ORM object is built for
+statements: one SELECT finds what is stored, an executemany INSERT adds the new rows and
+an executemany UPDATE (on PostgreSQL one UPDATE over arrays) sets what changed in the
+others; their number does not grow with the batch. No ORM object is built for
 them: a batch of a thousand records goes as plain values from the body to the database."""
 
 from dataclasses import dataclass, field
