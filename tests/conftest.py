@@ -17,6 +17,7 @@ from portal import create_app, worker
 from portal.extensions import db, limiter
 from portal.services import request_log
 from portal.services.accounts import users
+from tests.webhook_receiver import Receiver
 
 PASSWORD = "correct horse battery"
 
@@ -192,3 +193,11 @@ def live_server(app):
     yield url
     app.config["BASE_URL"] = previous
     server.shutdown()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver on loopback that records what it gets (tests/webhook_receiver.py)."""
+    running = Receiver().start()
+    yield running
+    running.stop()

@@ -1,7 +1,6 @@
 """The webhook endpoints and subscriptions API: NexHealth's eight operations in its shapes,
 for sandbox and production keys, scoped to the key's organization and mode."""
 
-import pytest
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -10,17 +9,9 @@ from portal.services.accounts import api_keys
 from portal.services.webhooks import endpoints
 from tests.api.conftest import Api, bearer_token, first_provider, new_patient_body
 from tests.onboarding import upgraded
-from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver
 
 HOOKS = "/webhook_endpoints"
-
-
-@pytest.fixture
-def receiver():
-    started = Receiver().start()
-    yield started
-    started.stop()
 
 
 def create_endpoint(api: Api, url: str = "http://127.0.0.1:9/hooks", **extra) -> dict:

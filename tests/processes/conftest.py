@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from tests.conftest import PASSWORD
-from tests.webhook_receiver import Receiver
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")
@@ -69,13 +68,6 @@ def workers(app, live_server, mailbox):
     found = Workers(app, app.config["MAIL_PORT"])
     yield found
     found.stop_all()
-
-
-@pytest.fixture
-def receiver():
-    started = Receiver().start()
-    yield started
-    started.stop()
 
 
 def wait_for(condition, seconds: float = 120, what: str = "the condition") -> None:

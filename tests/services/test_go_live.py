@@ -22,7 +22,6 @@ from tests.onboarding import institution, upgraded
 from tests.onboarding import live_practice as shared_practice
 from tests.practice_world import V1, chart, live_practice, office, upload_chart
 from tests.synchronizer.test_writes import book, collect, report
-from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver, hooked, patient_created
 
 
@@ -47,13 +46,6 @@ def empty_log():
     request_log.flush()
     db.session.execute(db.delete(ApiRequest))
     db.session.commit()
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 def test_a_new_organization_has_every_step_ahead_of_it_in_order():

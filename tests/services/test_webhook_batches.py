@@ -12,15 +12,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from portal.services.webhooks import deliveries, dispatch, targets
-from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver, hooked, patient_created
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture

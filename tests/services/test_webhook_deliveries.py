@@ -23,13 +23,6 @@ from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver, hooked, patient_created, sandbox_of
 
 
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
-
-
 def _delivery() -> WebhookDelivery:
     return db.session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id)).first()
 

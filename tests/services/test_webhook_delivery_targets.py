@@ -24,13 +24,6 @@ PUBLIC = "93.184.216.34"
 
 
 @pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
 def network(app, monkeypatch, receiver):
     """Loopback refused; fake DNS; connections to PUBLIC reach the receiver, and any other
     connection is recorded and refused (it must never be asked for)."""

@@ -21,7 +21,6 @@ from portal.services.accounts import users
 from portal.services.webhooks import endpoints
 from tests.conftest import PASSWORD, csrf_token, login, signup
 from tests.sandbox_world import running_sandbox_sync
-from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver, hooked
 
 PAGE = "/portal/sandbox/"
@@ -32,13 +31,6 @@ def owner(client):
     user = signup("Sandy Apps", "sam@sandy.example", "Sam Sandy")
     login(client, user.email)
     return user
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 def _post(client, path: str, data: dict | None = None, token_page: str = PAGE):

@@ -12,17 +12,9 @@ from portal.models import AuditEvent, Mode, Role, WebhookEndpoint
 from portal.services.accounts import users
 from portal.services.webhooks import endpoints
 from tests.conftest import PASSWORD, csrf_token, login, signup
-from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver, sandbox_of
 
 PAGE = "/portal/webhooks/"
-
-
-@pytest.fixture
-def receiver():
-    running = Receiver().start()
-    yield running
-    running.stop()
 
 
 @pytest.fixture
