@@ -2,6 +2,7 @@
 
 import gc
 from contextlib import contextmanager
+from operator import itemgetter
 
 
 @contextmanager
@@ -18,3 +19,21 @@ def collector_paused():
     finally:
         if was_on:
             gc.enable()
+
+
+def column_values(column, rows: list[dict], dialect) -> list:
+    """The column's value in each row, as the driver takes it (its type's own conversion,
+    once per value, with no per-row statement handling); a row that leaves the column out
+    takes its default."""
+    key, default = column.key, column.default
+    process = column.type.dialect_impl(dialect).bind_processor(dialect)
+    fallback = None if default is None else default.arg
+    if default is not None and default.is_callable:
+        fallback = fallback(None)
+    if key not in rows[0]:  # left out of every row: one value, converted once
+        return [process(fallback) if process else fallback] * len(rows)
+    try:
+        values = list(map(itemgetter(key), rows))
+    except KeyError:  # some rows leave it out: the default there
+        values = [row.get(key, fallback) for row in rows]
+    return list(map(process, values)) if process else values

@@ -10,7 +10,6 @@ server appears once per institution.
 """
 
 from dataclasses import dataclass, field
-from operator import itemgetter
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import DBAPIError
@@ -28,7 +27,7 @@ from portal.models import (
     Sync,
     User,
 )
-from portal.services import Conflict, audit
+from portal.services import Conflict, audit, bulk
 from portal.services.imports.import_rows import DETAIL_FIELDS
 from portal.services.onboarding import enrollments
 from portal.services.syncs import keys, lifecycle
@@ -197,7 +196,7 @@ def _insert_plain(table, rows: list[dict]) -> None:
     compiled = insert(table).compile(dialect=dialect, column_keys=[c.key for c in columns])
     if compiled.positional:
         columns = [table.c[name] for name in compiled.positiontup]
-    values = [_column_values(column, rows, dialect) for column in columns]
+    values = [bulk.column_values(column, rows, dialect) for column in columns]
     params = list(zip(*values, strict=True))
     if not compiled.positional:
         keys = [column.key for column in columns]
@@ -211,7 +210,7 @@ def _copy(connection, table, columns, rows: list[dict]) -> None:
     dialect = connection.dialect
     quote = dialect.identifier_preparer.quote
     statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
-    values = [_column_values(column, rows, dialect) for column in columns]
+    values = [bulk.column_values(column, rows, dialect) for column in columns]
     cursor = connection.connection.driver_connection.cursor()
     try:
         with cursor.copy(statement) as copy:
@@ -221,19 +220,3 @@ def _copy(connection, table, columns, rows: list[dict]) -> None:
         raise DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
     finally:
         cursor.close()
-
-
-def _column_values(column, rows: list[dict], dialect) -> list:
-    """The column's value in each row, as the driver takes it."""
-    key, default = column.key, column.default
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    fallback = None if default is None else default.arg
-    if default is not None and default.is_callable:
-        fallback = fallback(None)
-    if key not in rows[0]:  # left out of every row: one value, converted once
-        return [process(fallback) if process else fallback] * len(rows)
-    try:
-        values = list(map(itemgetter(key), rows))
-    except KeyError:  # some rows leave it out: the default there
-        values = [row.get(key, fallback) for row in rows]
-    return list(map(process, values)) if process else values

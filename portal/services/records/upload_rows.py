@@ -11,6 +11,7 @@ from operator import ne
 from sqlalchemy import Table, bindparam, insert, select, text, update
 
 from portal.extensions import db
+from portal.services import bulk
 
 # Ids per IN list: a whole batch (1,000 records and 1,000 deletions) fits in one, far below
 # the parameter limits of SQLite (32,766) and PostgreSQL (65,535).
@@ -117,9 +118,9 @@ def _update(table: Table, rows: list[dict], now: datetime) -> None:
         + f" AS v(row_id, {', '.join(quote(name) for name in names)})"
         + f" WHERE {quote(table.name)}.id = v.row_id"
     )
-    values = {name: _bound(table.c[name], rows, dialect) for name in names}
+    values = {name: bulk.column_values(table.c[name], rows, dialect) for name in names}
     values["row_id"] = [row["row_id"] for row in rows]
-    values["updated_at"] = _bound(table.c.updated_at, [{"updated_at": now}], dialect)[0]
+    values["updated_at"] = bulk.column_values(table.c.updated_at, [{"updated_at": now}], dialect)[0]
     db.session.execute(text(statement), values)
 
 
@@ -128,13 +129,6 @@ def _arrays(table: Table, names: list[str], dialect) -> str:
     return ", ".join(
         f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
     )
-
-
-def _bound(column, rows: list[dict], dialect) -> list:
-    """The column's value in each row, as the driver takes it."""
-    process = column.type.dialect_impl(dialect).bind_processor(dialect)
-    values = [row[column.key] for row in rows]
-    return list(map(process, values)) if process else values
 
 
 def chunks(items: list) -> list[list]:
