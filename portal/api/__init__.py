@@ -7,7 +7,7 @@ of `portal.edge`; each operation is declared once, with `operations.operation`.
 
 from flask import Blueprint, g, request
 
-from portal import edge
+from portal import edge, reads
 from portal.services import request_log
 from portal.services.accounts import api_tokens
 from portal.services.records.api_access import InvalidCredentials
@@ -21,6 +21,8 @@ def check_request():
     if request.endpoint == "api.openapi_document":
         return
     edge.headers(inputs.Headers)
+    if request.method == "GET":
+        reads.begin()  # no GET writes: no transaction (portal.reads)
     if request.endpoint not in OPEN_ENDPOINTS:
         g.caller = authenticated_caller()
 
