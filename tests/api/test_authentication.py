@@ -152,3 +152,23 @@ def test_an_unknown_api_version_gets_400_naming_the_header(api):
 
     assert response.status_code == 400
     assert response.get_json()["error"][0].startswith("Nex-Api-Version ")
+
+
+def test_a_token_accepted_once_is_refused_when_the_secret_key_changes(app, client, sandbox):
+    # A token's verdict is held per process; it must be held per SECRET_KEY too.
+    api = Api(client, bearer_token(client, sandbox.raw_key))
+    assert api.get("/institutions").status_code == 200
+
+    saved = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "another secret key of enough length"
+    try:
+        assert api.get("/institutions").status_code == 401
+    finally:
+        app.config["SECRET_KEY"] = saved
+    assert api.get("/institutions").status_code == 200
+
+
+def test_a_token_longer_than_any_issued_is_refused(client, sandbox):
+    token = bearer_token(client, sandbox.raw_key)
+    padded = Api(client, token + "A" * 300)
+    assert padded.get("/institutions").status_code == 401
