@@ -8,7 +8,6 @@ from portal.edge.fields import Date, Timestamp
 from portal.models import Location as LocationRow
 from portal.records import Patient as PatientRow
 from portal.records import Provider as ProviderRow
-from portal.services.records import patient_search
 from portal.services.records.api_access import Place
 
 
@@ -74,16 +73,30 @@ class PatientAnswer(Struct):
 
 
 def patient(row: PatientRow, place: LocationRow) -> Patient:
-    """One patient read as an ORM row, in the same shape as a listed one."""
+    """One patient read as an ORM row, in the same shape as a listed one: its values in the
+    order of `patient_search.LISTED`, formatted here as the database formats them there."""
     values = (
-        *(getattr(row, column.key) for column in patient_search.LISTED[:7]),
+        row.id,
+        row.location_id,
+        row.provider_id,
+        row.first_name,
+        row.last_name,
+        row.email,
+        row.phone_number,
         row.date_of_birth.isoformat() if row.date_of_birth else None,
         row.gender,
         row.inactive,
         row.foreign_id,
         timestamp(row.created_at),
         timestamp(row.updated_at),
-        *(getattr(row, column.key) for column in patient_search.LISTED[13:]),
+        row.address_line_1,
+        row.address_line_2,
+        row.city,
+        row.state,
+        row.zip_code,
+        row.cell_phone_number,
+        row.home_phone_number,
+        row.work_phone_number,
     )
     return _patient(values, place.institution_id, _foreign_id_type(place))
 
