@@ -96,15 +96,15 @@ def find_match(organization, *, name: str, street_address: str, zip_code: str, p
     return find_matches(organization, [Practice(name, street_address, zip_code, phone)])[0]
 
 
-def find_matches(organization, practices: list[Practice], chunk: int = 300, *, enrolled=False):
-    """`find_match` for many practices at once (a CSV import): one query per `chunk`. With
-    `enrolled`, the matches among the institutions the organization is enrolled in (asked
-    for or onboarded already), live or not."""
-    return [pair[1 if enrolled else 0] for pair in find_both(organization, practices, chunk)]
+def find_matches(organization, practices: list[Practice], chunk: int = 300):
+    """`find_match` for many practices at once: one query per `chunk`."""
+    return [live for live, _ in find_both(organization, practices, chunk)]
 
 
 def find_both(organization, practices: list[Practice], chunk: int = 300) -> list[tuple]:
-    """Per practice, (`find_match`'s match, the `enrolled` match), from one set of lookups."""
+    """Per practice, (`find_match`'s match, the match among the institutions the organization
+    is enrolled in, asked for or onboarded already, live or not), from one set of lookups (a
+    CSV import needs both)."""
     found = []
     for start in range(0, len(practices), chunk):
         wanted = [practice.keys() for practice in practices[start : start + chunk]]
