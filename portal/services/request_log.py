@@ -5,6 +5,8 @@ path); a background thread per process writes the buffer in one INSERT per batch
 every second. What is kept: method, the path, the query with only known harmless values
 (others read "…"), status, duration, the key's prefix, subdomain, request id and, for a
 refusal, its error message. Never a token, a key, a body or a health-record value.
+A batch waits while the database is away; an organization deleted meanwhile loses its own
+entries only.
 """
 
 import atexit
@@ -16,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, current_app, g, request
 from sqlalchemy import Engine, create_engine, delete, insert, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from portal import clock
 from portal.extensions import db
@@ -96,17 +99,40 @@ def _write_buffered() -> int:
     if not rows:
         return 0
     for row in rows:
-        row["query"] = safe_query(parse_qsl(row["query"].decode("latin-1"), True))
+        if isinstance(row["query"], bytes):  # a batch kept from a failed flush is done already
+            row["query"] = safe_query(parse_qsl(row["query"].decode("latin-1"), True))
     try:
+        try:
+            _insert(rows)
+        except IntegrityError:
+            # An organization deleted since its calls were noted: its entries go, the
+            # others are written.
+            rows = _of_existing_organizations(rows)
+            _insert(rows)
+    except DBAPIError as error:
+        if not error.connection_invalidated and not isinstance(error, OperationalError):
+            log.exception("request log batch dropped", extra={"rows": len(rows)})
+            return 0
+        # The database is away: the entries wait for the next flush (up to MAX_BUFFERED).
+        with _lock:
+            _buffer[:0] = rows[: max(MAX_BUFFERED - len(_buffer), 0)]
+        log.warning("request log batch kept for later", extra={"rows": len(rows)})
+        return 0
+    return len(rows)
+
+
+def _insert(rows: list[dict]) -> None:
+    if rows:
         with _writer().begin() as connection:
             connection.execute(insert(ApiRequest), rows)
             _first_sandbox_calls(connection, rows)
-    except Exception:
-        # An organization deleted meanwhile, or the database away: the log is best effort
-        # and the API answered already.
-        log.exception("request log batch dropped", extra={"rows": len(rows)})
-        return 0
-    return len(rows)
+
+
+def _of_existing_organizations(rows: list[dict]) -> list[dict]:
+    ids = {row["organization_id"] for row in rows}
+    with _writer().connect() as connection:
+        found = set(connection.scalars(select(Organization.id).where(Organization.id.in_(ids))))
+    return [row for row in rows if row["organization_id"] in found]
 
 
 def _first_sandbox_calls(connection, rows: list[dict]) -> None:

@@ -1,17 +1,20 @@
 """The request log: a call made with a key shows on the organization's Requests page within
 seconds, written off the request path; no key, token, body or patient value is stored; the
-worker forgets calls after 30 days."""
+worker forgets calls after 30 days; a database that is away, or an organization deleted
+meanwhile, loses no other call."""
 
 import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import delete, func, select
+from flask import Response
+from sqlalchemy import create_engine, delete, func, select
 
 from portal import clock
 from portal.extensions import db
 from portal.models import ApiRequest, Mode
 from portal.services import request_log
+from portal.services.records.api_access import Caller
 from tests.api.conftest import bearer_token, first_provider, new_patient_body
 from tests.conftest import csrf_token, login
 
@@ -105,3 +108,31 @@ def test_the_worker_forgets_calls_after_30_days(api, sandbox):
     with clock.travel(timedelta(days=31)):
         assert request_log.forget_old() == 1
     assert db.session.scalar(select(func.count(ApiRequest.id))) == 0
+
+
+def test_calls_noted_while_the_database_is_away_are_written_when_it_is_back(
+    api, sandbox, monkeypatch, tmp_path
+):
+    away = create_engine(f"sqlite:///{tmp_path}/no-such-directory/log.db")
+    monkeypatch.setattr(request_log, "_writer", lambda: away)
+    for _ in range(3):
+        assert api.get("/patients", **sandbox.at_location, per_page=1).status_code == 200
+    assert request_log.flush() == 0  # refused: kept, not dropped
+
+    monkeypatch.undo()
+    request_log.flush()
+    rows = logged_rows(3)
+    assert [(row.path, row.query.count("per_page=1")) for row in rows] == [("/api/patients", 1)] * 3
+
+
+def test_a_deleted_organizations_calls_do_not_take_the_others_with_them(app, api, sandbox):
+    assert api.get("/patients", **sandbox.at_location, per_page=1).status_code == 200
+    gone = Caller(0, sandbox.organization.id + 1000, Mode.SANDBOX, "sp_test_", "gone")
+    with app.test_request_context("/api/patients"):
+        request_log.note(gone, Response(status=200))
+
+    request_log.flush()
+    written = [row.organization_id for row in logged_rows(1)]
+    assert sandbox.organization.id in written
+    if db.engine.dialect.name == "postgresql":  # SQLite does not enforce the foreign key
+        assert written == [sandbox.organization.id]
