@@ -1,8 +1,14 @@
 """What the bulk paths (a CSV import's apply, an agent's upload batch) share."""
 
 import gc
+from collections.abc import Iterable
 from contextlib import contextmanager
 from operator import itemgetter
+
+from sqlalchemy import and_, any_, bindparam, false, func, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from portal.extensions import db
 
 
 @contextmanager
@@ -37,3 +43,36 @@ def column_values(column, rows: list[dict], dialect) -> list:
     except KeyError:  # some rows leave it out: the default there
         values = [row.get(key, fallback) for row in rows]
     return list(map(process, values)) if process else values
+
+
+def one_of(column, values: Iterable):
+    """`column IN values`; on PostgreSQL `column = ANY(array)` with the values as one
+    parameter. A statement of a thousand bound values cost psycopg more to send than the
+    server to run it: the driver splits such a long, never-repeated text placeholder by
+    placeholder (its cache stops at short statements), 10-20 ms each in a CSV preview."""
+    values = list(values)
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)
+
+
+def pairs_in(columns: tuple, rows: Iterable[tuple]):
+    """Rows whose `columns` hold one of the tuples `rows`, on PostgreSQL exactly: the tuples
+    go as one array per column, unnested, and each is one probe of an index on the columns.
+    Lists of values per column made the planner guess a thousand names times a thousand
+    ZIP codes and scan the table (40-60 ms a statement among 100,000 institutions).
+    Elsewhere each column IN its own list, a superset the caller narrows to the tuples:
+    SQLite cannot look tuples up in an index."""
+    rows = list(rows)
+    if not rows:
+        return false()
+    values = list(zip(*rows, strict=True))
+    if db.engine.dialect.name != "postgresql":
+        return and_(*(column.in_(set(vs)) for column, vs in zip(columns, values, strict=True)))
+    arrays = [
+        bindparam(None, list(column_values), type_=ARRAY(column.type))
+        for column, column_values in zip(columns, values, strict=True)
+    ]
+    names = [f"c{index}" for index in range(len(columns))]
+    unnested = func.unnest(*arrays).table_valued(*names).render_derived()
+    return tuple_(*columns).in_(select(*unnested.c))
