@@ -25,6 +25,7 @@ from sqlalchemy import (
     tuple_,
     update,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
 from portal import sqlite_pragmas
@@ -37,6 +38,7 @@ from portal.services.records import timezones
 from portal.services.syncs import agents
 
 REPORTED = ("name", "street_address", "city", "state", "zip_code", "phone_number")
+STORED = ("foreign_id", *REPORTED, "tz")
 
 _engines: dict = {}
 
@@ -69,17 +71,20 @@ def _record_steady(
 ) -> int | None:
     """Move the health times of the token's sync forward if the heartbeat is steady; its
     id, or None when no sync matched (nothing was written then)."""
-    values = {
-        "digest": secrets.digest(token),
-        "read": read,
-        "written": written,
-        "reported": [_as_stored(item) for item in reported],
-        "count": len(reported),
-    }
+    engine = _autocommit_engine()
+    arrays = engine.dialect.name == "postgresql"
+    rows = [_as_stored(item) for item in reported]
+    values = {"digest": secrets.digest(token), "read": read, "written": written}
+    values["count"] = len(rows)
+    if arrays:
+        columns = list(zip(*rows, strict=True)) or [()] * len(STORED)
+        values.update({f"reported_{n}": list(c) for n, c in zip(STORED, columns, strict=True)})
+    else:
+        values["reported"] = rows
     for attempt in (1, 2):
         try:
-            with _autocommit_engine().connect() as connection:
-                return connection.execute(_steady_update(), values).scalar()
+            with engine.connect() as connection:
+                return connection.execute(_steady_update(arrays), values).scalar()
         except DBAPIError as error:
             # No ping before each use (see `_autocommit_engine`): a connection the server
             # dropped fails here once, and the statement is safe to run again.
@@ -98,19 +103,29 @@ def _as_stored(item: agents.ReportedLocation) -> tuple:
 
 
 @cache
-def _steady_update():
+def _steady_update(arrays: bool):
     # Foreign ids are unique per institution and per report, so "as many matching rows as
     # reported locations" means each one is stored as reported, by this sync. Each time
     # moves to the reported one only when that is later, so reports arriving out of order
-    # never move it back.
+    # never move it back. On PostgreSQL the locations go as one array per column: the text
+    # stays the same whatever their number (psycopg splits a text of more than 50
+    # placeholders afresh on every execution).
+    stored = tuple_(*(getattr(Location, name) for name in STORED))
+    if arrays:
+        sent = [
+            bindparam(f"reported_{name}", type_=ARRAY(getattr(Location, name).type))
+            for name in STORED
+        ]
+        unnested = func.unnest(*sent).table_valued(*STORED).render_derived()
+        as_reported = stored.in_(select(*unnested.c))
+    else:
+        as_reported = stored.in_(bindparam("reported", expanding=True))
     matching = (
         select(func.count())
         .where(
             Location.institution_id == Sync.institution_id,
             Location.sync_id == Sync.id,
-            tuple_(
-                Location.foreign_id, *(getattr(Location, name) for name in REPORTED), Location.tz
-            ).in_(bindparam("reported", expanding=True)),
+            as_reported,
         )
         .scalar_subquery()
     )
