@@ -9,14 +9,18 @@ PostgreSQL needs none of this.
 """
 
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import Engine, event
 
 from portal.extensions import db
 
 
 def init_app(app: Flask) -> None:
     with app.app_context():
-        engine = db.engine
+        tune(db.engine, app)
+
+
+def tune(engine: Engine, app: Flask) -> None:
+    """Apply the settings to every connection `engine` opens, if it is SQLite's."""
     if engine.dialect.name == "sqlite":
         busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_SECONDS"] * 1000)
         event.listen(engine, "connect", lambda connection, _: _tune(connection, busy_ms))

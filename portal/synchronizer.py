@@ -14,6 +14,7 @@ from portal import edge
 from portal.edge import ZonedTime
 from portal.edge.fields import nonblank, text
 from portal.extensions import csrf, limiter
+from portal.services import PortalError
 from portal.services.records.api_access import InvalidField
 from portal.services.syncs import agents, heartbeats
 
@@ -70,14 +71,17 @@ def activate():
 @bp.post("/heartbeat")
 def heartbeat():
     token = _agent_token()
-    seen = heartbeats.snapshot(token)
-    body = edge.body(Heartbeat)
+    try:
+        body = edge.body(Heartbeat)
+        locations = _locations(body.locations)
+    except PortalError:
+        agents.authenticate(token)  # an unknown token is refused as such, whatever it sent
+        raise
     sync_id, status = heartbeats.heartbeat(
-        seen,
         token,
         last_read_at=body.last_read_at,
         last_write_at=body.last_write_at,
-        locations=_locations(body.locations),
+        locations=locations,
     )
     return edge.success({"sync_id": sync_id, "status": status.value}, 200, "Recorded")
 

@@ -9,11 +9,10 @@ announced for a change that did not commit.
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert
-
 from portal import clock
 from portal.extensions import db
 from portal.models import Event, Institution, Mode, Organization
+from portal.services import bulk
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,8 @@ def record_all(
     payloads: list[dict],
 ) -> None:
     """`record` for many events of one name, institution and organization (a batch of
-    uploaded records): one INSERT for all, in the caller's transaction, in the order given."""
+    uploaded records): one INSERT for all (a COPY on PostgreSQL, where an executemany was
+    an INSERT per event on the server), in the caller's transaction, in the order given."""
     if not payloads:
         return
     event, kind = kind_of(name)
@@ -130,7 +130,7 @@ def record_all(
         "event": event,
         "name": name,
     }
-    db.session.execute(insert(Event), [same | {"payload": data} for data in payloads])
+    bulk.insert_rows(Event.__table__, [same | {"payload": data} for data in payloads])
 
 
 def record_test(endpoint) -> Event:

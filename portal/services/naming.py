@@ -7,6 +7,7 @@ import secrets
 from sqlalchemy import select
 
 from portal.extensions import db
+from portal.services import bulk
 
 
 def fit(text: str, column) -> str:
@@ -46,7 +47,7 @@ def unique_slugs(column, texts: list[str]) -> list[str]:
         asked = list({candidates[i] for i in todo})
         for start in range(0, len(asked), 1000):  # within every database's parameter limit
             part = asked[start : start + 1000]
-            taken |= set(db.session.scalars(select(column).where(column.in_(part))))
+            taken |= set(db.session.scalars(select(column).where(bulk.one_of(column, part))))
         for i in todo:
             if candidates[i] in taken:
                 candidates[i] = f"{wanted[i]}-{secrets.token_hex(2)}"

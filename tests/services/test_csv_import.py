@@ -2,11 +2,12 @@
 
 import csv
 import io
+import os
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.admin_views.csv_exports import cell
 from portal.extensions import db
@@ -83,6 +84,28 @@ def test_a_thousand_rows_with_line_502_invalid_write_nothing(dev):
     with pytest.raises(PortalError, match="1 row error"):
         applying.apply(batch, actor=dev)
     assert (count(Institution), count(Sync)) == before
+
+
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="SQLite takes lists of values; PostgreSQL takes arrays",
+)
+def test_a_bigger_file_is_previewed_with_the_same_statements_on_postgresql(dev):
+    def statements(rows: int) -> list[str]:
+        lines = [row(name=f"Practice {i}", phone_number=f"(518) 555-{i:04d}") for i in range(rows)]
+        batch = csv_import.upload(dev.organization, "f.csv", to_csv(lines), actor=dev)
+        sent = []
+        record = lambda conn, cursor, statement, *_: sent.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            csv_import.preview(batch)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return sent
+
+    # Each lookup's values go as arrays: the texts do not grow with the file, so the driver
+    # converts each once and the server plans them as lookups by index.
+    assert statements(3) == statements(300)
 
 
 def test_bom_and_no_bom_files_preview_identically(dev):

@@ -70,3 +70,19 @@ def test_a_match_is_hidden_from_an_organization_already_enrolled(live_practice):
     assert find(owner_view, phone="(518) 555-0100") == live_practice
     alpha_admin = users.find_user_by_email("a@alpha.example")
     assert find(alpha_admin, phone="(518) 555-0100") is None
+
+
+def test_a_name_and_a_zip_code_of_two_different_practices_are_no_match(live_practice, bravo):
+    other = upgraded("Carol Apps", "c@carol.example")
+    enrollment = institution(
+        other, "Harbor Dental", zip_code="10001", phone_number="(212) 555-0111"
+    )
+    sync_in(enrollment, "dentrix", SyncStage.ACTIVE)
+    commit()
+    asked = [
+        matching.Practice("Smile Co", "1 Other Way", "10001", ""),  # name of one, ZIP of other
+        matching.Practice("Harbor Dental", "2 Other Way", "12207", ""),
+        matching.Practice("Harbor Dental", "3 Other Way", "10001", ""),
+    ]
+    found = matching.find_matches(bravo.organization, asked)
+    assert found == [None, None, enrollment.institution]

@@ -1,33 +1,43 @@
-"""A steady heartbeat (an active sync reporting the locations it reported before) is one read
-and one UPDATE; any change still goes through the whole heartbeat, with the sync locked."""
+"""A steady heartbeat (an active sync, settled, reporting the locations it reported before) is
+one UPDATE outside any transaction: one round trip to PostgreSQL. Any change still goes
+through the whole heartbeat, with the sync locked."""
 
+import os
 from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 from portal import clock
 from portal.extensions import db
-from portal.models import AuditEvent, Location, Sync, SyncStage
-from portal.services import InvalidTransition
-from portal.services.syncs import agents, heartbeats
+from portal.models import AuditEvent, Enrollment, GrantStatus, Location, LocationGrant, SyncStage
+from portal.services import commit
+from portal.services.onboarding import grants
+from portal.services.syncs import heartbeats
 from tests.synchronizer.test_protocol import activate, beat, pending, where  # noqa: F401
 
 
 @contextmanager
-def statements():
+def statements(whole=False):
+    """The statements (first words, or `whole`) sent on any engine (the app's and the steady
+    heartbeat's own)."""
     sent = []
 
     def record(conn, cursor, statement, parameters, context, executemany):
         if "audit_events" not in statement:  # a refusal's denial row is its own write
-            sent.append(statement.split()[0].upper())
+            sent.append(statement if whole else statement.split()[0].upper())
 
-    event.listen(db.engine, "before_cursor_execute", record)
+    event.listen(Engine, "before_cursor_execute", record)
     try:
         yield sent
     finally:
-        event.remove(db.engine, "before_cursor_execute", record)
+        event.remove(Engine, "before_cursor_execute", record)
+
+
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @pytest.fixture
@@ -45,14 +55,14 @@ def audits() -> int:
     return db.session.scalar(select(func.count(AuditEvent.id)))
 
 
-def test_an_unchanged_heartbeat_is_one_read_and_one_update(client, active):
+def test_an_unchanged_heartbeat_is_one_update(client, active):
     sync, token = active
     before, audited = sync.last_read_at, audits()
     with statements() as sent:
         answer = beat(client, token, locations=where(3))
     assert answer.status_code == 200
     assert answer.json["data"] == {"sync_id": sync.id, "status": "active"}
-    assert sent == ["SELECT", "UPDATE"]
+    assert sent == ["UPDATE"]
     db.session.refresh(sync)
     assert sync.last_read_at > before and audits() == audited
 
@@ -88,17 +98,100 @@ def test_a_moved_location_updates_its_time_zone(client, active):
     assert zone == "America/Los_Angeles"
 
 
-def test_a_heartbeat_read_before_its_sync_failed_is_refused_and_changes_nothing(app, active):
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="round trips to a server: PostgreSQL's")
+def test_an_unchanged_heartbeat_is_one_round_trip_to_postgresql(client, active, tmp_path):
+    _, token = active
+    with round_trips(client, token, tmp_path) as trips:
+        assert beat(client, token, locations=where(3)).status_code == 200
+    assert trips == [1]  # no pool ping, BEGIN or COMMIT, and nothing on the app's pool
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="SQLite takes lists of values")
+def test_the_steady_update_reads_the_same_for_three_or_nine_locations(client, active):
+    _, token = active
+    with statements(whole=True) as three:
+        assert beat(client, token, locations=where(3)).status_code == 200
+    with statements(whole=True) as nine:
+        assert beat(client, token, locations=where(9)).status_code == 200
+    assert three[0] == nine[0]  # psycopg splits texts of over 50 placeholders every time
+
+
+@contextmanager
+def round_trips(client, token, tmp_path):
+    """Round trips to the server (each ends with its ReadyForQuery), read from libpq's own
+    trace of every connection the heartbeat's pools open after a steady warm-up heartbeat
+    (a fresh connection skips the pool's ping: only a second use shows it)."""
+    opened = []
+
+    def keep(dbapi_connection, record):
+        opened.append(dbapi_connection)
+
+    event.listen(Pool, "connect", keep)
+    try:
+        db.engine.dispose()
+        heartbeats._autocommit_engine().dispose()
+        assert beat(client, token, locations=where(3)).status_code == 200
+    finally:
+        event.remove(Pool, "connect", keep)
+    traces = [open(tmp_path / f"{n}.trace", "w") for n in range(len(opened))]  # noqa: SIM115
+    for connection, trace in zip(opened, traces, strict=True):
+        connection.pgconn.trace(trace.fileno())
+    counted = []
+    try:
+        yield counted
+    finally:
+        for connection, trace in zip(opened, traces, strict=True):
+            connection.pgconn.untrace()
+            trace.close()
+    read = [(tmp_path / f"{n}.trace").read_text() for n in range(len(opened))]
+    counted.extend(t.count("ReadyForQuery") for t in read if t)
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a server that drops connections: PostgreSQL")
+def test_a_connection_the_server_dropped_costs_a_retry_not_an_error(client, active):
     sync, token = active
-    seen = heartbeats.snapshot(token)
-    agents.report_failure(db.session.get(Sync, sync.id), code="E1", message="Disk full")
-    last_read = db.session.get(Sync, sync.id).last_read_at
-    with pytest.raises(InvalidTransition):
-        heartbeats.heartbeat(
-            seen, token, last_read_at=clock.now(), last_write_at=clock.now(), locations=[]
-        )
-    db.session.rollback()
-    assert db.session.get(Sync, sync.id).last_read_at == last_read
+    pooled = heartbeats._autocommit_engine().raw_connection()
+    pid = pooled.dbapi_connection.info.backend_pid
+    pooled.close()  # back to the pool, where the next heartbeat takes it
+    db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    db.session.commit()
+    before = sync.last_read_at
+    assert beat(client, token, locations=where(3)).status_code == 200
+    db.session.refresh(sync)
+    assert sync.last_read_at > before
+
+
+def test_a_heartbeat_of_a_failed_sync_is_refused_and_changes_nothing(client, active):
+    sync, token = active
+    failed = client.post(
+        "/synchronizer/v1/failures",
+        json={"code": "E1", "message": "Disk full"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert failed.status_code == 200
+    db.session.refresh(sync)
+    last_read = sync.last_read_at
+    assert beat(client, token, locations=where(3)).status_code == 409
+    db.session.refresh(sync)
+    assert sync.status is SyncStage.FAILED and sync.last_read_at == last_read
+
+
+def test_an_unchanged_heartbeat_still_settles_an_enrollment_that_lost_its_access(
+    client,
+    pending,  # noqa: F811
+):
+    enrollment, sync, key = pending
+    token = activate(client, key).json["data"]["agent_token"]
+    assert beat(client, token, locations=where(1)).status_code == 200  # live, one grant
+    grants.stop(db.session.get(Enrollment, enrollment.id).grants)
+    commit()
+    with statements() as sent:
+        assert beat(client, token, locations=where(1)).status_code == 200
+    assert len(sent) > 1
+    active_grants = select(func.count(LocationGrant.id)).where(
+        LocationGrant.enrollment_id == enrollment.id, LocationGrant.status == GrantStatus.ACTIVE
+    )
+    assert db.session.scalar(active_grants) == 1
 
 
 def test_a_steady_heartbeat_from_the_future_is_refused(client, active):
@@ -111,10 +204,18 @@ def test_a_steady_heartbeat_from_the_future_is_refused(client, active):
 def test_an_unknown_token_is_refused_without_a_write(client, active):
     with statements() as sent:
         answer = beat(client, "agt_not-a-token", locations=where(3))
-    assert answer.status_code == 401 and sent == ["SELECT"]
+    # The steady UPDATE matches no row; the whole heartbeat's lookup refuses the token.
+    assert answer.status_code == 401 and sent == ["UPDATE", "SELECT"]
     assert (
         db.session.scalar(
             select(func.count(AuditEvent.id)).where(AuditEvent.action == "denied.agent_credentials")
         )
         == 1
     )
+
+
+def test_an_unknown_token_is_refused_as_such_whatever_its_body(client, active):
+    answer = beat(client, "agt_not-a-token", locations="all")
+    assert answer.status_code == 401
+    _, token = active
+    assert beat(client, token, locations="all").status_code == 400

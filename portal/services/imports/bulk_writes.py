@@ -1,6 +1,6 @@
 """The new institutions of an import written set by set: per round of institutions, one
-statement each for the institutions, their enrollments, their syncs and the audit rows (an
-INSERT sent with all its rows, a COPY on PostgreSQL), in the caller's transaction.
+statement each for the institutions, their enrollments, their syncs and the audit rows
+(`bulk.insert_rows`: a COPY on PostgreSQL), in the caller's transaction.
 
 The rows are the ones `institutions.add` and `setup.add_sync` write for the same input,
 audit rows included and in the same order: the institution, then per sync its creation and
@@ -11,8 +11,7 @@ server appears once per institution.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import func, select
 
 from portal import catalogue, clock
 from portal.extensions import db
@@ -131,7 +130,7 @@ def _write(part: list[_Practice], organization: Organization, actor: User | None
     created = iter(_insert(Sync, sync_rows))
     for practice in part:
         practice.ids["syncs"] = [next(created) for _ in practice.syncs]
-    _insert_plain(AuditEvent.__table__, _audit_rows(part, organization, actor))
+    bulk.insert_rows(AuditEvent.__table__, _audit_rows(part, organization, actor))
 
 
 def _audit_rows(part: list[_Practice], organization: Organization, actor: User | None):
@@ -172,51 +171,10 @@ def _insert(model, rows: list[dict]) -> list[int]:
         sequence = select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
         drawn = select(func.generate_series(1, len(rows)))
         ids = sorted(db.session.scalars(sequence.select_from(drawn.subquery())))
-        _insert_plain(table, [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)])
+        bulk.insert_rows(table, [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)])
         return ids
     # SQLite keeps no order in a many-row RETURNING, but this transaction is its only
     # writer until it commits, and each new row takes the next id: ours are the newest.
-    _insert_plain(table, rows)
+    bulk.insert_rows(table, rows)
     newest = select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
     return sorted(db.session.scalars(newest))
-
-
-def _insert_plain(table, rows: list[dict]) -> None:
-    """One INSERT sent with every row to the driver at once (a COPY on PostgreSQL), its
-    values converted column by column (SQLAlchemy's own per-row parameter handling was a
-    quarter of the apply's CPU). The table's defaults fill the columns the rows leave out,
-    a callable one (the creation time) evaluated once for the statement."""
-    connection = db.session.connection()
-    dialect = connection.dialect
-    given = set(rows[0])
-    columns = [c for c in table.columns if c.key in given or c.default is not None]
-    if dialect.name == "postgresql":
-        _copy(connection, table, columns, rows)
-        return
-    compiled = insert(table).compile(dialect=dialect, column_keys=[c.key for c in columns])
-    if compiled.positional:
-        columns = [table.c[name] for name in compiled.positiontup]
-    values = [bulk.column_values(column, rows, dialect) for column in columns]
-    params = list(zip(*values, strict=True))
-    if not compiled.positional:
-        keys = [column.key for column in columns]
-        params = [dict(zip(keys, one, strict=True)) for one in params]
-    connection.exec_driver_sql(compiled.string, params)
-
-
-def _copy(connection, table, columns, rows: list[dict]) -> None:
-    """PostgreSQL runs an INSERT per row of an executemany; COPY loads the rows as one
-    statement, in the same transaction, with the same constraints checked."""
-    dialect = connection.dialect
-    quote = dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) FROM STDIN"
-    values = [bulk.column_values(column, rows, dialect) for column in columns]
-    cursor = connection.connection.driver_connection.cursor()
-    try:
-        with cursor.copy(statement) as copy:
-            for row in zip(*values, strict=True):
-                copy.write_row(row)
-    except dialect.loaded_dbapi.Error as error:  # raised as SQLAlchemy raises it for INSERT
-        raise DBAPIError.instance(statement, None, error, dialect.loaded_dbapi.Error) from error
-    finally:
-        cursor.close()

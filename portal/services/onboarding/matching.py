@@ -8,11 +8,12 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Enrollment, Institution, Mode, Sync, SyncStage
+from portal.services import bulk
 
 LEGAL_SUFFIXES = {"llc", "pllc", "inc", "pc", "pa", "ltd", "co", "corp", "the"}
 STREET_WORDS = {
@@ -128,17 +129,12 @@ def _candidates(organization, keys: set[tuple]) -> tuple[dict, dict]:
     streets = [(key, zip_) for kind, key, zip_ in keys if kind == "street"]
     clauses = []
     if phones:
-        clauses.append(Institution.phone_digits.in_(phones))
-    # Name (street) and ZIP each in a list rather than pairs in a list, which SQLite cannot
-    # look up in the index; the pairs themselves are compared below.
+        clauses.append(bulk.one_of(Institution.phone_digits, phones))
+    # Name (street) and ZIP pairs: on SQLite a superset (see `bulk.pairs_in`); the pairs
+    # themselves are compared below.
     for column, pairs in ((Institution.name_key, names), (Institution.street_key, streets)):
         if pairs:
-            clauses.append(
-                and_(
-                    column.in_({key for key, _ in pairs}),
-                    Institution.zip_code.in_({zip_ for _, zip_ in pairs}),
-                )
-            )
+            clauses.append(bulk.pairs_in((column, Institution.zip_code), pairs))
     # The keys first, then which of those few institutions are live and not enrolled (asked
     # together, SQLite walks every live institution instead of the keys' indexes).
     # One query per kind of key, so that each reads its own index (SQLite scans for an OR).
@@ -150,14 +146,15 @@ def _candidates(organization, keys: set[tuple]) -> tuple[dict, dict]:
     live = set(
         db.session.scalars(
             select(Sync.institution_id).where(
-                Sync.institution_id.in_(ids), Sync.status == SyncStage.ACTIVE
+                bulk.one_of(Sync.institution_id, ids), Sync.status == SyncStage.ACTIVE
             )
         )
     )
     mine = set(
         db.session.scalars(
             select(Enrollment.institution_id).where(
-                Enrollment.organization_id == organization.id, Enrollment.institution_id.in_(ids)
+                Enrollment.organization_id == organization.id,
+                bulk.one_of(Enrollment.institution_id, ids),
             )
         )
     )
@@ -205,9 +202,8 @@ def own_enrollments(organization, keys: set[tuple], chunk: int = 300) -> dict[tu
 
 
 def _by_name(keys: list[tuple]):
-    # Institution ids by name and ZIP lists (see `_candidates`), so that the database reads
-    # the name index, not all of a big organization's enrollments.
+    # Institution ids by name and ZIP (see `_candidates`), so that the database reads the
+    # name index, not all of a big organization's enrollments.
     return select(Institution.id).where(
-        Institution.name_key.in_({name for name, _, _ in keys}),
-        Institution.zip_code.in_({zip_ for _, _, zip_ in keys}),
+        bulk.pairs_in((Institution.name_key, Institution.zip_code), {(n, z) for n, _, z in keys})
     )

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Location
 from portal.records import Patient
-from portal.services import events
+from portal.services import bulk, events
 from portal.services.records import record_events
 from portal.services.records.upload_rows import Changes, chunks
 
@@ -114,7 +114,7 @@ def _payloads(model: type, location: Location, foreign_ids: list[str], rows) -> 
     for chunk in chunks(foreign_ids):
         query = (
             select(model)
-            .where(model.location_id == location.id, model.foreign_id.in_(chunk))
+            .where(model.location_id == location.id, bulk.one_of(model.foreign_id, chunk))
             .execution_options(populate_existing=True)
         )
         found.update((row.foreign_id, row) for row in db.session.scalars(query))
@@ -128,7 +128,7 @@ def _listed(location: Location, foreign_ids: list[str]) -> dict:
     found = {}
     for chunk in chunks(foreign_ids):
         query = select(*LISTED).where(
-            Patient.location_id == location.id, Patient.foreign_id.in_(chunk)
+            Patient.location_id == location.id, bulk.one_of(Patient.foreign_id, chunk)
         )
         found.update((row.foreign_id, row) for row in db.session.execute(query))
     return found

@@ -1,14 +1,15 @@
 """The rows of one location that an uploaded batch names, read and written with set-based
-statements: one SELECT finds what is stored, an executemany INSERT adds the new rows and
-an executemany UPDATE (on PostgreSQL one UPDATE over arrays) sets what changed in the
-others; their number does not grow with the batch. No ORM object is built for
-them: a batch of a thousand records goes as plain values from the body to the database."""
+statements: one SELECT finds what is stored, one INSERT adds the new rows (a COPY on
+PostgreSQL, `bulk.insert_rows`) and an executemany UPDATE (on PostgreSQL one UPDATE over
+arrays) sets what changed in the others; their number does not grow with the batch. No ORM
+object is built for them: a batch of a thousand records goes as plain values from the body
+to the database."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import ne
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import Table, bindparam, select, text, update
 
 from portal.extensions import db
 from portal.services import bulk
@@ -70,7 +71,7 @@ def _stored(table: Table, location_id: int, foreign_ids: list[str], names: list[
     stored = {}
     for chunk in chunks(foreign_ids):
         query = select(*columns).where(
-            table.c.location_id == location_id, table.c.foreign_id.in_(chunk)
+            table.c.location_id == location_id, bulk.one_of(table.c.foreign_id, chunk)
         )
         stored.update((row[0], tuple(row[1:])) for row in db.session.execute(query))
     return stored
@@ -86,7 +87,7 @@ def write(table: Table, location_id: int, changes: Changes, now: datetime) -> No
         for foreign_id, values in changes.created.items()
     ]
     for group in _same_fields(new):
-        db.session.execute(insert(table), group)
+        bulk.insert_rows(table, group)
     fields = changes.changed
     changed = [
         {"row_id": row_id, **(values if fields is None else {f: values[f] for f in fields})}
@@ -107,7 +108,7 @@ def _update(table: Table, rows: list[dict], now: datetime) -> None:
     # PostgreSQL runs an executemany as one statement per row (a tenth of a millisecond of
     # driver time each); sent as one array per column, unnested, the rows are one UPDATE.
     # The driver converts arrays value by value, so this pays where few fields changed (an
-    # agent's usual batch); new rows stay an executemany, which costs the same as arrays.
+    # agent's usual batch).
     quote = dialect.identifier_preparer.quote
     names = [name for name in rows[0] if name != "row_id"]
     statement = (

@@ -140,7 +140,7 @@ def _remove(kind: Kind, location: Location, foreign_ids: list[str]) -> int:
     if not foreign_ids:
         return 0
     query = select(kind.model).where(
-        kind.model.location_id == location.id, kind.model.foreign_id.in_(foreign_ids)
+        kind.model.location_id == location.id, bulk.one_of(kind.model.foreign_id, foreign_ids)
     )
     return sum(kind.remove(row) for row in db.session.scalars(query))
 
@@ -204,7 +204,7 @@ def _ids(model, location: Location, field: str, records: list[dict]) -> dict[str
         return {}
     found = db.session.execute(
         select(model.foreign_id, model.id).where(
-            model.location_id == location.id, model.foreign_id.in_(wanted)
+            model.location_id == location.id, bulk.one_of(model.foreign_id, wanted)
         )
     )
     return dict(found.tuples().all())

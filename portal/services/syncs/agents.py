@@ -123,15 +123,15 @@ def report_failure(sync: Sync, *, code: str, message: str) -> Sync:
     return sync
 
 
-def check_health_times(read: datetime | None, written: datetime | None) -> None:
-    """PortalError for a read or write time in the future (beyond clock drift)."""
+def from_the_future(read: datetime | None, written: datetime | None) -> bool:
+    """Whether a reported read or write time is in the future (beyond clock drift)."""
     latest = clock.now() + CLOCK_SKEW
-    if any(moment and moment > latest for moment in (read, written)):
-        raise PortalError("last_read_at and last_write_at cannot be in the future.")
+    return any(moment and moment > latest for moment in (read, written))
 
 
 def _record_health(sync: Sync, read: datetime | None, written: datetime | None) -> None:
-    check_health_times(read, written)
+    if from_the_future(read, written):
+        raise PortalError("last_read_at and last_write_at cannot be in the future.")
     sync.last_read_at = _later(sync.last_read_at, read)
     sync.last_write_at = _later(sync.last_write_at, written)
 

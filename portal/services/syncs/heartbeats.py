@@ -1,76 +1,49 @@
 """A Synchronizer's heartbeat, steady or not.
 
-Nearly every heartbeat is steady: an active sync reports the locations it reported last
-time. That costs one read (the sync by its token, its institution's locations and whether
-its enrollment can still settle, as plain rows) and one UPDATE of the two health times,
-which only move forward. Anything else (a first report, a new or changed location, an
-enrollment to settle, a refusal) goes through `agents.heartbeat` with the sync locked.
+Nearly every heartbeat is steady: an active sync, with nothing left to settle, reports the
+locations it reported last time. That one is a single UPDATE of the two health times whose
+WHERE holds every condition (the token's digest, active, settled, each reported location as
+stored), run outside any transaction. Anything else (an unknown token, a first report, a new
+or changed location, an enrollment to settle, a refusal) matches no row and goes through
+`agents.heartbeat` with the sync locked.
 """
 
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, exists, select, text
+from flask import current_app
+from sqlalchemy import (
+    Engine,
+    and_,
+    bindparam,
+    case,
+    create_engine,
+    exists,
+    func,
+    or_,
+    select,
+    tuple_,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.exc import DBAPIError
 
+from portal import sqlite_pragmas
 from portal.db_types import UTCDateTime
 from portal.extensions import db
 from portal.models import Location, Sync, SyncStage
-from portal.services import commit, secrets
+from portal.services import secrets
 from portal.services.onboarding import enrollments
 from portal.services.records import timezones
 from portal.services.syncs import agents
 
 REPORTED = ("name", "street_address", "city", "state", "zip_code", "phone_number")
+STORED = ("foreign_id", *REPORTED, "tz")
 
-
-@dataclass(frozen=True)
-class Snapshot:
-    """What a heartbeat needs to know of its sync, read in one statement."""
-
-    sync_id: int
-    status: SyncStage
-    unsettled: bool
-    locations: dict[str, tuple]  # foreign id -> (owning sync id, *REPORTED, time zone)
-
-
-def snapshot(token: str) -> Snapshot:
-    """The sync of a bearer agent token, read without loading it. Unauthorized for unknown
-    or revoked tokens."""
-    # Through the session's connection: plain rows, without the ORM's loading machinery.
-    digest = secrets.digest(token or "")
-    rows = db.session.connection().execute(_snapshot_query(), {"digest": digest}).all()
-    if not token or not rows:
-        raise agents.Unauthorized(
-            "Unknown or revoked agent token. Activate again with a product key."
-        )
-    sync_id, status, unsettled = rows[0][:3]
-    located = {row[3]: tuple(row[4:]) for row in rows if row[3] is not None}
-    return Snapshot(sync_id, status, unsettled, located)
-
-
-@cache
-def _snapshot_query():
-    # Built once with parameters: building and hashing it per heartbeat cost more than
-    # running it.
-    settles = exists().where(enrollments.unsettled(Sync.created_by_org_id, Sync.institution_id))
-    return (
-        select(
-            Sync.id,
-            Sync.status,
-            settles.correlate(Sync),
-            Location.foreign_id,
-            Location.sync_id,
-            *(getattr(Location, name) for name in REPORTED),
-            Location.tz,
-        )
-        .outerjoin(Location, Location.institution_id == Sync.institution_id)
-        .where(Sync.agent_token_digest == bindparam("digest"))
-    )
+_engines: dict = {}
 
 
 def heartbeat(
-    seen: Snapshot,
     token: str,
     *,
     last_read_at: datetime | None,
@@ -78,12 +51,11 @@ def heartbeat(
     locations: list[agents.ReportedLocation],
 ) -> tuple[int, SyncStage]:
     """Record a heartbeat (see `agents.heartbeat` for its rules and refusals); returns the
-    sync's id and status."""
-    if _steady(seen, locations):
-        agents.check_health_times(last_read_at, last_write_at)
-        if _record_health(seen.sync_id, last_read_at, last_write_at):
-            commit()
-            return seen.sync_id, seen.status
+    sync's id and status. Unauthorized for unknown or revoked tokens."""
+    if token and not agents.from_the_future(last_read_at, last_write_at):
+        sync_id = _record_steady(token, last_read_at, last_write_at, locations)
+        if sync_id is not None:
+            return sync_id, SyncStage.ACTIVE
     sync = agents.authenticate(token)  # locked: one changing report of a sync at a time
     agents.heartbeat(
         sync, last_read_at=last_read_at, last_write_at=last_write_at, locations=locations
@@ -91,38 +63,108 @@ def heartbeat(
     return sync.id, sync.status
 
 
-def _steady(seen: Snapshot, reported: list[agents.ReportedLocation]) -> bool:
-    if seen.status is not SyncStage.ACTIVE or seen.unsettled:
-        return False
-    for item in reported:
-        wanted = (seen.sync_id, *(getattr(item, name) for name in REPORTED))
-        if seen.locations.get(item.foreign_id) != (*wanted, timezones.for_state(item.state)):
-            return False
-    return True
+def _record_steady(
+    token: str,
+    read: datetime | None,
+    written: datetime | None,
+    reported: list[agents.ReportedLocation],
+) -> int | None:
+    """Move the health times of the token's sync forward if the heartbeat is steady; its
+    id, or None when no sync matched (nothing was written then)."""
+    engine = _autocommit_engine()
+    arrays = engine.dialect.name == "postgresql"
+    rows = [_as_stored(item) for item in reported]
+    values = {"digest": secrets.digest(token), "read": read, "written": written}
+    values["count"] = len(rows)
+    if arrays:
+        columns = list(zip(*rows, strict=True)) or [()] * len(STORED)
+        values.update({f"reported_{n}": list(c) for n, c in zip(STORED, columns, strict=True)})
+    else:
+        values["reported"] = rows
+    for attempt in (1, 2):
+        try:
+            with engine.connect() as connection:
+                return connection.execute(_steady_update(arrays), values).scalar()
+        except DBAPIError as error:
+            # No ping before each use (see `_autocommit_engine`): a connection the server
+            # dropped fails here once, and the statement is safe to run again.
+            if attempt == 2 or not error.connection_invalidated:
+                raise
+    return None
 
 
-def _record_health(sync_id: int, read: datetime | None, written: datetime | None) -> bool:
-    """Move the health times forward (never back, whatever order reports arrive in) while
-    the sync is still active; False when it no longer is."""
-    moved = db.session.connection().execute(
-        _health_update(), {"sync_id": sync_id, "read": read, "written": written}
+def _as_stored(item: agents.ReportedLocation) -> tuple:
+    """A reported location as its row reads when nothing changed."""
+    return (
+        item.foreign_id,
+        *(getattr(item, name) for name in REPORTED),
+        timezones.for_state(item.state),  # the time zone follows the address
     )
-    return moved.rowcount == 1
 
 
 @cache
-def _health_update():
-    # Plain SQL with typed parameters: SQLAlchemy hashes an UPDATE's whole expression on
-    # every execution to find its compiled form, which cost more than running it. Each time
-    # moves to the reported one only when that is later (CASE), so reports arriving out of
-    # order never move it back.
-    later = "CASE WHEN :{0} IS NOT NULL AND ({1} IS NULL OR {1} < :{0}) THEN :{0} ELSE {1} END"
-    return text(
-        f"UPDATE syncs SET last_read_at = {later.format('read', 'last_read_at')}, "
-        f"last_write_at = {later.format('written', 'last_write_at')} "
-        "WHERE id = :sync_id AND status = :active"
-    ).bindparams(
-        bindparam("read", type_=UTCDateTime()),
-        bindparam("written", type_=UTCDateTime()),
-        bindparam("active", SyncStage.ACTIVE, type_=Sync.__table__.c.status.type),
+def _steady_update(arrays: bool):
+    # Foreign ids are unique per institution and per report, so "as many matching rows as
+    # reported locations" means each one is stored as reported, by this sync. Each time
+    # moves to the reported one only when that is later, so reports arriving out of order
+    # never move it back. On PostgreSQL the locations go as one array per column: the text
+    # stays the same whatever their number (psycopg splits a text of more than 50
+    # placeholders afresh on every execution).
+    stored = tuple_(*(getattr(Location, name) for name in STORED))
+    if arrays:
+        sent = [
+            bindparam(f"reported_{name}", type_=ARRAY(getattr(Location, name).type))
+            for name in STORED
+        ]
+        unnested = func.unnest(*sent).table_valued(*STORED).render_derived()
+        as_reported = stored.in_(select(*unnested.c))
+    else:
+        as_reported = stored.in_(bindparam("reported", expanding=True))
+    matching = (
+        select(func.count())
+        .where(
+            Location.institution_id == Sync.institution_id,
+            Location.sync_id == Sync.id,
+            as_reported,
+        )
+        .scalar_subquery()
     )
+    return (
+        update(Sync)
+        .where(
+            Sync.agent_token_digest == bindparam("digest"),
+            Sync.status == SyncStage.ACTIVE,
+            ~exists().where(enrollments.unsettled(Sync.created_by_org_id, Sync.institution_id)),
+            matching == bindparam("count"),
+        )
+        .values(
+            last_read_at=_later(Sync.last_read_at, "read"),
+            last_write_at=_later(Sync.last_write_at, "written"),
+        )
+        .returning(Sync.id)
+    )
+
+
+def _later(column, name: str):
+    reported = bindparam(name, type_=UTCDateTime())
+    moves = and_(reported.is_not(None), or_(column.is_(None), column < reported))
+    return case((moves, reported), else_=column)
+
+
+def _autocommit_engine() -> Engine:
+    """Connections for single statements that need no transaction around them, from a
+    pool of their own without a ping before each use: on PostgreSQL the ping, BEGIN and
+    COMMIT were three of a steady heartbeat's five round trips to the server. An in-memory
+    SQLite database is only reachable through the app's own pool."""
+    engine = db.engine
+    own = _engines.get(engine.url)
+    if own is None:
+        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
+            own = engine.execution_options(isolation_level="AUTOCOMMIT")
+        else:
+            options = {**current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
+            options.update(pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+            own = create_engine(engine.url, **options)
+            sqlite_pragmas.tune(own, current_app)
+        _engines[engine.url] = own
+    return own
