@@ -4,8 +4,8 @@ and each email's message, Flask-Mail's, its bytes built without the header regis
 
 import secrets
 import smtplib
-from email import policy
 from email.header import Header
+from email.policy import Compat32
 
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
@@ -21,10 +21,21 @@ MESSAGE_ERRORS = (
 # The server broke off, timed out or cannot be reached: the batch stops here.
 CONNECTION_ERRORS = (OSError,)
 
-# The wire format (CRLF line ends, lines folded at 78) without the SMTP policy's header
-# registry: that policy parses every header back into objects while writing the message,
-# most of the CPU of sending one. The headers here are Flask-Mail's own, already encoded.
-WIRE = policy.compat32.clone(linesep="\r\n")
+
+class _Wire(Compat32):
+    """The wire format (CRLF line ends, lines folded at 78) without the SMTP policy's header
+    registry: that policy parses every header back into objects while writing the message,
+    most of the CPU of sending one. The headers here are Flask-Mail's own, already encoded:
+    a short one-line ASCII header is written as it is, without compat32's folding pass."""
+
+    def fold_binary(self, name, value):
+        plain = isinstance(value, str) and value.isascii() and value.isprintable()
+        if plain and len(name) + 2 + len(value) <= self.max_line_length:
+            return f"{name}: {value}{self.linesep}".encode("ascii")
+        return super().fold_binary(name, value)
+
+
+WIRE = _Wire(linesep="\r\n")
 
 
 class TimeoutConnection(Connection):
