@@ -77,9 +77,9 @@ def withdraw(template: str, *, to: str, organization_id: int | None) -> int:
 def send_due(worker: str = "flask outbox send", limit: int = BATCH_SIZE) -> int:
     """Deliver one batch of due rows over one connection; returns how many were sent.
 
-    Rows a stopped worker left behind are dealt with first (see TRANSITIONS). A statement
-    or two for the batch, then one commit, before anything is sent; the outcomes of the
-    whole batch after, in one transaction of a few statements.
+    Rows a stopped worker left behind are dealt with first (see TRANSITIONS). Three
+    statements and a commit before anything is sent, whatever the batch's size; the
+    outcomes of the whole batch after, in one transaction of at most three.
     """
     now = clock.now()
     lease = timedelta(seconds=current_app.config["OUTBOX_CLAIM_SECONDS"])
