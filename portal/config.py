@@ -63,7 +63,8 @@ class Config:
     OUTBOX_MAX_ATTEMPTS = _int("OUTBOX_MAX_ATTEMPTS", 8)
 
     # `flask worker`: how often an idle worker looks for work, and how long a claim on an
-    # email batch or a job lasts before another worker may take it over (the first stopped).
+    # email batch or a job lasts before other workers take its worker for stopped (the
+    # batch's emails then fail, as the server may have them; the job goes back in the queue).
     WORKER_POLL_SECONDS = _float("WORKER_POLL_SECONDS", 1.0)
     OUTBOX_CLAIM_SECONDS = _int("OUTBOX_CLAIM_SECONDS", 600)
     JOB_CLAIM_SECONDS = _int("JOB_CLAIM_SECONDS", 900)

@@ -126,8 +126,8 @@ class RequestStatus(Labelled):
 
 class EmailStatus(Labelled):
     PENDING = "pending"
-    CLAIMED = "claimed"  # taken by a worker, not yet handed to the mail server
-    SENDING = "sending"  # handed to the mail server; the outcome is not recorded yet
+    CLAIMED = "claimed"  # taken by a worker of an earlier version, not yet handed over
+    SENDING = "sending"  # in a worker's batch, maybe handed to the server; not recorded yet
     SENT = "sent"
     FAILED = "failed"
 

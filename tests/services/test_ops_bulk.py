@@ -99,7 +99,8 @@ def failed_email(to: str) -> OutboundEmail:
 def test_resend_delivers_failed_and_stuck_email_and_skips_sent_ones(staff, mailbox):
     failed = failed_email("a@example.com")
     stuck = failed_email("b@example.com")
-    stuck.status, stuck.next_attempt_at = EmailStatus.SENDING, clock.now() - timedelta(hours=1)
+    # Its worker stopped mid-batch: the lease ran out an hour ago.
+    stuck.status, stuck.claimed_until = EmailStatus.SENDING, clock.now() - timedelta(hours=1)
     sent = failed_email("c@example.com")
     sent.status = EmailStatus.SENT
     db.session.commit()

@@ -2,7 +2,7 @@ import threading
 from datetime import timedelta
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal import clock, worker
 from portal.extensions import db
@@ -124,35 +124,43 @@ def test_two_workers_racing_deliver_every_email_exactly_once(mailbox):
     assert {e.status for e in rows()} == {EmailStatus.SENT}
 
 
-def test_a_stopped_workers_claim_is_released_after_its_lease_and_sent_once(app, mailbox):
+def lease(app) -> timedelta:
+    return timedelta(seconds=app.config["OUTBOX_CLAIM_SECONDS"])
+
+
+def test_a_row_an_earlier_versions_worker_left_claimed_goes_back_after_its_lease(app, mailbox):
     (email_id,) = queue(1)
-    # A worker claimed the row and stopped before trying it.
-    assert outbox._claim_batch("gone:1", 50) == [email_id]
+    # Workers before batch starts claimed first (claimed), then started each email.
+    until = clock.now() + lease(app)
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(status=EmailStatus.CLAIMED, claimed_by="gone:1", claimed_until=until)
+    )
+    db.session.commit()
     assert outbox.send_due("other:2") == 0  # still claimed by the stopped worker
-    lease = timedelta(seconds=app.config["OUTBOX_CLAIM_SECONDS"] + 1)
-    with clock.travel(lease):
+    with clock.travel(lease(app) + timedelta(seconds=1)):
         assert outbox.send_due("other:2") == 1
     (email,) = rows()
     assert email.status is EmailStatus.SENT and email.attempts == 1
     assert len(mailbox.received) == 1
 
 
-def test_a_row_a_stopped_worker_was_sending_fails_for_ops_instead_of_going_out_twice(mailbox):
-    (email_id,) = queue(1)
-    outbox._claim_batch("gone:1", 50)
-    assert outbox._start("gone:1", email_id) is not None  # handed over, then the worker died
-    db.session.commit()
-    with clock.travel(outbox.STUCK_AFTER + timedelta(seconds=1)):
+def test_a_batch_a_stopped_worker_was_sending_fails_for_ops_instead_of_going_out_twice(
+    app, mailbox
+):
+    queue(3)
+    now = clock.now()
+    # The batch is in `sending`, committed; then the worker died before recording anything.
+    assert len(outbox._claim("gone:1", 50, now, lease(app))) == 3
+    with clock.travel(lease(app) / 2):
+        assert outbox.send_due("other:2") == 0  # within the lease: not another worker's
+    assert {e.status for e in rows()} == {EmailStatus.SENDING}
+    assert not any(outbox.is_stuck(e) for e in rows())
+    with clock.travel(lease(app) + timedelta(seconds=1)):
+        assert all(outbox.is_stuck(e) for e in rows())  # ops may resend them now
         assert outbox.send_due("other:2") == 0
-    (email,) = rows()
-    assert email.status is EmailStatus.FAILED and "unknown" in email.last_error
+    assert {(e.status, e.last_error) for e in rows()} == {
+        (EmailStatus.FAILED, "delivery state unknown (sender stopped)")
+    }
     assert mailbox.received == []
-
-
-def test_a_worker_whose_claim_lapsed_does_not_send_a_row_another_worker_took(mailbox):
-    (email_id,) = queue(1)
-    outbox._claim_batch("slow:1", 50)
-    with clock.travel(timedelta(hours=1)):
-        assert outbox.send_due("fast:2") == 1
-    assert outbox._start("slow:1", email_id) is None  # the slow worker wakes up: not its row
-    assert len(mailbox.received) == 1
