@@ -150,15 +150,16 @@ def mail_settings(app, smtp_port):
 
 @pytest.fixture
 def start_mailbox(mail_settings):
-    """Start a real SMTP server (aiosmtpd) on the app's mail port; returns its Mailbox."""
+    """Start a real SMTP server (aiosmtpd) on the app's mail port; returns its Mailbox. A
+    test may give its own handler (a MailboxHandler that misbehaves on cue)."""
     controllers = []
 
-    def start() -> Mailbox:
-        box = Mailbox()
-        controller = Controller(MailboxHandler(box), hostname="127.0.0.1", port=mail_settings)
+    def start(handler: "MailboxHandler | None" = None) -> Mailbox:
+        handler = handler or MailboxHandler(Mailbox())
+        controller = Controller(handler, hostname="127.0.0.1", port=mail_settings)
         controller.start()
         controllers.append(controller)
-        return box
+        return handler.box
 
     yield start
     for controller in controllers:

@@ -6,7 +6,6 @@ queue unattempted while a row it may have stays in `sending` until its lease run
 from datetime import timedelta
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import event
 
 from portal import clock
@@ -51,19 +50,13 @@ class Server(MailboxHandler):
 
 
 @pytest.fixture
-def server(mail_settings):
-    started = []
-
+def server(start_mailbox):
     def start(**kwargs) -> Server:
         handler = Server(Mailbox(), **kwargs)
-        controller = Controller(handler, hostname="127.0.0.1", port=mail_settings)
-        controller.start()
-        started.append(controller)
+        start_mailbox(handler)
         return handler
 
-    yield start
-    for controller in started:
-        controller.stop()
+    return start
 
 
 def received(handler: Server) -> list[str]:
