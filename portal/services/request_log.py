@@ -17,10 +17,10 @@ from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from flask import Flask, current_app, g, request
-from sqlalchemy import Engine, create_engine, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
-from portal import clock
+from portal import clock, engines
 from portal.extensions import db
 from portal.models import ApiRequest, Mode, Organization
 from portal.services import milestones
@@ -43,7 +43,6 @@ _lock = threading.Lock()
 _writing = threading.Lock()  # one flush at a time: a caller of flush() waits for one under way
 _flusher: threading.Thread | None = None
 _app: Flask | None = None
-_engines: dict = {}
 
 
 def safe_query(pairs) -> str:
@@ -147,16 +146,9 @@ def _first_sandbox_calls(connection, rows: list[dict]) -> None:
 
 
 def _writer() -> Engine:
-    """The log's own connection to the database: a flush never takes one from the pool that
-    requests use, nor shows among their statements."""
-    engine = db.engine
-    own = _engines.get(engine.url)
-    if own is None:
-        sqlite = engine.dialect.name == "sqlite"
-        wait = {"timeout": current_app.config["SQLITE_BUSY_TIMEOUT_SECONDS"]} if sqlite else {}
-        own = create_engine(engine.url, connect_args=wait, pool_pre_ping=True, hide_parameters=True)
-        _engines[engine.url] = own
-    return own
+    """The log's own connections to the database: a flush never takes one from the pool
+    that requests use, nor shows among their statements."""
+    return engines.own("request log")
 
 
 def _flush_forever(app: Flask) -> None:

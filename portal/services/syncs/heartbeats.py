@@ -11,13 +11,11 @@ or changed location, an enrollment to settle, a refusal) matches no row and goes
 from datetime import datetime
 from functools import cache
 
-from flask import current_app
 from sqlalchemy import (
     Engine,
     and_,
     bindparam,
     case,
-    create_engine,
     exists,
     func,
     or_,
@@ -28,9 +26,8 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
 
-from portal import sqlite_pragmas
+from portal import engines
 from portal.db_types import UTCDateTime
-from portal.extensions import db
 from portal.models import Location, Sync, SyncStage
 from portal.services import secrets
 from portal.services.onboarding import enrollments
@@ -39,8 +36,6 @@ from portal.services.syncs import agents
 
 REPORTED = ("name", "street_address", "city", "state", "zip_code", "phone_number")
 STORED = ("foreign_id", *REPORTED, "tz")
-
-_engines: dict = {}
 
 
 def heartbeat(
@@ -154,17 +149,5 @@ def _later(column, name: str):
 def _autocommit_engine() -> Engine:
     """Connections for single statements that need no transaction around them, from a
     pool of their own without a ping before each use: on PostgreSQL the ping, BEGIN and
-    COMMIT were three of a steady heartbeat's five round trips to the server. An in-memory
-    SQLite database is only reachable through the app's own pool."""
-    engine = db.engine
-    own = _engines.get(engine.url)
-    if own is None:
-        if engine.dialect.name == "sqlite" and engine.url.database in (None, "", ":memory:"):
-            own = engine.execution_options(isolation_level="AUTOCOMMIT")
-        else:
-            options = {**current_app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {})}
-            options.update(pool_pre_ping=False, isolation_level="AUTOCOMMIT")
-            own = create_engine(engine.url, **options)
-            sqlite_pragmas.tune(own, current_app)
-        _engines[engine.url] = own
-    return own
+    COMMIT were three of a steady heartbeat's five round trips to the server."""
+    return engines.own("steady heartbeats", pool_pre_ping=False, isolation_level="AUTOCOMMIT")
