@@ -4,7 +4,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from portal import config as settings
-from portal import observability, reads, sqlite_pragmas
+from portal import cookie_sessions, observability, reads, sqlite_pragmas
 from portal.extensions import csrf, db, limiter, login_manager, mail, migrate
 
 
@@ -52,14 +52,15 @@ def register_operations(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    # Database (read-only requests in autocommit), migrations, sessions, mail, CSRF on every
-    # POST, and API rate limits.
+    # Database (read-only requests in autocommit), migrations, sessions (cookies for the pages
+    # only), mail, CSRF on every POST, and API rate limits.
     db.init_app(app)
     sqlite_pragmas.init_app(app)
     reads.init_app(app)
     migrate.init_app(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     from portal import auth
 
+    cookie_sessions.init_app(app)
     auth.init_login(app, login_manager)
     mail.init_app(app)
     csrf.init_app(app)

@@ -40,16 +40,27 @@ def init_app(app: Flask) -> None:
 CACHEABLE_ENDPOINTS = frozenset({"static", "public.favicon"})
 
 
+# Set on every answer unless the view chose its own value.
+DEFAULT_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
 def _headers(response):
+    headers = response.headers
     if not _cacheable(request.endpoint):
-        response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("Content-Security-Policy", CSP)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        headers["Cache-Control"] = "no-store"
+    # One pass over what the view set (a lookup per header walks the list and raises).
+    present = set(headers.keys(lower=True))
+    wanted = DEFAULT_HEADERS + ((HSTS,) if request.is_secure else ())
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

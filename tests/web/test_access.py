@@ -1,5 +1,6 @@
 import pytest
 
+from portal import security
 from portal.services.accounts import users
 from tests.conftest import PASSWORD, login, signup
 
@@ -51,6 +52,14 @@ def test_security_headers_are_on_every_page(client):
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP: not ours to pin
+
+
+def test_https_answers_ask_browsers_to_stay_on_https(client):
+    response = client.get("/login", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert response.headers.getlist("Content-Security-Policy") == [security.CSP]  # once
 
 
 def test_posts_without_a_csrf_token_are_refused(client):
