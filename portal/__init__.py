@@ -28,7 +28,8 @@ def create_app(config: type[settings.Config] | str | None = None, **overrides) -
 
 def load_config(app: Flask, config, overrides: dict) -> None:
     # Settings come from the environment; production refuses to start without a secret key
-    # or without the address its emailed links point to.
+    # or without the address its emailed links point to, and any app with a sender that is
+    # not one address.
     app.config.from_object(config if isinstance(config, type) else settings.load(config))
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
@@ -37,6 +38,7 @@ def load_config(app: Flask, config, overrides: dict) -> None:
 
     secrets.check_keys(app.config)
     settings.check_base_url(app.config.get("BASE_URL"))
+    settings.check_sender(app.config.get("MAIL_DEFAULT_SENDER"))
     if app.config.get("REFUSES_LOOPBACK_WEBHOOKS") and app.config["WEBHOOK_ALLOW_LOOPBACK"]:
         raise RuntimeError("WEBHOOK_ALLOW_LOOPBACK is for development and tests only.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

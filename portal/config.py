@@ -4,6 +4,7 @@ Development and tests may run without secrets; production refuses to start witho
 """
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -191,6 +192,18 @@ def check_base_url(value: str | None) -> None:
         raise RuntimeError(
             "BASE_URL must be set outside development and tests, to the portal's public "
             "address such as https://portal.example.com (emailed links are built from it)."
+        )
+
+
+def check_sender(value: str | None) -> None:
+    """Refuse a MAIL_DEFAULT_SENDER that is not one address: an unquoted comma in the name
+    would otherwise send every email from whatever came before the comma."""
+    name, address = parseaddr(value or "")
+    if "@" not in address:
+        raise RuntimeError(
+            "MAIL_DEFAULT_SENDER must be one address, such as "
+            "'SyncPortal <no-reply@example.com>' (quote a name with a comma in it: "
+            "'\"Acme, Inc.\" <no-reply@example.com>')."
         )
 
 

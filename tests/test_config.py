@@ -17,6 +17,19 @@ def test_production_refuses_to_start_without_an_absolute_base_url(monkeypatch, b
         create_app("production", SQLALCHEMY_DATABASE_URI="sqlite://")
 
 
+@pytest.mark.parametrize("sender", ["Acme, Inc. <ops@acme.test>", "SyncPortal", ""])
+def test_a_sender_that_is_not_one_address_is_refused_at_start(sender):
+    with pytest.raises(RuntimeError, match="MAIL_DEFAULT_SENDER must be one address"):
+        create_app("test", MAIL_DEFAULT_SENDER=sender)
+
+
+@pytest.mark.parametrize(
+    "sender", ['"Acme, Inc." <ops@acme.test>', "no-reply@acme.test", "Zoë <zoe@acme.test>"]
+)
+def test_a_sender_that_is_one_address_starts(sender):
+    assert create_app("test", MAIL_DEFAULT_SENDER=sender).config["MAIL_DEFAULT_SENDER"] == sender
+
+
 def test_production_cookies_are_secure_and_http_only(monkeypatch):
     monkeypatch.setattr(config.ProductionConfig, "SECRET_KEY", "s3cret")
     monkeypatch.setattr(config.ProductionConfig, "BASE_URL", "https://portal.example.com")

@@ -83,3 +83,31 @@ def test_the_server_receives_each_email_whole_and_readable(app, wire):
         assert all(part.defects == [] for part in message.walk())
     ids = {message_from_bytes(raw, policy=policy.SMTP)["Message-ID"] for raw in wire}
     assert len(ids) == len(SUBJECTS)
+
+
+@pytest.mark.parametrize(
+    ("sender", "on_the_wire"),
+    [
+        ("SyncPortal <no-reply@syncportal.test>", b"From: SyncPortal <no-reply@syncportal.test>"),
+        ('"Acme, Inc." <ops@acme.test>', b'From: "Acme, Inc." <ops@acme.test>'),
+        ("Cabinet Hélène <ops@helene.test>", b"From: =?utf-8?"),
+        ("no-reply@syncportal.test", b"From: no-reply@syncportal.test"),
+    ],
+)
+def test_the_sender_is_written_plainly_and_encoded_only_when_it_must_be(
+    app, wire, monkeypatch, sender, on_the_wire
+):
+    # As MAIL_DEFAULT_SENDER would (Flask-Mail reads it once, when the app is made).
+    monkeypatch.setattr(app.extensions["mail"], "default_sender", sender)
+    db.session.add(
+        OutboundEmail(
+            template="test", recipient="zoe@example.test", subject="Hello",
+            body_text=TEXT, body_html=HTML,
+        )
+    )  # fmt: skip
+    db.session.commit()
+    assert outbox.send_due() == 1
+
+    (raw,) = wire
+    assert on_the_wire + b"\r\n" in raw or on_the_wire.endswith(b"?") and on_the_wire in raw
+    assert message_from_bytes(raw, policy=policy.SMTP)["From"] == sender

@@ -6,6 +6,7 @@ import secrets
 import smtplib
 from email.header import Header
 from email.policy import Compat32
+from email.utils import formataddr, parseaddr
 
 from flask import current_app
 from flask_mail import BadHeaderError, Connection, Message
@@ -80,6 +81,10 @@ class OutboxMessage(Message):
             # Encoded words folded to fit after "Subject: " (Flask-Mail's are folded
             # without the header's name, and would be folded again around it).
             mime.replace_header("Subject", Header(self.subject, "utf-8", header_name="Subject"))
+        # Flask-Mail encodes every display name, "=?utf-8?q?SyncPortal?=" for a plain one;
+        # formataddr quotes what needs it and encodes only a name that is not ASCII.
+        sender = parseaddr(self.sender) if isinstance(self.sender, str) else self.sender
+        mime.replace_header("From", formataddr(sender, charset="utf-8"))
         for part in mime.walk():
             if part.is_multipart():
                 # A random boundary no body can contain: the email package would otherwise
