@@ -2,6 +2,7 @@
 durations ("2 h"), statuses by their label. Nothing is shown as a code, repr or ISO string."""
 
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -14,7 +15,12 @@ CODE_LABELS = {member.value: member.label for kind in ENUMS for member in kind i
 
 
 def local(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+    return moment.astimezone(_zone(current_app.config["DISPLAY_TIMEZONE"]))
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 def when(moment: datetime | None) -> str:

@@ -3,6 +3,8 @@ security-relevant refusal (a failed sign-in, another organization's row, a refus
 token or emailed link, a forged form) writes one row of its own through `denial`, within
 a budget."""
 
+from functools import lru_cache
+
 from flask import current_app, g, has_request_context, request
 from flask_login import current_user
 from limits import parse
@@ -162,6 +164,7 @@ def refusal_answered(status: int) -> None:
         denial("forbidden")
 
 
+@lru_cache(maxsize=1024)  # the actions are the app's own few; an export asks per row
 def describe(action: str) -> str:
     """An audit row's action in words: "Refused another organization's record",
     "User: password reset requested"."""

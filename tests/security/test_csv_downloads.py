@@ -16,6 +16,7 @@ from flask_admin.contrib.sqla import ModelView
 from sqlalchemy import Enum, String, Text, case, func, select, update
 
 from portal import clock
+from portal.admin_views import csv_exports
 from portal.admin_views.csv_exports import FORMULA_STARTS, cell
 from portal.extensions import db
 from portal.models import (
@@ -236,6 +237,7 @@ def test_the_relationship_and_object_columns_of_an_export_are_escaped(app, live_
         ("\rCR", "'\rCR"),
         ("＝1+1", "'＝1+1"),
         ("Plain", "Plain"),
+        ("", ""),
         (-2, "-2"),
         (3.5, "3.5"),
         (None, ""),
@@ -244,6 +246,7 @@ def test_the_relationship_and_object_columns_of_an_export_are_escaped(app, live_
 )
 def test_one_cell_is_escaped_by_its_text_whatever_its_type(value, shown):
     assert cell(value) == shown
+    assert csv_exports._cells(["a", value, "=b"]) == ["a", shown, "'=b"]  # a row at once
 
 
 def test_an_activation_request_export_streams_with_its_locations(app, live_server):
