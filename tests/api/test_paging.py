@@ -3,11 +3,17 @@ until `has_next_page` is false, `start_cursor` goes back until `has_previous_pag
 and each way every row comes exactly once. A page costs the same number of queries whatever
 its size."""
 
+import base64
+import json
+from types import SimpleNamespace
+
 import pytest
+from itsdangerous import URLSafeSerializer
 from sqlalchemy import event
 
 from portal.extensions import db
-from portal.services import commit
+from portal.records import Patient
+from portal.services import commit, pagination
 from portal.services.records import sandbox as sandboxes
 
 WINDOW = {"start": "2000-01-01T00:00:00Z", "end": "2100-01-01T00:00:00Z"}
@@ -104,6 +110,72 @@ def test_both_cursors_at_once_are_refused(api, sandbox):
     )
     assert response.status_code == 400
     assert response.get_json()["error"] == ["start_cursor cannot be combined with end_cursor."]
+
+
+def _pages_of_two(api, sandbox, **cursor):
+    return api.get("/patients", per_page=2, **cursor, **sandbox.at_location)
+
+
+def _forged(cursor: str, position: list) -> str:
+    """`cursor`'s signature on another position."""
+    payload = base64.urlsafe_b64encode(json.dumps(position).encode()).rstrip(b"=").decode()
+    return payload + "~" + cursor.rpartition("~")[2]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "~",
+        "abc~def",
+        "not base64!~AAAA",
+        "W10~" + "A" * 24,  # "[]" with a signature of the right length
+        "é~é",
+        "x" * 2000,
+        "eyJhIjoxfQ.forged",  # the shape of a cursor issued before "~"
+    ],
+)
+def test_a_cursor_we_did_not_issue_is_refused_by_name(api, sandbox, cursor):
+    response = _pages_of_two(api, sandbox, end_cursor=cursor)
+    assert response.status_code == 400
+    [error] = response.get_json()["error"]
+    assert error in (
+        "end_cursor is not a cursor this API issued.",
+        "end_cursor must be at most 500 characters.",
+    )
+
+
+def test_a_cursor_pointed_elsewhere_keeps_no_signature(api, sandbox):
+    cursor = _pages_of_two(api, sandbox).get_json()["page_info"]["end_cursor"]
+    elsewhere = _forged(cursor, ["id", 0, 0])
+    assert _pages_of_two(api, sandbox, end_cursor=elsewhere).status_code == 400
+    assert _pages_of_two(api, sandbox, end_cursor=cursor).status_code == 200
+
+
+def test_a_cursor_signed_under_another_secret_key_is_refused(app, api, sandbox):
+    first = _pages_of_two(api, sandbox).get_json()["data"]
+    by_id = pagination.sort_by("id", Patient, ("id",))
+    with app.test_request_context():
+        app.config["SECRET_KEY"], kept = "another-secret-key", app.config["SECRET_KEY"]
+        try:
+            foreign = pagination._encode(SimpleNamespace(id=first[-1]["id"]), by_id)
+        finally:
+            app.config["SECRET_KEY"] = kept
+        ours = pagination._encode(SimpleNamespace(id=first[-1]["id"]), by_id)
+
+    assert _pages_of_two(api, sandbox, end_cursor=foreign).status_code == 400
+    assert _pages_of_two(api, sandbox, end_cursor=ours).status_code == 200
+
+
+def test_a_cursor_issued_before_this_format_still_pages_on(app, api, sandbox):
+    first = _pages_of_two(api, sandbox).get_json()
+    last = first["data"][-1]["id"]
+    earlier = URLSafeSerializer(app.config["SECRET_KEY"], salt="api-cursor").dumps(
+        ["id", last, last]
+    )
+
+    after = _pages_of_two(api, sandbox, end_cursor=earlier).get_json()
+    again = _pages_of_two(api, sandbox, end_cursor=first["page_info"]["end_cursor"]).get_json()
+    assert after["data"] == again["data"] and after["data"][0]["id"] > last
 
 
 def _statements(api, path: str, query: dict) -> int:
