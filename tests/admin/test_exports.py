@@ -1,6 +1,7 @@
 import csv
 import io
 
+from portal.admin_views import csv_exports
 from portal.services.accounts import users
 from tests.conftest import PASSWORD, login, signup
 
@@ -33,3 +34,17 @@ def test_exports_follow_the_current_search_and_filters(client, org_admin):
     staff_only = rows(client.get("/ops/users/export/csv/?flt0_is_staff_equals=1"))
     assert len(everyone) - 1 == 4
     assert [row[0] for row in staff_only[1:]] == ["s@ops.example"]
+
+
+def test_a_download_is_sent_in_pieces_of_whole_lines_not_line_by_line(app, monkeypatch):
+    monkeypatch.setattr(csv_exports, "CHUNK_CHARACTERS", 1000)
+    written = [[n, f"Name {n}", "=formula"] for n in range(500)]
+    with app.test_request_context():
+        pieces = list(csv_exports.response(iter(written), "names.csv").response)
+
+    assert 1 < len(pieces) < len(written) / 10  # a piece holds many lines
+    assert all(piece.endswith("\r\n") for piece in pieces)  # each ends with a whole line
+    assert all(len(piece) < 1000 + 40 for piece in pieces)  # at most one line over the size
+    assert list(csv.reader(io.StringIO("".join(pieces)))) == [
+        [str(n), f"Name {n}", "'=formula"] for n in range(500)
+    ]
