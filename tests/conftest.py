@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy import text
 from werkzeug.serving import make_server
+from werkzeug.wsgi import ClosingIterator
 
 from portal import create_app, worker
 from portal.extensions import db, limiter
@@ -182,18 +183,52 @@ def running_worker(app):
     thread.join(timeout=120)
 
 
+class InFlight:
+    """The app, counting the requests it is answering (a streamed body until it is closed)."""
+
+    def __init__(self, app):
+        self.app, self.running, self.changed = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        self._add(1)
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._add(-1)
+            raise
+        return ClosingIterator(body, [lambda: self._add(-1)])
+
+    def _add(self, step: int) -> None:
+        with self.changed:
+            self.running += step
+            self.changed.notify_all()
+
+    def wait_idle(self, seconds: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.running == 0, timeout=seconds)
+
+
 @pytest.fixture
 def live_server(app):
     """The app served over HTTP on loopback in a thread (for the browser and the simulator);
-    BASE_URL names it while it runs, as in a deployment, so emailed links lead to it."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    BASE_URL names it while it runs, as in a deployment, so emailed links lead to it.
+
+    Its end gives the requests still being answered (a page's last scripts and images, which
+    the browser may still be fetching) a few seconds to finish, after releasing the test's
+    own transaction they may wait for: the next test empties the tables, and on PostgreSQL
+    that TRUNCATE deadlocked once with a late request's reads. A request held longer (by a
+    browser context the test left open) is not waited for."""
+    counted = InFlight(app)
+    server = make_server("127.0.0.1", 0, counted, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     url, previous = f"http://127.0.0.1:{server.server_port}", app.config["BASE_URL"]
     app.config["BASE_URL"] = url
     yield url
-    app.config["BASE_URL"] = previous
     server.shutdown()
+    db.session.remove()
+    counted.wait_idle(seconds=10)
+    app.config["BASE_URL"] = previous
 
 
 @pytest.fixture
