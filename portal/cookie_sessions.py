@@ -9,16 +9,16 @@ along with them is ignored (it reaches nothing there anyway), no `Set-Cookie` or
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
-TOKEN_ONLY_PREFIXES = ("/api/", "/synchronizer/")
+from portal import edge
 
 
 class Unsaved(SecureCookieSession):
-    """The session of a request under a token-only prefix: empty, and dropped at the end."""
+    """The session of a request to the machine edge: empty, and dropped at the end."""
 
 
 class PagesOnly(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request):
-        if request.path.startswith(TOKEN_ONLY_PREFIXES):
+        if edge.serves(request.path):
             return Unsaved()
         return super().open_session(app, request)
 

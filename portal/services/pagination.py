@@ -181,7 +181,8 @@ def _decode(cursor: str, sort: Sort, field: str) -> tuple:
 
 
 def _opened(cursor: str):
-    """The position a cursor names. Raises ValueError for one we did not sign."""
+    """The position a cursor names. Raises ValueError (BadData for the older kind) for one
+    we did not sign."""
     if SEPARATOR not in cursor:
         # Issued before cursors were signed this way (the same key and salt): a client
         # holding one still pages on.

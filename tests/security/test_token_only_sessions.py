@@ -4,7 +4,8 @@ by cookie. The pages keep their sessions."""
 
 import pytest
 
-from portal.cookie_sessions import TOKEN_ONLY_PREFIXES, Unsaved
+from portal import edge
+from portal.cookie_sessions import Unsaved
 from tests.api.conftest import Api, bearer_token, make_sandbox
 from tests.conftest import login
 from tests.synchronizer.test_protocol import activate, beat, pending, where  # noqa: F401
@@ -50,11 +51,11 @@ def test_a_heartbeat_sent_with_a_session_cookie_answers_without_one(client, pend
 
 
 @pytest.mark.parametrize("path", ["/api/patients", "/synchronizer/v1/heartbeat"])
-def test_a_valid_session_cookie_is_not_read_under_a_token_only_prefix(app, client, path):
+def test_a_valid_session_cookie_is_not_read_at_the_machine_edge(app, client, path):
     make_sandbox("Alpha Apps", "alice@alpha.example")
     assert login(client, "alice@alpha.example").status_code == 302
     cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"])
-    assert cookie is not None and path.startswith(TOKEN_ONLY_PREFIXES)
+    assert cookie is not None and edge.serves(path)
 
     header = {"Cookie": f"{cookie.key}={cookie.value}"}
     with app.test_request_context(path, headers=header) as ctx:
