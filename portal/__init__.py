@@ -43,6 +43,11 @@ def load_config(app: Flask, config, overrides: dict) -> None:
         raise RuntimeError("WEBHOOK_ALLOW_LOOPBACK is for development and tests only.")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         settings.INSTANCE.mkdir(exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:"):
+        # A file has no server whose connection could have dropped: no ping at each checkout
+        # (a `SELECT 1` a request, 4% of an API call's CPU).
+        options = app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {**options, "pool_pre_ping": False}
 
 
 def register_operations(app: Flask) -> None:

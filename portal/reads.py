@@ -4,7 +4,10 @@ Such a request needs no transaction: each statement sees what was committed when
 and no BEGIN or ROLLBACK goes to the server. On PostgreSQL that is two round trips fewer a
 request, and it keeps psycopg's prepared statements, which psycopg drops at every ROLLBACK:
 the busiest statements are parsed and planned once per connection, not once per request
-(the server's CPU for a page of patients went from 1.9 to 0.7 ms; BENCHMARKS.md).
+(the server's CPU for a page of patients went from 1.9 to 0.7 ms; BENCHMARKS.md). SQLite's
+driver already sends no BEGIN before a SELECT, so there the connection keeps its isolation
+level: switching it costs a `PRAGMA read_uncommitted` when the connection goes back to the
+pool, a statement a request for nothing.
 
 A write on such a connection would commit statement by statement, half-done if the request
 then failed. So a write there is refused as a programming error, before it reaches the
@@ -16,7 +19,7 @@ from sqlalchemy import event
 
 from portal.extensions import db
 
-READS_ONLY = {"isolation_level": "AUTOCOMMIT", "reads_only": True}
+READS_ONLY = {"reads_only": True}
 
 
 class WriteInReadOnlyRequest(RuntimeError):
@@ -27,7 +30,8 @@ def begin() -> None:
     """This request's session reads in autocommit from here on. Call it before the request's
     first statement; a session already in a transaction (a test's own) is left as it is."""
     if not db.session().in_transaction():
-        db.session.connection(execution_options=READS_ONLY)
+        autocommit = {} if db.engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+        db.session.connection(execution_options={**READS_ONLY, **autocommit})
 
 
 def init_app(app: Flask) -> None:
