@@ -5,9 +5,8 @@ where a request declared it only reads is refused before it reaches the database
 import os
 
 import pytest
-from sqlalchemy import event
-
 from psycopg.pq import TransactionStatus
+from sqlalchemy import event
 
 from portal import reads
 from portal.extensions import db
