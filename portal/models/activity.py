@@ -12,23 +12,24 @@ from portal.statuses import EmailStatus, ImportStatus, JobStatus, Mode, _enum
 
 
 class AuditEvent(db.Model):
+    """One thing that happened. The trail holds no foreign keys: it outlives what it names,
+    and it is written in bulk (migration 0015). Removing a member clears their `actor_id`."""
+
     __tablename__ = "audit_events"
     __table_args__ = (Index("ix_audit_events_org_created", "organization_id", "created_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = now_column(index=True)
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("users.id", ondelete="SET NULL"), index=True
-    )
+    actor_id: Mapped[int | None] = mapped_column(index=True)
     actor_email: Mapped[str] = mapped_column(String(254), default="")
-    organization_id: Mapped[int | None] = mapped_column(
-        ForeignKey("organizations.id", ondelete="SET NULL")
-    )
+    organization_id: Mapped[int | None]
     action: Mapped[str] = mapped_column(String(80), index=True)
     target_type: Mapped[str] = mapped_column(String(40), default="")
     target_id: Mapped[str] = mapped_column(String(40), default="")
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     ip_address: Mapped[str] = mapped_column(String(45), default="")
-    organization: Mapped[Organization | None] = relationship()
+    organization: Mapped[Organization | None] = relationship(
+        primaryjoin="foreign(AuditEvent.organization_id) == Organization.id", viewonly=True
+    )
 
     def __str__(self) -> str:
         return self.action

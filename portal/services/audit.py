@@ -10,7 +10,7 @@ from flask_login import current_user
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from portal import clock
@@ -187,6 +187,15 @@ def actions_recorded(organization: Organization | None = None) -> list[str]:
     after = select(func.min(AuditEvent.action)).where(AuditEvent.action > known.c.action)
     known = known.union_all(select(after.scalar_subquery()).where(known.c.action.is_not(None)))
     return db.session.scalars(select(known.c.action).where(known.c.action.is_not(None))).all()
+
+
+def forget_actor(user: User) -> None:
+    """`user` is being removed: the trail keeps their email on each row, not their id (which
+    SQLite may give the next member). The trail has no foreign key to do it (migration 0015)."""
+    db.session.execute(
+        update(AuditEvent).where(AuditEvent.actor_id == user.id).values(actor_id=None),
+        execution_options={"synchronize_session": False},
+    )
 
 
 def _within_budget(kind: str, address: str) -> bool:

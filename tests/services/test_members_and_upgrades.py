@@ -63,6 +63,23 @@ def test_role_changes_are_audited_with_both_roles(org_admin, member):
     assert event.details["role"] == "Viewer" and event.details["previous_role"] == "Developer"
 
 
+def test_a_removed_members_trail_keeps_their_email_not_their_id(org_admin, member):
+    """The trail has no foreign key (it is loaded in bulk): removing a member clears their id
+    from it, so no later member inherits their rows (SQLite may reuse the id)."""
+    admin = users.add_member(org_admin.organization, "ad@alpha.example", "Ad", PASSWORD, Role.ADMIN)
+    members.set_role(member, Role.VIEWER, actor=admin)
+    kept = select(AuditEvent).where(AuditEvent.action == "user.role_changed")
+
+    members.delete(admin, actor=org_admin)
+
+    db.session.expire_all()
+    event = db.session.scalar(kept)
+    assert event.actor_id is None and event.actor_email == "ad@alpha.example"
+    assert event.target_id == str(member.id)
+    removal = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "user.deleted"))
+    assert removal.actor_id == org_admin.id and removal.target_id == str(admin.id)
+
+
 def test_two_owners_demoting_each_other_at_once_leave_one_owner(app, org_admin, member):
     """Each demotion runs in its own session and thread; the organization's lock makes the
     second see the first and refuse, so the organization never ends without an Owner."""

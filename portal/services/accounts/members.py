@@ -56,6 +56,7 @@ def delete(member: User, *, actor: User) -> User:
             _require_owner(actor)
             _keep_an_owner(member, "delete")
     audit.record("user.deleted", actor=actor, target=member, email=member.email)
+    audit.forget_actor(member)
     db.session.delete(member)
     commit()
     return member
