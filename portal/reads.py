@@ -6,8 +6,8 @@ request, and it keeps psycopg's prepared statements, which psycopg drops at ever
 the busiest statements are parsed and planned once per connection, not once per request
 (the server's CPU for a page of patients went from 1.9 to 0.7 ms; BENCHMARKS.md). SQLite's
 driver already sends no BEGIN before a SELECT, so there the connection keeps its isolation
-level: switching it costs a `PRAGMA read_uncommitted` when the connection goes back to the
-pool, a statement a request for nothing.
+level: switching it cost a `PRAGMA read_uncommitted` when the connection went back to the
+pool, which made SQLite prepare every statement again (a sixth of an API call's CPU).
 
 A write on such a connection would commit statement by statement, half-done if the request
 then failed. So a write there is refused as a programming error, before it reaches the
