@@ -20,6 +20,7 @@ from sqlalchemy import event
 from portal.extensions import db
 
 READS_ONLY = {"reads_only": True}
+_IN_AUTOCOMMIT = {**READS_ONLY, "isolation_level": "AUTOCOMMIT"}
 
 
 class WriteInReadOnlyRequest(RuntimeError):
@@ -30,8 +31,8 @@ def begin() -> None:
     """This request's session reads in autocommit from here on. Call it before the request's
     first statement; a session already in a transaction (a test's own) is left as it is."""
     if not db.session().in_transaction():
-        autocommit = {} if db.engine.dialect.name == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
-        db.session.connection(execution_options={**READS_ONLY, **autocommit})
+        sqlite = db.engine.dialect.name == "sqlite"
+        db.session.connection(execution_options=READS_ONLY if sqlite else _IN_AUTOCOMMIT)
 
 
 def init_app(app: Flask) -> None:
