@@ -14,7 +14,6 @@ from flask_admin import AdminIndexView
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from portal import readable
 from portal.admin_views import csv_exports, filters
@@ -246,9 +245,7 @@ class OpsModelView(OpsAccess, _BaseModelView):
         groups = super()._get_filter_groups()
         status = getattr(self.model, "status", None)
         if groups and status is not None:
-            counted = select(status, func.count()).group_by(status)
-            counts = {str(value): n for value, n in db.session.execute(counted)}
-            groups = filters.with_counts(groups, self._filters, counts)
+            groups = filters.with_counts(groups, self._filters, filters.status_counts(status))
         return groups
 
 

@@ -6,6 +6,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from portal.admin_views import filters
 from portal.extensions import db
 from portal.models import Enrollment, EnrollmentStatus
 from portal.services import demo
@@ -84,3 +85,14 @@ def test_a_queue_filter_counts_its_rows_per_status_and_takes_a_date_range(app, m
     assert len(re.findall(r'name="rowid"', everything)) == 3
     assert len(re.findall(r'name="rowid"', nothing)) == 0
     assert "Ignored the filter" not in everything
+
+
+def test_a_status_facet_counts_up_to_its_cap_and_says_so_beyond(app, mailbox, monkeypatch):
+    # Counting stops past the cap, so a facet costs the same on a queue of any length.
+    demo.load()
+    monkeypatch.setattr(filters, "FACET_CAP", 1)
+    staff = app.test_client()
+    login(staff, demo.LOGINS[2].email, demo.PASSWORD)
+    page = staff.get("/ops/upgrade-requests/").get_data(as_text=True)
+    facets = page.split('id="filter-groups-data"')[1].split("</div>")[0]
+    assert "Pending (1)" in facets and "Approved (1+)" in facets and "Rejected (0)" in facets
