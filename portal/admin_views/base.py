@@ -45,13 +45,13 @@ def _shown(view, value, name: str) -> str:
     return _plain(value)
 
 
-def _exported(view, value, name: str) -> str:
-    return readable.stamp(value) if isinstance(value, datetime) else _plain(value)
+def _stamped(view, value: datetime, name: str) -> str:
+    return readable.stamp(value)
 
 
 # Pages show every type as words (see `_plain`); downloads keep sortable times.
 SHOWN = {kind: _shown for kind in (type(None), bool, list, dict, Enum, datetime)}
-EXPORTED = {kind: _exported for kind in (type(None), bool, list, dict, Enum, datetime)}
+EXPORTED = {kind: _shown for kind in (type(None), bool, list, dict, Enum)} | {datetime: _stamped}
 
 
 EXPORT_BATCH = 1000

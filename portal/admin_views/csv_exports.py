@@ -93,7 +93,8 @@ def values(view, query, names: list[str], batch: int) -> Iterator[list]:
     selected, readers = plan
     lean = query.enable_eagerloads(False).with_entities(*selected)
     for row in lean.yield_per(batch):
-        yield [read(value) for read, value in zip(readers, row, strict=True)]
+        cells = zip(readers, row, strict=True)
+        yield [value if read is None else read(value) for read, value in cells]
 
 
 def _objects(model, query, batch: int) -> Iterator:
@@ -130,7 +131,8 @@ def of_value(read: Callable[[object], object]):
 
 
 def _plain_plan(view, names: list[str]):
-    """(columns to select, one reader per column), or None when a name needs the object."""
+    """(columns to select, one reader per column), or None when a name needs the object. A
+    column whose values no formatter changes has no reader (None): they go out as they are."""
     formatted = view.column_formatters_export or {}
     choices = getattr(view, "_column_choices_map", {})
     mapper = sa_inspect(view.model)
@@ -147,7 +149,7 @@ def _plain_plan(view, names: list[str]):
             readers.append(read)
         elif isinstance(prop, ColumnProperty):
             selected.append(getattr(view.model, name))
-            readers.append(_typed(view, name))
+            readers.append(_column_reader(view, name, prop))
         elif _by_key(prop):
             [(local, _)] = prop.local_remote_pairs
             selected.append(local)
@@ -155,6 +157,21 @@ def _plain_plan(view, names: list[str]):
         else:
             return None
     return selected, readers
+
+
+def _column_reader(view, name: str, prop: ColumnProperty):
+    """The column's type formatters (`_typed`), or None when none can change its values:
+    text and numbers, whose empty value is a blank cell either way (most of an export's
+    cells, each a call saved)."""
+    typed = _typed(view, name)
+    try:
+        kind = prop.columns[0].type.python_type
+    except NotImplementedError:
+        return typed
+    formatters = view.column_type_formatters_export or {}
+    if kind not in (str, int) or any(issubclass(kind, t) for t in formatters):
+        return typed
+    return None if typed(None) in (None, "") else typed
 
 
 def _by_key(prop) -> bool:
