@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e import axe, sitemap, world
-from tests.e2e.visits import DESKTOP, NARROW, Visitors, open_page, wait_until_shown
+from tests.e2e.visits import DESKTOP, NARROW, Visitors, click_through, open_page, wait_until_shown
 
 # A field that a person can leave empty; forms with one are sent empty once.
 BLANKABLE = (
@@ -148,25 +148,20 @@ def assert_titles_name_their_pages(titles) -> None:
 def pages_after_a_post(visitors):
     """Pages that only a form's answer shows: a new API key, a match, a practice's decision."""
     admin = visitors.tab("admin")
-    admin.get_by_role("navigation", name="Portal").get_by_role("link", name="API Key").click()
-    wait_until_shown(admin)
-    admin.get_by_role("button", name="Rotate").click()
-    wait_until_shown(admin)
+    portal_menu = admin.get_by_role("navigation", name="Portal")
+    click_through(portal_menu.get_by_role("link", name="API Key"))
+    click_through(admin.get_by_role("button", name="Rotate"))
     expect(admin.get_by_test_id("what-stops")).to_be_visible()
     yield "admin (rotate a key: what stops)"
-    admin.get_by_role("button", name="Rotate the key").click()
-    wait_until_shown(admin)
+    click_through(admin.get_by_role("button", name="Rotate the key"))
     expect(admin.get_by_test_id("new-api-key")).to_be_visible()
     yield "admin (new API key)"
-    admin.get_by_role("navigation", name="Portal").get_by_role("link", name="Institutions").click()
-    wait_until_shown(admin)
-    admin.get_by_role("link", name="Create Institution").click()
-    wait_until_shown(admin)
+    click_through(portal_menu.get_by_role("link", name="Institutions"))
+    click_through(admin.get_by_role("link", name="Create Institution"))
     for label, value in world.MATCHING_PRACTICE.items():
         admin.get_by_label(label).fill(value)
     admin.get_by_label("State").select_option("NY")
-    admin.get_by_role("button", name="Create institution").click()
-    wait_until_shown(admin)
+    click_through(admin.get_by_role("button", name="Create institution"))
     expect(admin.get_by_test_id("match")).to_be_visible()
     yield "admin (institution match)"
     practice = visitors.tab("anonymous")
@@ -182,17 +177,14 @@ def two_factor_pages(newcomer):
     open_page(newcomer, "/account/two-factor/setup")
     key = newcomer.get_by_test_id("setup-key").inner_text()
     newcomer.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(key).now())
-    newcomer.get_by_role("button", name="Turn on two-factor sign-in").click()
-    wait_until_shown(newcomer)
+    click_through(newcomer.get_by_role("button", name="Turn on two-factor sign-in"))
     expect(newcomer.get_by_test_id("recovery-codes")).to_be_visible()
     yield "newcomer (recovery codes)"
     open_page(newcomer, "/portal/")
-    newcomer.get_by_role("button", name="Log out").click()
-    wait_until_shown(newcomer)
+    click_through(newcomer.get_by_role("button", name="Log out"))
     newcomer.get_by_label("Email").fill(world.NEWCOMER)
     newcomer.get_by_label("Password").fill(PASSWORD)
-    newcomer.get_by_role("button", name="Sign in").click()
-    wait_until_shown(newcomer)
+    click_through(newcomer.get_by_role("button", name="Sign in"))
     expect(newcomer.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
     yield "newcomer (sign-in code)"
 

@@ -6,13 +6,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-
-
-def sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+from tests.e2e.visits import sign_in
 
 
 def test_invite_a_colleague_then_create_see_once_and_rotate_a_key(

@@ -7,7 +7,7 @@ from portal.extensions import db
 from portal.models import EnrollmentStatus, SyncStage
 from portal.services.accounts import users
 from tests.conftest import PASSWORD
-from tests.e2e.test_onboarding_journeys import sign_in
+from tests.e2e.visits import sign_in
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
 

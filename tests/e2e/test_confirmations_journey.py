@@ -18,7 +18,7 @@ from portal.models import (
 )
 from portal.services.accounts import api_keys, invitations
 from portal.services.onboarding import grants
-from tests.e2e.test_onboarding_journeys import sign_in
+from tests.e2e.visits import sign_in
 from tests.onboarding import live_practice, upgraded
 
 

@@ -10,7 +10,8 @@ from portal.extensions import db
 from portal.models import Institution, Location
 from portal.services.accounts import users
 from tests.conftest import PASSWORD
-from tests.e2e.test_onboarding_journeys import production, shown_text, sign_in, simulate
+from tests.e2e.test_onboarding_journeys import production, shown_text, simulate
+from tests.e2e.visits import sign_in
 from tests.onboarding import upgraded
 
 PRACTICE = {

@@ -7,7 +7,8 @@ from playwright.sync_api import expect
 from portal.extensions import db
 from portal.models import EnrollmentStatus, Location, SyncStage
 from portal.services.onboarding import grants
-from tests.e2e.test_onboarding_journeys import production, sign_in
+from tests.e2e.test_onboarding_journeys import production
+from tests.e2e.visits import sign_in
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
 

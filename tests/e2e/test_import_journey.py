@@ -6,7 +6,8 @@ import io
 
 from playwright.sync_api import expect
 
-from tests.e2e.test_onboarding_journeys import production, sign_in
+from tests.e2e.test_onboarding_journeys import production
+from tests.e2e.visits import sign_in
 from tests.onboarding import upgraded
 
 

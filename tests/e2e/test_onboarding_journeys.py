@@ -10,17 +10,11 @@ from playwright.sync_api import expect
 
 from portal.services.accounts import users
 from tests.conftest import PASSWORD
+from tests.e2e.visits import sign_in
 from tests.onboarding import institution, upgraded
 
 ROOT = Path(__file__).resolve().parents[2]
 FLASK = str(Path(sys.executable).parent / "flask")
-
-
-def sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def shown_text(locator) -> str:

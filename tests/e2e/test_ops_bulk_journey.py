@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from portal.services.accounts import users
 from portal.services.onboarding import consent
 from tests.conftest import PASSWORD
-from tests.e2e.test_onboarding_journeys import sign_in
+from tests.e2e.visits import sign_in
 from tests.onboarding import live_practice, upgraded
 
 

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from portal.services.accounts import users
 from tests.conftest import PASSWORD
-from tests.e2e.test_onboarding_journeys import sign_in
+from tests.e2e.visits import NEXT_SHOWN, SHOWN, click_through, sign_in
 
 
 def test_filter_menu_is_offered_only_once_the_scripts_that_open_it_have_run(page):
@@ -29,3 +29,20 @@ def test_filter_menu_is_offered_only_once_the_scripts_that_open_it_have_run(page
     held[0].continue_()
     add_filter.click()
     expect(page.locator(".field-filters.show a", has_text="Status")).to_be_visible()
+
+
+def test_the_page_clicked_on_is_not_taken_for_the_page_the_click_loads(page):
+    users.create_staff("olive@ops.example", PASSWORD)
+    sign_in(page, "olive@ops.example")
+    shown_since = page.evaluate("performance.timeOrigin")
+    assert page.evaluate(SHOWN) is True
+    assert page.evaluate(NEXT_SHOWN, shown_since) is False  # still the page clicked on
+    assert page.evaluate(NEXT_SHOWN, shown_since - 1) is True  # a page that replaced it
+
+    click_through(page.get_by_role("navigation", name="Ops").get_by_role("link", name="Syncs"))
+    assert page.evaluate("performance.timeOrigin") != shown_since
+    expect(page.get_by_role("heading", name="Syncs")).to_be_visible()
+
+    page.evaluate("document.removeChild(document.documentElement)")  # a document not yet built
+    assert page.evaluate(SHOWN) is False
+    assert page.evaluate(NEXT_SHOWN, shown_since - 1) is False

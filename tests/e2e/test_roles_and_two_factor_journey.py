@@ -16,23 +16,14 @@ from portal.services import commit
 from portal.services.accounts import users
 from portal.services.dashboards import sandbox_summary
 from tests.conftest import PASSWORD, signup
-from tests.e2e.visits import wait_until_shown
-
-
-def sign_in(page, email: str) -> None:
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_until_shown(page)
+from tests.e2e.visits import click_through, sign_in
 
 
 def test_enable_two_factor_sign_out_and_sign_in_with_a_code(page):
     signup("Alpha Apps", "alice@alpha.example", "Alice")
     sign_in(page, "alice@alpha.example")
     page.get_by_role("link", name="Two-factor").click()
-    page.get_by_role("button", name="Set up two-factor sign-in").click()
-    wait_until_shown(page)
+    click_through(page.get_by_role("button", name="Set up two-factor sign-in"))
     app = pyotp.TOTP(page.get_by_test_id("setup-key").inner_text())
     page.get_by_label("Code from your authenticator app").fill(app.now())
     page.get_by_role("button", name="Turn on two-factor sign-in").click()
@@ -60,8 +51,7 @@ def test_a_viewer_sees_institutions_but_not_the_api_key(page):
     menu = page.get_by_role("navigation", name="Portal")
     expect(menu.get_by_role("link", name="Institutions")).to_be_visible()
     expect(menu.get_by_role("link", name="API Key")).to_have_count(0)
-    menu.get_by_role("link", name="Institutions").click()
-    wait_until_shown(page)
+    click_through(menu.get_by_role("link", name="Institutions"))
     expect(page.get_by_text("Alpha Apps Demo Practice")).to_be_visible()
     expect(page.get_by_role("link", name="Create Institution")).to_have_count(0)
     answer = page.goto("/portal/api-key/")
@@ -75,14 +65,12 @@ def test_a_sandbox_reset_restores_the_seeded_patients_and_a_booking_can_be_made_
     db.session.execute(delete(Patient).where(Patient.location_id == location_id))
     commit()
     sign_in(page, "alice@alpha.example")
-    page.get_by_role("link", name="Sandbox controls").click()
-    wait_until_shown(page)
+    click_through(page.get_by_role("link", name="Sandbox controls"))
     expect(page.get_by_role("main")).to_contain_text("the seeded records come back")
     page.get_by_role("button", name="Reset sandbox data").click()
     expect(page.get_by_role("status").filter(has_text="seeded records again")).to_be_visible()
     assert patient_names(location_id) == seeded
-    page.get_by_role("link", name="Sandbox controls").click()
-    wait_until_shown(page)
+    click_through(page.get_by_role("link", name="Sandbox controls"))
     page.get_by_role("button", name="Fail the next booking").click()
     expect(page.get_by_role("status").filter(has_text="will be refused")).to_be_visible()
     expect(page.get_by_test_id("sandbox-failed-booking")).to_contain_text("Armed:")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal import worker
-from tests.conftest import PASSWORD
+from tests.e2e.visits import sign_in
 from tests.webhook_receiver import Receiver
 
 
@@ -15,13 +15,6 @@ def receiver():
     started = Receiver().start()
     yield started
     started.stop()
-
-
-def sign_in(page, email):
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def deliver_what_is_due() -> None:

@@ -6,13 +6,37 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from tests.e2e import world
 
-READY = "() => !document.documentElement.classList.contains('js-pending')"
+# A document is shown once its root exists and has lost `js-pending` (the class the page's
+# scripts remove when they are bound). A document that is still being created has no root yet.
+SHOWN = """() => {
+    const root = document.documentElement;
+    return root !== null && !root.classList.contains('js-pending');
+}"""
+# The same, of the document that replaced the one whose `performance.timeOrigin` is given: right
+# after a click, the page clicked on is still there and still shown.
+NEXT_SHOWN = """before => {
+    const root = document.documentElement;
+    return performance.timeOrigin !== before && root !== null
+        && !root.classList.contains('js-pending');
+}"""
 DESKTOP = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 640}
 
 
 def wait_until_shown(page) -> None:
-    page.wait_for_function(READY)
+    page.wait_for_function(SHOWN)
+
+
+def follow(page, act) -> None:
+    """Do `act` (a click or a key that loads a page) and wait until the page it loads is shown."""
+    before = page.evaluate("performance.timeOrigin")
+    act()
+    page.wait_for_function(NEXT_SHOWN, arg=before)
+
+
+def click_through(locator) -> None:
+    """Click what loads a page and wait until that page, not the one clicked on, is shown."""
+    follow(locator.page, locator.click)
 
 
 def open_page(page, url: str):
@@ -25,8 +49,7 @@ def sign_in(page, email: str) -> None:
     page.goto("/login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_attached()
+    click_through(page.get_by_role("button", name="Sign in"))
 
 
 class Visitors:
