@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from portal.models import Mode
 from portal.services.accounts import api_keys
 from tests.conftest import signup
-from tests.e2e.visits import open_page, sign_in
+from tests.e2e.visits import click_through, open_page, sign_in
 
 
 def test_an_owner_filters_the_audit_log_by_what_happened_and_downloads_those_rows(page):
@@ -24,7 +24,7 @@ def test_an_owner_filters_the_audit_log_by_what_happened_and_downloads_those_row
     page.locator(".field-filters.show a", has_text="What happened").click()
     page.locator(".filters .select2-container.filter-val").click()
     page.locator(".select2-result-label", has_text="API key: created").click()
-    page.get_by_role("button", name="Apply").click()
+    click_through(page.get_by_role("button", name="Apply"))
     rows = page.locator("table.model-list tbody tr")
     expect(rows).to_have_count(1)
     expect(rows).to_contain_text("API key: created")

@@ -18,7 +18,7 @@ from portal.models import (
 )
 from portal.services.accounts import api_keys, invitations
 from portal.services.onboarding import grants
-from tests.e2e.visits import sign_in
+from tests.e2e.visits import click_through, sign_in
 from tests.onboarding import live_practice, upgraded
 
 
@@ -31,7 +31,7 @@ def test_rotating_a_key_now_says_it_stops_at_once_before_it_does(page):
     page.get_by_role("button", name="Rotate").click()
 
     expect(page.get_by_test_id("what-stops")).to_contain_text("stops working now")
-    page.get_by_role("link", name="Keep the current key").click()
+    click_through(page.get_by_role("link", name="Keep the current key"))
     db.session.refresh(old)
     assert old.replaced_at is None
 
@@ -66,10 +66,10 @@ def test_a_practice_revoking_a_developer_is_told_what_it_stops(browser, live_ser
     page = browser.new_context(base_url=live_server).new_page()
     page.goto("/practice/")
     page.get_by_label("Your practice's email address").fill("desk@shared.example")
-    page.get_by_role("button", name="Email me a sign-in link").click()
+    click_through(page.get_by_role("button", name="Email me a sign-in link"))
     body = mailbox.bodies_to("desk@shared.example")[-1]
     page.goto(re.search(r"http://\S+/practice/sign-in/\S+", body).group(0))
-    page.get_by_role("button", name="Continue").click()
+    click_through(page.get_by_role("button", name="Continue"))
 
     page.get_by_role("link", name="Revoke…").click()
     expect(page.get_by_test_id("what-stops")).to_contain_text(

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from portal.services.accounts import users
 from portal.services.onboarding import consent
 from tests.conftest import PASSWORD
-from tests.e2e.visits import sign_in
+from tests.e2e.visits import click_through, sign_in
 from tests.onboarding import live_practice, upgraded
 
 
@@ -26,7 +26,7 @@ def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, 
     page.locator(".field-filters.show a", has_text="Status").click()
     page.locator(".filters .select2-container.filter-val").click()
     page.locator(".select2-result-label", has_text="pending").click()
-    page.get_by_role("button", name="Apply").click()
+    click_through(page.get_by_role("button", name="Apply"))
     rows = page.locator("table.model-list tbody tr")
     expect(rows).to_have_count(3)
     expect(page.locator("table.model-list")).not_to_contain_text("Echo Apps")
