@@ -57,13 +57,25 @@ def status_counts(column) -> dict[str, int]:
     members = list(getattr(column.type, "enum_class", None) or ())
     if not members:
         return {}
-
-    def capped(member):
-        first = select(literal(1)).where(column == member).limit(FACET_CAP + 1).subquery()
-        return select(func.count()).select_from(first).scalar_subquery()
-
-    counts = db.session.execute(select(*map(capped, members))).one()
+    counts = db.session.execute(_facet_statement(column, FACET_CAP)).one()
     return {member.value: n for member, n in zip(members, counts, strict=True)}
+
+
+_FACET_STATEMENTS: dict = {}
+
+
+def _facet_statement(column, cap: int):
+    """The counting statement of a status column, built once per process: building its
+    subqueries cost about as much as running them."""
+    key = (column.class_, column.key, cap)
+    if key not in _FACET_STATEMENTS:
+
+        def capped(member):
+            first = select(literal(1)).where(column == member).limit(cap + 1).subquery()
+            return select(func.count()).select_from(first).scalar_subquery()
+
+        _FACET_STATEMENTS[key] = select(*map(capped, column.type.enum_class))
+    return _FACET_STATEMENTS[key]
 
 
 def _counted(n: int) -> str:

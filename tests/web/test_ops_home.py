@@ -4,11 +4,11 @@ exactly that work; an install for a deactivated institution is not work any more
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.admin_views import filters
 from portal.extensions import db
-from portal.models import Enrollment, EnrollmentStatus
+from portal.models import Enrollment, EnrollmentStatus, RequestStatus, UpgradeRequest
 from portal.services import demo
 from portal.services.accounts import users
 from tests.conftest import PASSWORD, csrf_token, login
@@ -76,6 +76,12 @@ def test_a_queue_filter_counts_its_rows_per_status_and_takes_a_date_range(app, m
     page = staff.get("/ops/upgrade-requests/").get_data(as_text=True)
     facets = page.split('id="filter-groups-data"')[1].split("</div>")[0]
     assert "Pending (1)" in facets and "Approved (2)" in facets and "Rejected (0)" in facets
+    # The statement is built once; the counts are read again on every page.
+    db.session.execute(update(UpgradeRequest).values(status=RequestStatus.REJECTED))
+    db.session.commit()
+    page = staff.get("/ops/upgrade-requests/").get_data(as_text=True)
+    facets = page.split('id="filter-groups-data"')[1].split("</div>")[0]
+    assert "Pending (0)" in facets and "Approved (0)" in facets and "Rejected (3)" in facets
     everything = staff.get(
         "/ops/upgrade-requests/?flt0_created_at_between=2000-01-01+00:00:00+to+2100-01-01+00:00:00"
     ).get_data(as_text=True)
