@@ -9,6 +9,7 @@ use is ignored with a message naming what it accepts.
 
 import enum
 import math
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -61,21 +62,16 @@ def status_counts(column) -> dict[str, int]:
     return {member.value: n for member, n in zip(members, counts, strict=True)}
 
 
-_FACET_STATEMENTS: dict = {}
-
-
+@cache
 def _facet_statement(column, cap: int):
     """The counting statement of a status column, built once per process: building its
     subqueries cost about as much as running them."""
-    key = (column.class_, column.key, cap)
-    if key not in _FACET_STATEMENTS:
 
-        def capped(member):
-            first = select(literal(1)).where(column == member).limit(cap + 1).subquery()
-            return select(func.count()).select_from(first).scalar_subquery()
+    def capped(member):
+        first = select(literal(1)).where(column == member).limit(cap + 1).subquery()
+        return select(func.count()).select_from(first).scalar_subquery()
 
-        _FACET_STATEMENTS[key] = select(*map(capped, column.type.enum_class))
-    return _FACET_STATEMENTS[key]
+    return select(*map(capped, column.type.enum_class))
 
 
 def _counted(n: int) -> str:

@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 from tests.e2e import axe, sitemap, world
-from tests.e2e.visits import DESKTOP, NARROW, Visitors, click_through, open_page, wait_until_shown
+from tests.e2e.visits import DESKTOP, NARROW, Visitors, click_through, follow, open_page
 
 # A field that a person can leave empty; forms with one are sent empty once.
 BLANKABLE = (
@@ -106,8 +106,9 @@ def send_first_form_empty(page) -> bool:
     )
     if index < 0:
         return False
-    with page.expect_navigation():
-        page.evaluate(
+    follow(
+        page,
+        lambda: page.evaluate(
             """([index, selector]) => {
                 const form = document.querySelectorAll('main form')[index];
                 form.querySelectorAll(selector).forEach(field => { field.value = ''; });
@@ -115,8 +116,8 @@ def send_first_form_empty(page) -> bool:
                 form.requestSubmit();
             }""",
             [index, BLANKABLE],
-        )
-    wait_until_shown(page)
+        ),
+    )
     return True
 
 

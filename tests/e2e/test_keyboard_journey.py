@@ -5,7 +5,7 @@ confirmations, with Tab, Enter and typing only; each stop shows where the focus 
 from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
-from tests.e2e.visits import wait_until_shown
+from tests.e2e.visits import follow, open_page
 from tests.onboarding import upgraded
 
 NAME_OF_FOCUSED = """() => {
@@ -33,9 +33,7 @@ def tab_to(page, name: str, limit: int = 40) -> None:
 
 
 def press_and_load(page, key: str = "Enter") -> None:
-    with page.expect_navigation():
-        page.keyboard.press(key)
-    wait_until_shown(page)
+    follow(page, lambda: page.keyboard.press(key))
 
 
 def type_into(page, label: str, text: str) -> None:
@@ -45,8 +43,7 @@ def type_into(page, label: str, text: str) -> None:
 
 def test_sign_in_create_an_institution_and_its_sync_with_the_keyboard_only(page):
     upgraded("Alpha Apps", "alice@alpha.example", "Alice")
-    page.goto("/login")
-    wait_until_shown(page)
+    open_page(page, "/login")
     expect(page.get_by_label("Email")).to_be_focused()
     page.keyboard.type("alice@alpha.example")
     type_into(page, "Password", PASSWORD)
