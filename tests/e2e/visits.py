@@ -6,19 +6,17 @@ from playwright.sync_api import expect
 from tests.conftest import PASSWORD
 from tests.e2e import world
 
-# A document is shown once its root exists and has lost `js-pending` (the class the page's
-# scripts remove when they are bound). A document that is still being created has no root yet.
+# A document is shown once it has loaded and its root has lost `js-pending` (the class the
+# page's scripts remove when they are bound). Until its first script has run, a loading
+# document has a root without that class yet, so loading alone says "not shown".
 SHOWN = """() => {
     const root = document.documentElement;
-    return root !== null && !root.classList.contains('js-pending');
+    return document.readyState === 'complete' && root !== null
+        && !root.classList.contains('js-pending');
 }"""
 # The same, of the document that replaced the one whose `performance.timeOrigin` is given: right
 # after a click, the page clicked on is still there and still shown.
-NEXT_SHOWN = """before => {
-    const root = document.documentElement;
-    return performance.timeOrigin !== before && root !== null
-        && !root.classList.contains('js-pending');
-}"""
+NEXT_SHOWN = f"""before => performance.timeOrigin !== before && ({SHOWN})()"""
 DESKTOP = {"width": 1280, "height": 900}
 NARROW = {"width": 320, "height": 640}
 
