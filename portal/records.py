@@ -86,7 +86,10 @@ class AppointmentType(_Record, db.Model):
 class Patient(_Record, db.Model):
     __tablename__ = "patients"
     __table_args__ = (
-        Index("ix_patients_location_updated", "location_id", "updated_at"),
+        # A location's list in each order it offers (then by id) is read from an index in
+        # that order (tests/api/test_list_plans.py).
+        Index("ix_patients_location_id", "location_id", "id"),
+        Index("ix_patients_location_updated", "location_id", "updated_at", "id"),
         Index("ix_patients_location_name", "location_id", "last_name", "first_name"),
         Index("ix_patients_location_foreign", "location_id", "foreign_id"),
     )
@@ -199,7 +202,11 @@ class RecallType(_Record, db.Model):
 
 class PatientRecall(_Record, db.Model):
     __tablename__ = "patient_recalls"
-    __table_args__ = (Index("ix_patient_recalls_location_due", "location_id", "date_due"),)
+    __table_args__ = (
+        Index("ix_patient_recalls_location_id", "location_id", "id"),
+        Index("ix_patient_recalls_location_due", "location_id", "date_due", "id"),
+        Index("ix_patient_recalls_location_updated", "location_id", "updated_at", "id"),
+    )
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     patient_id: Mapped[int] = mapped_column(
         ForeignKey("patients.id", ondelete="CASCADE"), index=True

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import and_, bindparam, not_, or_, select
+from sqlalchemy import bindparam, not_, select, tuple_
 
 from portal.extensions import db
 from portal.services.records.api_access import InvalidField
@@ -129,19 +129,33 @@ def _statements(query, sort: Sort, backward: bool, positioned: bool, keep: bool)
 
 def _order(sort: Sort, *, reverse: bool):
     descending = sort.descending != reverse
-    columns = [sort.column, sort.id_column]
-    return [c.desc() if descending else c.asc() for c in columns]
+    return [c.desc() if descending else c.asc() for c in _keys(sort)]
+
+
+def _keys(sort: Sort) -> list:
+    """The columns a list is ordered by: the sort's column, then the id to break ties."""
+    if sort.column is sort.id_column:
+        return [sort.id_column]
+    return [sort.column, sort.id_column]
 
 
 def _beyond(sort: Sort, *, forward: bool):
     """Rows strictly after the cursor's position in the list's order (before it when not
-    `forward`); the position is the parameters `cursor_value` and `cursor_id`."""
-    value, row_id = bindparam("cursor_value"), bindparam("cursor_id")
+    `forward`); the position is the parameters `cursor_value` and `cursor_id`.
+
+    One comparison of the order's columns as a row value, `(column, id) > (value, id)`,
+    which both databases answer by seeking an index in that order to the position: a page
+    deep in a long list costs what the first one does. (The same condition spelled with OR
+    is read from the list's start, row by row, up to the position.)"""
+    keys = _keys(sort)
+    position = [bindparam("cursor_value", type_=keys[0].type)]
+    if len(keys) == 2:
+        position.append(bindparam("cursor_id", type_=sort.id_column.type))
     later = forward != sort.descending
-    column, id_column = sort.column, sort.id_column
-    if later:
-        return or_(column > value, and_(column == value, id_column > row_id))
-    return or_(column < value, and_(column == value, id_column < row_id))
+    if len(keys) == 1:
+        return keys[0] > position[0] if later else keys[0] < position[0]
+    row, at = tuple_(*keys), tuple_(*position)
+    return row > at if later else row < at
 
 
 # A cursor is its position as JSON, in URL-safe base64, then "~" and an HMAC-SHA256 of that
