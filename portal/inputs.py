@@ -23,6 +23,8 @@ from werkzeug.routing import IntegerConverter
 ID_MAX = 2**31 - 1  # every primary key is an INTEGER, which PostgreSQL keeps to 32 bits
 _ID = re.compile(r"[0-9]{1,10}")
 ID_PARAMETERS = frozenset({"id", "rowid", "pk"})
+# Named like ids, but text: a request id is what the API answered in X-Request-ID.
+TEXT_IDS = frozenset({"request_id"})
 # These edges parse their own ids and answer in their JSON envelope (400 naming the field).
 OWN_ID_CHECKS = frozenset({"api", "synchronizer"})
 FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
@@ -153,7 +155,7 @@ def check_request() -> None:
             raise NotOneLine(f"The field '{key}'")
     if request.blueprint not in OWN_ID_CHECKS:
         for name, values in _parameters():
-            if name in ID_PARAMETERS or name.endswith("_id"):
+            if name in ID_PARAMETERS or (name.endswith("_id") and name not in TEXT_IDS):
                 for value in values:
                     id_or_404(value)
 

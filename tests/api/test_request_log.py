@@ -3,6 +3,7 @@ seconds, written off the request path; no key, token, body or patient value is s
 worker forgets calls after 30 days; a database that is away, or an organization deleted
 meanwhile, loses no other call."""
 
+import re
 import time
 from datetime import timedelta
 
@@ -136,3 +137,27 @@ def test_a_deleted_organizations_calls_do_not_take_the_others_with_them(app, api
     assert sandbox.organization.id in written
     if db.engine.dialect.name == "postgresql":  # SQLite does not enforce the foreign key
         assert written == [sandbox.organization.id]
+
+
+def test_the_requests_page_filters_as_its_form_sends_them(client, api, sandbox):
+    api.get("/patients", **sandbox.at_location)
+    api.get("/providers", **sandbox.at_location, bogus="1")
+    first, refused = logged_rows(2)
+    browser = client.application.test_client()
+    login(browser, "alice@alpha.example")
+    page = browser.get("/portal/requests/").get_data(as_text=True)
+    fields = re.findall(r'<(?:input|select)[^>]* name="([a-z_]+)"', page)
+    assert set(fields) >= {"status_class", "path", "subdomain", "request_id"}
+    as_sent = dict.fromkeys(fields, "")  # a browser sends every field, the empty ones too
+
+    def listed(**chosen) -> str:
+        answer = browser.get("/portal/requests/", query_string={**as_sent, **chosen})
+        assert answer.status_code == 200, answer.status
+        return answer.get_data(as_text=True)
+
+    assert "GET /api/patients" in listed() and "GET /api/providers" in listed()
+    only_refused = listed(status_class="4xx")
+    assert "GET /api/providers" in only_refused and "GET /api/patients" not in only_refused
+    by_id = listed(request_id=first.request_id)
+    assert "GET /api/patients" in by_id and "GET /api/providers" not in by_id
+    assert "GET /api/" not in listed(request_id="no-such-request")
