@@ -31,8 +31,10 @@ class _Forms(HTMLParser):
         elif tag == "select" and attrs.get("name"):
             self.select = [attrs["name"], None]
             self.form["fields"].append(self.select)
-        elif tag == "option" and self.select is not None and (
-            self.select[1] is None or "selected" in attrs
+        elif (
+            tag == "option"
+            and self.select is not None
+            and (self.select[1] is None or "selected" in attrs)
         ):
             self.select[1] = attrs.get("value") or ""
 
