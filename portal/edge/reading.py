@@ -15,6 +15,7 @@ from portal.services.records.api_access import INT_MAX, InvalidField
 MIN_YEAR, MAX_YEAR = 1000, 9000
 _MISSING = re.compile(r"Object missing required field `(.+)`")
 _UNKNOWN = re.compile(r"Object contains unknown field `(.+)`")
+_WHOLE = re.compile(r"-?[0-9]{1,19}")
 
 
 class Moment(datetime):
@@ -36,7 +37,7 @@ def query(shape: type[msgspec.Struct]):
     """The query string read into `shape`. Empty values count as absent; a list field
     takes every value of its repeated parameter (`ids[]=1&ids[]=2`). A parameter the shape
     does not declare is refused by name: a filter is never silently ignored."""
-    known = {name for name, _ in _query_fields(shape)}
+    known = {name for name, _, _ in _query_fields(shape)}
     for name in request.args:
         if name not in known:
             raise InvalidField(_text("parameter", name), "is not supported by this operation.")
@@ -50,12 +51,17 @@ def headers(shape: type[msgspec.Struct]):
 
 def _fields(args, shape: type[msgspec.Struct]):
     values = {}
-    for name, many in _query_fields(shape):
+    for name, many, whole in _query_fields(shape):
         if many:
             found = [_text(name, v) for v in args.getlist(name) if v != ""]
         else:
             found = args.get(name)
             found = None if found is None or found == "" else _text(name, found)
+        if found and whole is not None:
+            # Read as written: the lax conversion below would take "2.0" or "1e3" for 2 or 1000.
+            for value in found if many else [found]:
+                if not _WHOLE.fullmatch(value):
+                    raise InvalidField(name, _phrase(whole, ""))
         if found:
             values[name] = found
     try:
@@ -255,9 +261,13 @@ PATTERN_PHRASES = {
 
 
 @cache
-def _query_fields(shape) -> tuple[tuple[str, bool], ...]:
-    info = msgspec.inspect.type_info(shape)
-    return tuple(
-        (f.encode_name, isinstance(_unwrapped(f.type), msgspec.inspect.ListType))
-        for f in info.fields
-    )
+def _query_fields(shape) -> tuple[tuple[str, bool, object], ...]:
+    """(name, whether it takes a list, its integer type or None) of each field of `shape`."""
+    fields = []
+    for field in msgspec.inspect.type_info(shape).fields:
+        kind = _unwrapped(field.type)
+        many = isinstance(kind, msgspec.inspect.ListType)
+        item = _unwrapped(kind.item_type) if many else kind
+        whole = item if isinstance(item, msgspec.inspect.IntType) else None
+        fields.append((field.encode_name, many, whole))
+    return tuple(fields)

@@ -146,3 +146,22 @@ def test_fuzzed_bytes_never_get_a_server_error(api, sandbox, data):
         headers=api._headers(None),
     )
     assert response.status_code == 400 and _is_envelope(response)
+
+
+@pytest.mark.parametrize("written", ["2.0", "1e3", "0x10", "+5", " 5", "5 ", "5.", "1_000"])
+@pytest.mark.parametrize("name", ["per_page", "location_id"])
+def test_a_whole_number_written_any_other_way_gets_400_naming_it(api, sandbox, name, written):
+    response = api.get("/patients", **(sandbox.at_location | {name: written}))
+    assert response.status_code == 400 and _is_envelope(response)
+    [error] = response.get_json()["error"]
+    assert error in (
+        f"{name} must be a positive integer.",
+        f"{name} must be a whole number from 1 to 1000.",
+    )
+
+
+def test_a_list_of_whole_numbers_is_read_as_written_too(api, sandbox):
+    query = {"start": "2026-01-01", "end": "2026-01-02", "provider_ids[]": ["1", "2.0"]}
+    response = api.get("/appointments", **(sandbox.at_location | query))
+    assert response.status_code == 400 and _is_envelope(response)
+    assert response.get_json()["error"][0].startswith("provider_ids[] must be")
