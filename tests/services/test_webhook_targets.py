@@ -117,6 +117,8 @@ def test_https_is_required_where_the_setting_says_so(app, names):
         ("https://hooks.partner.example:99999/", "not a valid web address"),
         ("https://hooks.partner.example/a b", "spaces"),
         ("https://" + "a" * 2000 + ".example/", "too long"),
+        ("https://" + "a" * 64 + ".example/", "longer than a host name can be"),
+        ("https://" + "abcdefghi." * 26 + "example/", "longer than a host name can be"),
     ],
 )
 def test_urls_that_are_not_usable_are_refused_with_the_reason(url, why):
@@ -136,3 +138,10 @@ def test_production_refuses_to_start_with_loopback_targets_allowed():
             BASE_URL="https://portal.example.com",
         )
     assert config.ProductionConfig.WEBHOOK_REQUIRE_HTTPS is True
+
+
+def test_a_host_name_too_long_to_exist_is_not_looked_up_or_echoed(names, no_connections):
+    host = "hooks-" + "x" * 300 + ".example"
+    with pytest.raises(UnsafeTarget) as refused:
+        targets.check(f"https://{host}/in")
+    assert host not in str(refused.value)

@@ -22,6 +22,7 @@ from flask import current_app
 from portal.services import PortalError
 
 MAX_URL_LENGTH = 2000
+MAX_HOST_LENGTH, MAX_LABEL_LENGTH = 253, 63  # RFC 1035's limits on a name
 RESOLVE_TIMEOUT_SECONDS = 3
 # Instance metadata services: AWS, GCP and Azure (169.254.169.254), AWS over IPv6, Alibaba.
 METADATA = {
@@ -64,6 +65,14 @@ def parse(url: str) -> Target:
         raise UnsafeTarget("The target URL must use HTTPS: webhook messages may carry PHI.")
     if parts.username is not None or parts.password is not None:
         raise UnsafeTarget("Put no user name or password in the target URL.")
+    if len(parts.hostname) > MAX_HOST_LENGTH or any(
+        len(label) > MAX_LABEL_LENGTH for label in parts.hostname.split(".")
+    ):
+        # Refused before any lookup, and not echoed: no name this long can exist.
+        raise UnsafeTarget(
+            "The target URL's host name is longer than a host name can be "
+            f"({MAX_HOST_LENGTH} characters, {MAX_LABEL_LENGTH} between dots)."
+        )
     path = parts.path or "/"
     return Target(
         url=url,
