@@ -48,3 +48,14 @@ def test_a_download_is_sent_in_pieces_of_whole_lines_not_line_by_line(app, monke
     assert list(csv.reader(io.StringIO("".join(pieces)))) == [
         [str(n), f"Name {n}", "'=formula"] for n in range(500)
     ]
+
+
+def test_a_format_not_offered_is_no_page_in_either_console(client, org_admin):
+    login(client, "alice@alpha.example")
+    assert client.get("/portal/users/export/xlsx/").status_code == 404
+    assert client.get("/portal/users/export/csv/").status_code == 200
+    users.create_staff("s@ops.example", PASSWORD)
+    login(client, "s@ops.example")
+    for path in ("/ops/users/export/xlsx/", "/ops/syncs/export/json/"):
+        assert client.get(path).status_code == 404, path
+    assert client.get("/ops/syncs/export/csv/").status_code == 200
