@@ -140,7 +140,16 @@ def http_error(error: HTTPException) -> Response:
         return failure(429, f"Rate limit exceeded ({error.description}).", headers=headers)
     if code == 405:
         headers["Allow"] = ", ".join(error.valid_methods or [])
+    if code == 404 and request.url_rule is None:  # no operation at this address at all
+        return failure(404, _no_operation(), headers=headers)
     return failure(code, error.description or description(code), headers=headers)
+
+
+def _no_operation() -> str:
+    path = request.path if len(request.path) <= 200 else request.path[:200] + "\u2026"
+    if request.path.startswith("/api"):
+        return f"There is no operation at {path}; /api/openapi.json lists them."
+    return f"There is no operation at {path}."
 
 
 def unexpected(error: Exception) -> Response:

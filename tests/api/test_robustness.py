@@ -165,3 +165,19 @@ def test_a_list_of_whole_numbers_is_read_as_written_too(api, sandbox):
     response = api.get("/appointments", **(sandbox.at_location | query))
     assert response.status_code == 400 and _is_envelope(response)
     assert response.get_json()["error"][0].startswith("provider_ids[] must be")
+
+
+@pytest.mark.parametrize(
+    ("path", "said"),
+    [
+        ("/api/nonexistent", "There is no operation at /api/nonexistent; /api/openapi.json"),
+        ("/api/patients/9223372036854775808", "There is no operation at /api/patients/92"),
+        ("/synchronizer/v1/nonexistent", "There is no operation at /synchronizer/v1/nonexis"),
+        ("/api/" + "x" * 5000, "There is no operation at /api/xxx"),
+    ],
+)
+def test_an_address_with_no_operation_says_so_in_the_envelope(api, path, said):
+    response = api.client.get(path, headers=api._headers(None))
+    assert response.status_code == 404 and _is_envelope(response)
+    [error] = response.get_json()["error"]
+    assert error.startswith(said) and len(error) < 300
