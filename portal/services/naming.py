@@ -3,6 +3,7 @@ from others cut to the column that stores them."""
 
 import re
 import secrets
+import unicodedata
 
 from sqlalchemy import select
 
@@ -20,7 +21,11 @@ def fit(text: str, column) -> str:
 
 
 def slugify(text: str, max_length: int = 60) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    """Lower-case ASCII letters and digits joined by hyphens: "Clínica Dental Zoë" is
+    `clinica-dental-zoe` (accents dropped, not the letters that carry them)."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(ch for ch in plain if not unicodedata.combining(ch))
+    slug = re.sub(r"[^a-z0-9]+", "-", plain).strip("-")
     return slug[:max_length].strip("-") or "practice"
 
 

@@ -1,5 +1,6 @@
 """The CSV import's batched lookups give what the one-at-a-time ones give."""
 
+import pytest
 from sqlalchemy import event
 
 from portal.extensions import db
@@ -81,3 +82,17 @@ def test_planning_a_file_sends_no_statement_twice():
         event.remove(db.engine, "before_cursor_execute", listener)
     assert len(plan.groups) == 30 and not plan.errors
     assert sent and len(set(sent)) == len(sent)
+
+
+@pytest.mark.parametrize(
+    ("name", "slug"),
+    [
+        ("Clínica Dental Zoë", "clinica-dental-zoe"),
+        ("Sunrise Dental Ünï", "sunrise-dental-uni"),
+        ("Smile Straße", "smile-strasse"),
+        ("Ｆｕｌｌｗｉｄｔｈ Dental", "fullwidth-dental"),
+        ("歯科", "practice"),
+    ],
+)
+def test_a_subdomain_keeps_the_letters_under_the_accents(name, slug):
+    assert naming.slugify(name) == slug
