@@ -36,6 +36,8 @@ def signup():
                 email_address=form.email.data,
                 password=form.password.data,
             )
+        except users.InvalidName as error:
+            form[error.field].errors.append(str(error))
         except PortalError as error:
             form.organization_name.errors.append(str(error))
         else:

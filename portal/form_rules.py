@@ -2,10 +2,26 @@
 "Use at most 200 characters.", "Enter a number from 1 to 100,000.", never "This field is
 required." for a 0 or "Use at least 10 characters." for 5,000."""
 
-from wtforms.validators import Email, InputRequired, Length, NumberRange
+from wtforms.validators import Email, InputRequired, Length, NumberRange, StopValidation
+
+
+class RequiredText(InputRequired):
+    """InputRequired that also counts text of spaces only as missing: "   " is no name."""
+
+    def __call__(self, form, field):
+        raw = field.raw_data[0] if field.raw_data else None
+        if isinstance(raw, str) and not raw.strip():
+            field.errors[:] = []
+            raise StopValidation(self.message)
+        super().__call__(form, field)
 
 
 def required(what: str = "a value") -> InputRequired:
+    return RequiredText(f"Enter {what}.")
+
+
+def required_secret(what: str) -> InputRequired:
+    """For passwords, whose spaces are characters like any other."""
     return InputRequired(f"Enter {what}.")
 
 

@@ -12,10 +12,17 @@ from wtforms import (
 )
 from wtforms.validators import EqualTo
 
-from portal.form_rules import at_least, at_most, between, email_address, required
+from portal.form_rules import (
+    at_least,
+    at_most,
+    between,
+    email_address,
+    required,
+    required_secret,
+)
 from portal.services.accounts import roles, users
 
-PASSWORD_RULES = [required("a password"), at_least(10), at_most(200)]
+PASSWORD_RULES = [required_secret("a password"), at_least(10), at_most(200)]
 
 
 class SignupForm(FlaskForm):
@@ -31,7 +38,7 @@ class SignupForm(FlaskForm):
 class LoginForm(FlaskForm):
     # No format check: a sign-in only has to match an account.
     email = EmailField("Email", [required("your email"), at_most(254)])
-    password = PasswordField("Password", [required("your password"), at_most(200)])
+    password = PasswordField("Password", [required_secret("your password"), at_most(200)])
 
 
 class ForgotPasswordForm(FlaskForm):

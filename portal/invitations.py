@@ -5,7 +5,7 @@ from flask_login import login_user
 
 from portal.forms import AcceptInvitationForm
 from portal.services import PortalError
-from portal.services.accounts import invitations
+from portal.services.accounts import invitations, users
 
 bp = Blueprint("invitations", __name__)
 
@@ -22,6 +22,8 @@ def accept(token: str):
             user = invitations.accept(token, name=form.name.data, password=form.password.data)
         except invitations.LinkNoLongerValid:
             return render_template("auth/link_invalid.html"), 404
+        except users.InvalidName as error:
+            form.name.errors.append(str(error))
         except PortalError as error:
             flash(str(error), "danger")
         else:

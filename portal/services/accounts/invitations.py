@@ -24,7 +24,12 @@ from portal.services import (
 )
 from portal.services.accounts import roles
 from portal.services.accounts.members import require_admin
-from portal.services.accounts.users import find_user_by_email, hash_password, normalise_email
+from portal.services.accounts.users import (
+    check_names,
+    find_user_by_email,
+    hash_password,
+    normalise_email,
+)
 from portal.services.claims import claim
 from portal.services.delivery import outbox
 
@@ -142,10 +147,12 @@ def accept(raw: str, *, name: str, password: str) -> User:
     """Create the invitee's account from a link, once.
 
     The pending -> accepted change is one conditional UPDATE, so two concurrent accepts
-    create exactly one user. Raises LinkNoLongerValid, or Conflict when the address
-    already has an account.
+    create exactly one user. The name is stored stripped. Raises LinkNoLongerValid,
+    users.InvalidName for a blank or multi-line name (the link stays valid), or Conflict
+    when the address already has an account.
     """
     invitation = find_by_link(raw)
+    check_names(name=name)
     if find_user_by_email(invitation.email):
         raise Conflict(
             f"{invitation.email} already has a SyncPortal account. Sign in with it, or ask "

@@ -45,10 +45,16 @@ SIGNUP_TRIES = 5
 # Organization names leave room for the sandbox names made from them (see check_names).
 ORGANIZATION_NAME_MAX = 120
 NAME_LIMITS = {"organization_name": ORGANIZATION_NAME_MAX, "name": 200}
+# What a blank name is refused with: the words of the forms' own "Enter ..." messages.
+NAME_WANTED = {"organization_name": "the organization name", "name": "your name"}
 
 
 class InvalidName(PortalError):
-    pass
+    """A name refused; `field` says which one, for a form to show the message beside it."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
 
 
 class InvalidCredentials(PortalError):
@@ -118,14 +124,17 @@ def _create_account(
 
 
 def check_names(**names: str) -> None:
-    """Names are one line and leave room for what is made of them (e.g. the sandbox's
-    "<organization> Demo Practice - Main Office"). Raises InvalidName."""
+    """Names are one line, not blank once stripped (they are stored stripped), and leave
+    room for what is made of them (e.g. the sandbox's "<organization> Demo Practice - Main
+    Office"). Raises InvalidName naming the field."""
     for field, value in names.items():
-        limit = NAME_LIMITS[field]
+        label, limit = field.replace("_", " "), NAME_LIMITS[field]
         if not inputs.one_line(value):
-            raise InvalidName(f"The {field.replace('_', ' ')} must be one line of text.")
-        if not value.strip() or len(value.strip()) > limit:
-            raise InvalidName(f"The {field.replace('_', ' ')} takes 1 to {limit} characters.")
+            raise InvalidName(f"The {label} must be one line of text.", field)
+        if not value.strip():
+            raise InvalidName(f"Enter {NAME_WANTED[field]}.", field)
+        if len(value.strip()) > limit:
+            raise InvalidName(f"The {label} takes 1 to {limit} characters.", field)
 
 
 def authenticate(email_address: str, password: str, *, address: str | None) -> User:
@@ -226,13 +235,16 @@ def reset_password(raw: str, new_password: str) -> User:
 
 
 def create_staff(email_address: str, password: str, *, name: str = "") -> User:
-    """Create an ops staff user (no organization). Raises Conflict if the email is taken."""
+    """Create an ops staff user (no organization), named after the address unless `name`
+    is given. Raises InvalidName for a name of spaces, Conflict if the email is taken."""
+    if name:
+        check_names(name=name)
     address = normalise_email(email_address)
     if find_user_by_email(address):
         raise Conflict(f"{address} already has an account.")
     user = User(
         email=address,
-        name=name or address.split("@")[0],
+        name=name.strip() or address.split("@")[0],
         is_staff=True,
         password_hash=hash_password(password),
     )
