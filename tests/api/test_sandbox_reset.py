@@ -14,6 +14,8 @@ from portal.services.records import sandbox_controls
 from tests.api.conftest import first_provider, new_patient_body
 from tests.conftest import PASSWORD, csrf_token, login
 
+RESEEDED = sandbox_controls.RECORDS
+
 
 def patients(location_id: int) -> list[tuple[str, str]]:
     query = select(Patient.first_name, Patient.last_name).where(Patient.location_id == location_id)
@@ -49,3 +51,30 @@ def test_viewers_cannot_reset_the_sandbox(sandbox):
     viewer = users.add_member(sandbox.organization, "v@alpha.example", "V", PASSWORD, Role.VIEWER)
     with pytest.raises(Forbidden):
         sandbox_controls.reset(sandbox.organization, actor=viewer)
+
+
+def ids_of(model) -> set[int]:
+    return set(db.session.scalars(select(model.id)))
+
+
+def test_a_reset_gives_no_reseeded_record_an_id_that_existed_before(api, sandbox, other_sandbox):
+    # SQLite hands out the highest deleted id again; a sequence never does. The reset must
+    # behave like the sequence on both, or an integration's saved id names a seeded row.
+    # Another organization's rows sit below the created patient, as on a shared database.
+    provider = first_provider(sandbox.location_id)
+    created = api.post("/patients", new_patient_body(provider), **sandbox.at_location)
+    assert created.status_code == 201
+    created_id = created.get_json()["data"]["user"]["id"]
+    assert created_id == max(ids_of(Patient))
+    before = {model: ids_of(model) for model in RESEEDED}
+
+    sandbox_controls.reset(sandbox.organization, actor=sandbox.admin)
+
+    db.session.expire_all()
+    assert api.get(f"/patients/{created_id}", subdomain=sandbox.subdomain).status_code == 404
+    for model in RESEEDED:
+        reseeded = set(
+            db.session.scalars(select(model.id).where(model.location_id == sandbox.location_id))
+        )
+        assert reseeded, model.__name__
+        assert not reseeded & before[model], model.__name__

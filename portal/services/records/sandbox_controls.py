@@ -1,7 +1,7 @@
 """Controls of an organization's sandbox: put its practice's records back to their seed, and
 make its practice refuse the next appointment booked through the API."""
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from portal import clock
 from portal.extensions import db
@@ -25,7 +25,7 @@ from portal.services.accounts.roles import Permission, require
 from portal.services.dashboards import sandbox_summary
 from portal.services.records.sandbox import seed_records
 
-# Deleted in this order: each table before the ones it points at.
+# Reseeded by a reset, and deleted in this order: each table before the ones it points at.
 RECORDS = [
     PatientRecall,
     Appointment,
@@ -42,15 +42,21 @@ RECORDS = [
 
 def reset(organization: Organization, *, actor: User) -> Location:
     """Delete every record of the organization's sandbox practice (what API calls wrote
-    included) and seed it again as at sign-up. Audited. Raises Forbidden unless the actor
+    included) and seed it again as at sign-up, under new ids: no id used before the reset
+    names a reseeded record. Audited. Raises Forbidden unless the actor
     manages onboarding, NotFound without a sandbox."""
     require(actor, Permission.MANAGE_ONBOARDING)
     summary = sandbox_summary(organization)
     if summary is None:
         raise NotFound("Your organization has no sandbox practice.")
     location = db.session.get(Location, summary.location_id)
-    _delete_records(location.id)
+    # Seed first, delete after: every new id is then above every old one. Deleting first
+    # would let SQLite (without AUTOINCREMENT) hand the highest deleted ids out again, so an
+    # id an integration kept would name a seeded record; PostgreSQL's sequences never would.
+    last_ids = _last_ids(location.id)
     seed_records(location, seed=summary.subdomain, today=clock.now().date())
+    db.session.flush()  # the new rows take their ids now, while the old rows still hold theirs
+    _delete_records(location.id, last_ids)
     audit.record("sandbox.reset", actor=actor, organization=organization, target=location)
     commit()
     return location
@@ -79,9 +85,24 @@ def fail_next_booking(organization: Organization, *, on: bool, actor: User) -> I
     return institution
 
 
-def _delete_records(location_id: int) -> None:
-    hours = select(WorkingHour.id).where(WorkingHour.location_id == location_id)
-    types = select(AppointmentType.id).where(AppointmentType.location_id == location_id)
+def _last_ids(location_id: int) -> dict:
+    """The highest id of each record table at the location (0 for none), before the seed."""
+    return {
+        model: db.session.scalar(
+            select(func.coalesce(func.max(model.id), 0)).where(model.location_id == location_id)
+        )
+        for model in RECORDS
+    }
+
+
+def _delete_records(location_id: int, last_ids: dict) -> None:
+    """Delete the location's records up to `last_ids`: what was there before the seed."""
+
+    def old(model):
+        return (model.location_id == location_id) & (model.id <= last_ids[model])
+
+    hours = select(WorkingHour.id).where(old(WorkingHour))
+    types = select(AppointmentType.id).where(old(AppointmentType))
     db.session.execute(
         delete(working_hour_types).where(working_hour_types.c.working_hour_id.in_(hours))
     )
@@ -90,7 +111,6 @@ def _delete_records(location_id: int) -> None:
     )
     for model in RECORDS:
         db.session.execute(
-            delete(model).where(model.location_id == location_id),
-            execution_options={"synchronize_session": False},
+            delete(model).where(old(model)), execution_options={"synchronize_session": False}
         )
     db.session.expire_all()
