@@ -63,17 +63,44 @@ class AccessActions:
             return redirect(url_for(".institution", enrollment_id=enrollment.id))
         return redirect(url_for(".index_view"))
 
-    @expose("/<int:enrollment_id>/access/<any(resend, cancel, again):verb>", methods=["POST"])
+    @expose("/<int:enrollment_id>/access/<any(resend, again):verb>", methods=["POST"])
     def access_action(self, enrollment_id: int, verb: str):
         enrollment = self._enrollment(enrollment_id)
         calls = {
             "resend": (consent.resend, "The practice was emailed a new link."),
-            "cancel": (consent.cancel, "Access request cancelled."),
             "again": (consent.request_again, "Access requested again; the practice was emailed."),
         }
         call, done = calls[verb]
         attempt(call, enrollment, actor=signed_in_user(), success=done)
         return redirect(url_for(".institution", enrollment_id=enrollment.id))
+
+    @expose("/<int:enrollment_id>/access/cancel", methods=["GET", "POST"])
+    @writers_only
+    def cancel_request(self, enrollment_id: int):
+        """Asks first (the practice's link stops working), then cancels the request."""
+        enrollment = self._enrollment(enrollment_id)
+        back = url_for(".institution", enrollment_id=enrollment.id)
+        if request.method == "POST":
+            attempt(
+                consent.cancel,
+                enrollment,
+                actor=signed_in_user(),
+                success="Access request cancelled. You can request access again here.",
+            )
+            return redirect(back)
+        name = enrollment.institution.name
+        return self.render(
+            "portal/confirm.html",
+            question=f"Cancel the access request to {name}?",
+            stops=(
+                f"The link we emailed to {name} stops working now, so the practice can no "
+                "longer consent, and the institution moves to Deactivated. You can request "
+                "access again from its page; the practice is then emailed a new link."
+            ),
+            button="Cancel the request",
+            back=back,
+            keep="Keep the request",
+        )
 
     @expose("/<int:enrollment_id>/activate/", methods=["GET", "POST"])
     @writers_only

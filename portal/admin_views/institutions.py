@@ -6,7 +6,7 @@ from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
 
-from portal import catalogue
+from portal import catalogue, readable
 from portal.admin_views.access import AccessActions
 from portal.admin_views.base import (
     PortalModelView,
@@ -21,6 +21,7 @@ from portal.services import PortalError
 from portal.services.onboarding import (
     access,
     activations,
+    consent,
     enrollments,
     institutions,
     overviews,
@@ -160,7 +161,7 @@ class InstitutionsView(AccessActions, PortalModelView):
             product_key=keys.product_key,
             extension_token=keys.extension_token,
             can_activate_more=bool(activations.available_locations(enrollment)),
-            can_ask_again=enrollment.status_reason in enrollments.ACCESS_CLOSED,
+            can_ask_again=consent.may_ask_again(enrollment),
             last_uploads=uploads.last_uploads,
             writes_waiting=lambda sync: pending_writes.waiting(enrollment.organization, sync),
         )
@@ -186,12 +187,13 @@ class InstitutionsView(AccessActions, PortalModelView):
     def select_locations(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
         chosen = [int(i) for i in request.form.getlist("location_id") if i.isdigit()]
+        activated = readable.plural(len(chosen), "location")
         if request.method == "POST" and attempt(
             activations.select_locations,
             enrollment,
             chosen,
             actor=signed_in_user(),
-            success=f"{len(chosen)} location(s) activated: the institution is live.",
+            success=f"{activated} activated: the institution is live.",
         ):
             return redirect(url_for(".institution", enrollment_id=enrollment.id))
         locations: list[Location] = enrollment.institution.locations

@@ -2,7 +2,7 @@
 cloud credentials, install windows and retry. Only the organization that created a sync
 sees these pages; they are reached from the institution page, not from the menu."""
 
-from flask import abort, redirect, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -13,6 +13,12 @@ from portal.onboarding_forms import CredentialsForm, WindowsForm
 from portal.services import PortalError
 from portal.services.accounts.roles import Permission
 from portal.services.syncs import keys, lifecycle, setup
+
+REGENERATE_STOPS = (
+    "The current product key stops working now: an installer or Synchronizer using it is "
+    "refused, and the Synchronizer must be installed with the new key, shown on the "
+    "institution page."
+)
 
 
 class SyncSetupView(PortalAccess, BaseView):
@@ -47,16 +53,28 @@ class SyncSetupView(PortalAccess, BaseView):
             system=catalogue.name_of(sync.ehr),
         )
 
-    @expose("/<int:sync_id>/regenerate/", methods=["POST"])
+    @expose("/<int:sync_id>/regenerate/", methods=["GET", "POST"])
     def regenerate(self, sync_id: int):
+        """Asks first (the current key stops working), then issues a new key."""
         sync = self._sync(sync_id)
-        attempt(
-            setup.regenerate_product_key,
-            sync,
-            actor=signed_in_user(),
-            success="New product key issued; the old one no longer works.",
+        if request.method == "POST":
+            attempt(
+                setup.regenerate_product_key,
+                sync,
+                actor=signed_in_user(),
+                success="New product key issued; the old one no longer works.",
+            )
+            return self._back(sync)
+        enrollment = lifecycle.enrollment_of(sync)
+        return self.render(
+            "portal/confirm.html",
+            question="Regenerate the product key?",
+            subject=f"{enrollment.institution.name} · {catalogue.name_of(sync.ehr)} sync",
+            stops=REGENERATE_STOPS,
+            button="Regenerate the key",
+            back=url_for("portal_institutions.institution", enrollment_id=enrollment.id),
+            keep="Keep the current key",
         )
-        return self._back(sync)
 
     @expose("/<int:sync_id>/retry/", methods=["POST"])
     def retry(self, sync_id: int):

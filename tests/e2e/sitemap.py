@@ -58,6 +58,8 @@ ARGUMENTS = {
     ("portal_institutions.activate_locations", "enrollment_id"): ["live"],
     ("portal_institutions.deactivate", "enrollment_id"): ["live"],
     ("portal_sync_setup.install_page", "sync_id"): ["installer_sync"],
+    ("portal_sync_setup.regenerate", "sync_id"): ["installer_sync"],
+    ("portal_institutions.cancel_request", "enrollment_id"): ["awaiting"],
     ("portal_sync_setup.credentials", "sync_id"): ["cloud_sync"],
     ("portal_sync_setup.windows", "sync_id"): ["scheduled_sync"],
     ("*", "batch_id"): ["bad_batch", "preview_batch", "batch_id"],

@@ -17,8 +17,9 @@ from portal.models import (
     Role,
 )
 from portal.services.accounts import api_keys, invitations
-from portal.services.onboarding import grants
-from tests.e2e.visits import click_through, sign_in
+from portal.services.onboarding import consent, grants
+from tests.e2e.test_onboarding_journeys import production
+from tests.e2e.visits import click_through, follow, sign_in
 from tests.onboarding import live_practice, upgraded
 
 
@@ -82,6 +83,28 @@ def test_a_practice_revoking_a_developer_is_told_what_it_stops(browser, live_ser
     expect(page.get_by_text("Alpha Apps no longer has access")).to_be_visible()
     db.session.refresh(enrollment)
     assert enrollment.status is EnrollmentStatus.DEACTIVATED
+
+
+def test_cancelling_an_access_request_asks_first_and_then_offers_asking_again(page, mailbox):
+    practice = live_practice()
+    bravo = upgraded("Bravo Apps", "bob@bravo.example", "Bob")
+    enrollment = consent.request_access(practice, actor=bravo)
+    sign_in(page, "bob@bravo.example")
+    production(page)
+    page.goto(f"/portal/institutions/{enrollment.id}/")
+
+    page.get_by_role("link", name="Cancel request").focus()
+    follow(page, lambda: page.keyboard.press("Enter"))  # the keyboard reaches the question
+    expect(page.get_by_test_id("what-stops")).to_contain_text("stops working now")
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT  # asking changed nothing
+    click_through(page.get_by_role("button", name="Cancel the request"))
+    expect(page.get_by_test_id("enrollment-status")).to_have_text("Deactivated")
+
+    click_through(page.get_by_role("button", name="Request access again"))
+    expect(page.get_by_test_id("awaiting-consent")).to_be_visible()
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT
 
 
 def practice_enrollment(practice) -> Enrollment:

@@ -13,16 +13,19 @@ from portal.admin_views.csv_exports import cell
 from portal.extensions import db
 from portal.models import (
     AccessRequest,
+    Enrollment,
     EnrollmentStatus,
     ImportBatch,
     Institution,
     Location,
+    RequestStatus,
     Sync,
     SyncStage,
 )
 from portal.services import Conflict, PortalError
 from portal.services.imports import applying, csv_import, import_files
 from portal.services.imports.csv_import import COLUMNS, Kind
+from portal.services.onboarding import consent
 from tests.onboarding import enrollment_in, sync_in, upgraded
 
 
@@ -178,6 +181,48 @@ def test_reuploading_a_file_whose_row_matched_a_live_practice_plans_nothing_new(
     assert [r.kind for r in plan.rows] == [Kind.REQUESTED] and plan.nothing_new
     applying.apply(again, actor=dev)
     assert (count(Institution), count(Sync), count(AccessRequest)) == before
+
+
+def _asked_by_import(dev) -> bytes:
+    owner = upgraded("Owner Apps", "o@owner.example")
+    live = enrollment_in(owner, EnrollmentStatus.LIVE, "Hudson Dental")
+    live.institution.email = "desk@hudson.example"
+    live.institution.locations.append(Location(foreign_id="1", name="Main"))
+    sync_in(live, "dentrix", SyncStage.ACTIVE)
+    content = to_csv([row(phone_number="(518) 555-0100")])
+    applying.apply(csv_import.upload(dev.organization, "f.csv", content, actor=dev), actor=dev)
+    return content
+
+
+def test_a_row_for_a_practice_whose_request_was_cancelled_asks_it_again(dev, mailbox):
+    content = _asked_by_import(dev)
+    asked = db.session.scalar(select(AccessRequest.enrollment_id))
+    enrollment = consent.cancel(db.session.get(Enrollment, asked), actor=dev)
+    again = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
+    plan = csv_import.preview(again)
+    assert [r.kind for r in plan.rows] == [Kind.MATCH] and not plan.nothing_new
+    assert plan.rows[0].note == (
+        "Hudson Dental: the access request was cancelled; access will be requested again."
+    )
+    applying.apply(again, actor=dev)
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT
+    statuses = db.session.scalars(select(AccessRequest.status).order_by(AccessRequest.id))
+    assert list(statuses) == [RequestStatus.CANCELLED, RequestStatus.PENDING]
+    assert len(mailbox.bodies_to("desk@hudson.example")) == 2
+    assert count(Institution) == 3  # two sandboxes, one practice: nothing created
+
+
+def test_a_row_for_a_practice_that_denied_access_says_so_and_asks_nothing(dev, mailbox):
+    content = _asked_by_import(dev)
+    raw = mailbox.bodies_to("desk@hudson.example")[0].split("/practice/requests/")[1].split()[0]
+    consent.decide_by_link(raw, grant=False)
+    plan = csv_import.preview(csv_import.upload(dev.organization, "f.csv", content, actor=dev))
+    assert [r.kind for r in plan.rows] == [Kind.REQUESTED] and plan.nothing_new
+    assert plan.rows[0].note == (
+        "Hudson Dental: no access to the practice's Synchronizer "
+        "(access denied by the practice); nothing imported."
+    )
 
 
 def test_applying_twice_is_refused_and_reuploading_previews_nothing_new(dev):

@@ -44,6 +44,7 @@ FORM_PAGES = {
     "portal_institutions.select_locations",
     "portal_institutions.activate_locations",
     "portal_institutions.deactivate",
+    "portal_institutions.cancel_request",
     "portal_users.invite",
     "portal_users.delete_user",
     "portal_users.cancel_invitation",

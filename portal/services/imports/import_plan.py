@@ -10,9 +10,9 @@ from functools import cached_property
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Enrollment, Institution, Organization
+from portal.models import Enrollment, EnrollmentStatus, Institution, Organization
 from portal.services.imports.csv_files import CellError
-from portal.services.onboarding import access, institutions, matching
+from portal.services.onboarding import access, enrollments, institutions, matching
 
 
 class Kind(StrEnum):
@@ -97,11 +97,21 @@ def classify(organization: Organization, groups: list[Group]) -> None:
         existing = {
             (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
         }
+        asks_again = group.enrollment is not None and access.request_cancelled(group.enrollment)
+        if asks_again:
+            # The request was cancelled, so nothing is pending: ask again, as for a match.
+            group.match = institution
         for index, (item, ehr, server) in enumerate(group.rows):
-            if group.enrollment is not None and not access.has_access(group.enrollment):
+            if asks_again:
+                item.kind = Kind.MATCH
+                item.note = (
+                    f"{institution.name}: the access request was cancelled; "
+                    "access will be requested again."
+                )
+            elif group.enrollment is not None and not access.has_access(group.enrollment):
                 # Waiting for (or refused) the practice's consent: no sync until it grants.
                 item.kind = Kind.REQUESTED
-                item.note = f"{institution.name}: access already requested from the practice."
+                item.note = _without_access(group.enrollment)
             elif group.match is not None:
                 item.kind = Kind.MATCH
                 item.note = f"{group.match.name} is live already: access will be requested."
@@ -109,6 +119,15 @@ def classify(organization: Organization, groups: list[Group]) -> None:
                 item.kind = Kind.EXISTING
             elif institution is not None or index > 0:
                 item.kind = Kind.ADDITIONAL_SYNC
+
+
+def _without_access(enrollment: Enrollment) -> str:
+    """What a row for a practice the organization cannot install on says, in its true state."""
+    name = enrollment.institution.name
+    if enrollment.status is EnrollmentStatus.AWAITING_CONSENT:
+        return f"{name}: access already requested from the practice."
+    why = enrollment.status_reason or enrollments.LABELS[enrollment.status].lower()
+    return f"{name}: no access to the practice's Synchronizer ({why}); nothing imported."
 
 
 def _enrollment_of(organization: Organization, institution: Institution) -> Enrollment:

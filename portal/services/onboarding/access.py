@@ -19,6 +19,15 @@ def has_access(enrollment: Enrollment) -> bool:
     return latest is None or latest is RequestStatus.APPROVED
 
 
+def request_cancelled(enrollment: Enrollment) -> bool:
+    """Whether the organization withdrew its latest access request (and has not asked since):
+    nothing is pending, so it may ask the practice again."""
+    return (
+        enrollment.status is EnrollmentStatus.DEACTIVATED
+        and _latest_request(enrollment) is RequestStatus.CANCELLED
+    )
+
+
 def _latest_request(enrollment: Enrollment) -> RequestStatus | None:
     return db.session.scalar(
         select(AccessRequest.status)

@@ -33,7 +33,7 @@ from portal.services import (
     tenancy,
 )
 from portal.services.claims import claim
-from portal.services.onboarding import consent_evidence, enrollments
+from portal.services.onboarding import access, consent_evidence, enrollments
 from portal.services.onboarding.consent_evidence import Evidence
 from portal.services.outcomes import Outcome, each
 
@@ -97,6 +97,14 @@ def add_request(institution: Institution, *, organization: Organization, actor: 
         institution=institution.name,
     )
     return enrollment
+
+
+def may_ask_again(enrollment: Enrollment) -> bool:
+    """Whether `request_again` applies: the practice denied, let expire or revoked the
+    organization's access, or the organization cancelled its own request."""
+    return enrollment.status_reason in enrollments.ACCESS_CLOSED or access.request_cancelled(
+        enrollment
+    )
 
 
 def request_again(enrollment: Enrollment, *, actor: User) -> Enrollment:
