@@ -7,7 +7,7 @@ import threading
 import click
 from flask import Flask, current_app
 
-from portal import worker
+from portal import readable, worker
 from portal.services import PortalError, demo, encryption
 from portal.services.accounts import two_factor, users
 from portal.services.delivery import outbox
@@ -85,7 +85,7 @@ def _print_sandbox_access(access: demo.SandboxAccess) -> None:
 def worker_command(until_idle: bool) -> None:
     """Run the worker: emails, jobs and periodic tasks, until stopped (Ctrl-C, SIGTERM)."""
     if until_idle:
-        click.echo(f"{worker.run_until_idle()} piece(s) of work done.")
+        click.echo(f"{readable.plural(worker.run_until_idle(), 'piece')} of work done.")
         return
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -116,7 +116,7 @@ def outbox_send() -> None:
     while batch:
         batch = outbox.send_due()
         sent += batch
-    click.echo(f"{sent} email(s) sent.")
+    click.echo(f"{readable.plural(sent, 'email')} sent.")
 
 
 @click.group("requests")
@@ -128,7 +128,7 @@ def requests_group() -> None:
 def requests_expire() -> None:
     """Expire access requests older than 30 days now (`flask worker` does this hourly)."""
     expired = consent.expire_due()
-    click.echo(f"{expired} access request(s) expired.")
+    click.echo(f"{readable.plural(expired, 'access request')} expired.")
 
 
 @click.command("import-institutions")
@@ -151,7 +151,8 @@ def import_institutions(slug: str, path: str, do_apply: bool) -> None:
             click.echo(f"  {error}")
         if do_apply:
             summary = applying.apply(batch, actor=None)
-            click.echo(f"Imported batch {batch.id}: {len(summary['sync_ids'])} sync(s) created.")
+            created = readable.plural(len(summary["sync_ids"]), "sync")
+            click.echo(f"Imported batch {batch.id}: {created} created.")
     except PortalError as error:
         raise click.ClickException(str(error)) from error
 
@@ -174,4 +175,4 @@ def rotate_encryption() -> None:
         rotated = encryption.rotate()
     except ValueError as error:
         raise click.ClickException(f"{error}: keep the old key in ENCRYPTION_KEYS.") from error
-    click.echo(f"{rotated} stored secret(s) re-encrypted under the newest key.")
+    click.echo(f"{readable.plural(rotated, 'stored secret')} re-encrypted under the newest key.")

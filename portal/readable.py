@@ -12,6 +12,8 @@ from portal.statuses import ENUMS
 
 # A stored status code met as plain text (an audit row's before/after): its label.
 CODE_LABELS = {member.value: member.label for kind in ENUMS for member in kind if "_" in member}
+# Also one-word codes (`active`), for text known to hold a code; in free text they are words.
+STATUS_LABELS = {member.value: member.label for kind in ENUMS for member in kind}
 
 
 def local(moment: datetime) -> datetime:
@@ -49,6 +51,16 @@ def duration(seconds: float) -> str:
     if minutes < 48 * 60:
         return f"{minutes // 60} h"
     return f"{minutes // 1440} days"
+
+
+def code(value: str) -> str:
+    """A stored status or kind code (`active`, `needs_sync`) by its label; else as `text`."""
+    return STATUS_LABELS.get(value) or text(value)
+
+
+def plural(count: int, singular: str, many: str | None = None) -> str:
+    """ "1 location", "2 locations", "0 matches" (`many` where adding an s is wrong)."""
+    return f"{count} {singular if count == 1 else many or singular + 's'}"
 
 
 def text(value: str) -> str:

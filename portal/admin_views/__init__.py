@@ -5,7 +5,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_login import current_user
 
-from portal import readable
+from portal import catalogue, readable
 from portal.admin_views import ops, portal_home, portal_lists, quickstart
 from portal.admin_views.base import current_mode
 from portal.admin_views.moved import redirect_moved
@@ -21,6 +21,7 @@ def init_admin(app: Flask) -> tuple[Admin, Admin]:
         lambda: {
             "current_mode": current_mode,
             "readable": readable,
+            "catalogue": catalogue,
             "can": lambda permission: roles.can(current_user, permission),
             "Permission": Permission,
             **enums,

@@ -4,11 +4,37 @@ filter that offers the actions by those words rather than asking for their codes
 
 from flask_admin.contrib.sqla.filters import FilterEqual, FilterNotEqual
 
+from portal import catalogue, readable
 from portal.admin_views import csv_exports
+from portal.admin_views.base import words
 from portal.models import AuditEvent
-from portal.services import audit
+from portal.services import audit, events
 
 WHAT_HAPPENED = "What happened"
+# Details that hold a code, and how each reads; the rest read as any column's value.
+DETAIL_WORDS = {
+    "before": readable.code,
+    "after": readable.code,
+    "status": readable.code,
+    "mode": readable.code,
+    "event": events.label,
+    "ehr": catalogue.name_of,
+}
+
+
+def details(values: dict | None) -> str:
+    """An audit row's details in words: "before: Installing · after: Active"; empty ones
+    (a transition without a reason) left out."""
+    return " · ".join(
+        f"{key.replace('_', ' ')}: {_detail(key, value)}"
+        for key, value in (values or {}).items()
+        if value not in ("", None, [], {})
+    )
+
+
+def _detail(key: str, value) -> str:
+    read = DETAIL_WORDS.get(key)
+    return read(value) if read and isinstance(value, str) else words(value)
 
 
 def action_filters() -> list:
@@ -30,7 +56,11 @@ class AuditColumns:
         "details": "Details",
         "ip_address": "Client address",
     }
-    column_formatters = {"action": csv_exports.of_value(audit.describe)}
+    column_formatters = {
+        "action": csv_exports.of_value(audit.describe),
+        "target_type": csv_exports.of_value(audit.record_name),
+        "details": csv_exports.of_value(details),
+    }
     column_formatters_detail = column_formatters
     column_formatters_export = column_formatters
     column_default_sort = ("created_at", True)

@@ -24,8 +24,8 @@ from portal.services.accounts import roles
 from portal.services.accounts.roles import Permission
 
 
-def _plain(value) -> str:
-    # Words for whatever a column holds: labels for statuses, readable times, no JSON.
+def words(value) -> str:
+    """Words for whatever a column holds: labels for statuses, readable times, no JSON."""
     if isinstance(value, Enum):
         return getattr(value, "label", str(value.value))
     if isinstance(value, datetime):
@@ -35,21 +35,21 @@ def _plain(value) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, dict):
-        return " · ".join(f"{k.replace('_', ' ')}: {_plain(v)}" for k, v in value.items())
+        return " · ".join(f"{k.replace('_', ' ')}: {words(v)}" for k, v in value.items())
     if isinstance(value, list | tuple):
-        return ", ".join(_plain(v) for v in value)
+        return ", ".join(words(v) for v in value)
     return "" if value is None else str(value)
 
 
 def _shown(view, value, name: str) -> str:
-    return _plain(value)
+    return words(value)
 
 
 def _stamped(view, value: datetime, name: str) -> str:
     return readable.stamp(value)
 
 
-# Pages show every type as words (see `_plain`); downloads keep sortable times.
+# Pages show every type as words (see `words`); downloads keep sortable times.
 SHOWN = {kind: _shown for kind in (type(None), bool, list, dict, Enum, datetime)}
 EXPORTED = {kind: _shown for kind in (type(None), bool, list, dict, Enum)} | {datetime: _stamped}
 

@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl, urlsplit
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 
+from portal import readable
 from portal.admin_views.base import attempt, signed_in_user
 
 # Query arguments that describe which rows a list shows (the rest is paging and sorting).
@@ -30,7 +31,8 @@ class BulkAction:
     label: str
     run: Callable
     explain: str
-    done: str = "{n} row(s) updated."
+    done: str = "{rows} updated."  # {rows}: the count of `noun`, "2 requests"
+    noun: str = "row"
     reason: bool = False
     # Why a row would be skipped, for the review page (None: it applies).
     refusal: Callable[[object], str | None] | None = None
@@ -120,7 +122,8 @@ class BulkActionsMixin:
         outcome = attempt(bulk.run, rows, actor=signed_in_user(), **options)
         if outcome is None:
             return False
-        flash(bulk.done.format(n=len(outcome.done)), "success" if outcome.done else "warning")
+        done = bulk.done.format(rows=readable.plural(len(outcome.done), bulk.noun))
+        flash(done, "success" if outcome.done else "warning")
         for row, why in outcome.skipped:
             flash(f"Skipped {self.row_name(row)}: {why}", "warning")
         return True
@@ -129,9 +132,8 @@ class BulkActionsMixin:
         # The filter is re-run on POST; if it now matches a different number of rows than
         # the page showed, show the page again rather than act on rows nobody reviewed.
         if matching and request.form.get("expected") != str(total):
-            flash(
-                f"The filter now matches {total} row(s). Check them and confirm again.", "warning"
-            )
+            matches = readable.plural(total, "row")
+            flash(f"The filter now matches {matches}. Check them and confirm again.", "warning")
             return False
         return True
 

@@ -6,6 +6,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
 
+from portal import readable
 from portal.admin_views import csv_exports
 from portal.admin_views.base import OpsAccess, PortalAccess, signed_in_user
 from portal.extensions import db
@@ -16,6 +17,17 @@ from portal.services.accounts.roles import Permission
 from portal.services.imports import applying, csv_import, import_files, import_progress
 
 PREVIEW_ROWS = 500
+# A count of a plan's kind where adding an s is wrong ("2 new institutions" is right).
+MANY = {
+    csv_import.Kind.MATCH: "matches: request access",
+    csv_import.Kind.EXISTING: "already onboarded",
+    csv_import.Kind.REQUESTED: "access already requested",
+}
+
+
+def counted(kind: str, n: int) -> str:
+    """A count of an import's rows of `kind` (a summary's key): "2 new institutions"."""
+    return readable.plural(n, kind, MANY.get(kind))
 
 
 class ImportPages:
@@ -102,7 +114,10 @@ class ImportPages:
     def result(self, batch_id: int):
         batch = self.batch(batch_id)
         return self.render(
-            "portal/imports/result.html", batch=batch, syncs=import_files.created_syncs(batch)
+            "portal/imports/result.html",
+            batch=batch,
+            syncs=import_files.created_syncs(batch),
+            counted=counted,
         )
 
     @expose("/<int:batch_id>/product-keys.csv")

@@ -3,11 +3,11 @@
 from flask import url_for
 from flask_admin import Admin, expose
 
-from portal.admin_views import issues, ops_requests
+from portal.admin_views import csv_exports, issues, ops_requests
 from portal.admin_views.audit_log import AuditColumns, action_filters
 from portal.admin_views.base import OpsIndexBase, OpsModelView
 from portal.admin_views.bulk import BulkAction, BulkActionsMixin
-from portal.admin_views.imports import OpsImportsView
+from portal.admin_views.imports import OpsImportsView, counted
 from portal.admin_views.ops_syncs import OpsSyncsView
 from portal.admin_views.ops_upgrades import UpgradeRequestsView
 from portal.admin_views.ops_webhooks import OpsWebhookDeliveriesView, OpsWebhookEndpointsView
@@ -112,7 +112,7 @@ class InstitutionsView(StaffView):
 
 def _counts(view, context, batch, name) -> str:
     counts = (batch.summary or {}).get("counts") or {}
-    return ", ".join(f"{n} {kind}" for kind, n in counts.items() if n) or "not applied yet"
+    return ", ".join(counted(kind, n) for kind, n in counts.items() if n) or "not applied yet"
 
 
 class ImportsView(StaffView):
@@ -137,6 +137,12 @@ class OutboxView(BulkActionsMixin, StaffView):
         "next_attempt_at",
         "last_error",
     ]
+    column_labels = {"template": "Email"}
+    # The message's template (`sync_failed`) named as the email it is: "Sync failed".
+    column_formatters = {
+        "template": csv_exports.of_value(lambda name: name.replace("_", " ").capitalize())
+    }
+    column_formatters_export = column_formatters
     column_filters = ["status", "template", "created_at", "next_attempt_at"]
     column_searchable_list = ["recipient"]
     bulk_actions = {
@@ -146,7 +152,8 @@ class OutboxView(BulkActionsMixin, StaffView):
             "Failed emails, and emails stuck in sending, go back in the queue; the worker "
             "sends them within a minute. A stuck email may already have reached its "
             "recipient, who then gets it twice. Emails sent or still pending are skipped.",
-            done="{n} email(s) queued again; the worker sends them within a minute.",
+            done="{rows} queued again; the worker sends each within a minute.",
+            noun="email",
             refusal=lambda email: (
                 None
                 if email.status is EmailStatus.FAILED or outbox.is_stuck(email)
@@ -186,7 +193,8 @@ class PendingWritesView(BulkActionsMixin, StaffView):
             pending_writes.retry,
             "Failed and timed-out writes go back to the practice's Synchronizer with a fresh "
             "deadline; a booking that failed is booked again until the practice answers.",
-            done="{n} write(s) queued again for the practice.",
+            done="{rows} queued again for the practice.",
+            noun="write",
             refusal=lambda write: (
                 None
                 if write.status in (WriteStatus.FAILED, WriteStatus.TIMED_OUT)
@@ -198,7 +206,8 @@ class PendingWritesView(BulkActionsMixin, StaffView):
             pending_writes.cancel,
             "The practice's Synchronizer stops receiving these writes: they never reach "
             "the practice, and a result it reports later changes nothing.",
-            done="{n} write(s) cancelled.",
+            done="{rows} cancelled.",
+            noun="write",
             refusal=lambda write: (
                 None
                 if write.status not in (WriteStatus.COMPLETE, WriteStatus.CANCELLED)

@@ -40,7 +40,8 @@ class ActivationRequestsView(BulkActionsMixin, OpsModelView):
             activations.fulfil,
             f"The requested locations become active and billable; the developers are emailed. "
             f"{SKIPPED}",
-            done="{n} request(s) fulfilled; the developers are emailed.",
+            done="{rows} fulfilled; the developers are emailed.",
+            noun="request",
             refusal=not_pending,
             confirm=False,
         ),
@@ -48,7 +49,8 @@ class ActivationRequestsView(BulkActionsMixin, OpsModelView):
             "Reject",
             activations.reject,
             f"No location is activated; the developers are emailed the reason. {SKIPPED}",
-            done="{n} request(s) rejected; the developers are emailed.",
+            done="{rows} rejected; the developers are emailed.",
+            noun="request",
             reason=True,
             refusal=not_pending,
         ),
@@ -71,7 +73,8 @@ class EnrollmentsView(BulkActionsMixin, OpsModelView):
             "Each organization loses API access to these institutions now, and billing for "
             "their locations stops. Nothing is deleted. Enrollments already deactivated are "
             "skipped.",
-            done="{n} enrollment(s) deactivated; billing for them stopped.",
+            done="{rows} deactivated; billing for each stopped.",
+            noun="enrollment",
             refusal=lambda enrollment: enrollments.refusal(enrollment, "deactivate"),
         ),
     }
@@ -97,7 +100,8 @@ class AccessRequestsView(BulkActionsMixin, OpsModelView):
             consent.cancel_by_staff,
             "The practices' links stop working and each developer's request is closed, as if "
             f"they had cancelled it. {SKIPPED}",
-            done="{n} access request(s) cancelled.",
+            done="{rows} cancelled.",
+            noun="access request",
             refusal=not_pending,
         ),
         "expire": BulkAction(
@@ -105,7 +109,8 @@ class AccessRequestsView(BulkActionsMixin, OpsModelView):
             consent.expire_by_staff,
             "The requests expire now instead of after 30 days: the links stop working and "
             f'each developer sees the institution failed with "consent expired". {SKIPPED}',
-            done="{n} access request(s) expired.",
+            done="{rows} expired.",
+            noun="access request",
             refusal=not_pending,
         ),
     }

@@ -26,7 +26,8 @@ class UpgradeRequestsView(BulkActionsMixin, OpsModelView):
             upgrades.approve,
             "Production mode opens for these organizations; their admins are emailed. "
             "Requests no longer pending are skipped.",
-            done="{n} request(s) approved; the organizations are emailed.",
+            done="{rows} approved; the organizations are emailed.",
+            noun="request",
             refusal=not_pending,
             confirm=False,
         ),
@@ -35,7 +36,8 @@ class UpgradeRequestsView(BulkActionsMixin, OpsModelView):
             upgrades.reject,
             "These organizations stay in test mode; their admins are emailed the reason. "
             "Requests no longer pending are skipped.",
-            done="{n} request(s) rejected; the organizations are emailed.",
+            done="{rows} rejected; the organizations are emailed.",
+            noun="request",
             reason=True,
             refusal=not_pending,
         ),

@@ -86,7 +86,7 @@ class SyncHealthView(PortalModelView):
     column_formatters = {
         "ehr": _system,
         "server_name": _own_server,
-        "status": lambda v, c, row, n: row.status.value.replace("_", " "),
+        "status": lambda v, c, row, n: row.status.label,
         "read": health_cell("last_read_at"),
         "write": health_cell("last_write_at"),
     }

@@ -82,7 +82,7 @@ class UsersView(PortalModelView):
             member,
             Role(role),
             actor=signed_in_user(),
-            success=f"{member.name} is now {Role(role).label.lower()}.",
+            success=f"{member.name} is now {Role(role).label}.",
         )
         return redirect(url_for(".index_view"))
 

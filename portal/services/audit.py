@@ -3,6 +3,7 @@ security-relevant refusal (a failed sign-in, another organization's row, a refus
 token or emailed link, a forged form) writes one row of its own through `denial`, within
 a budget."""
 
+import re
 from functools import lru_cache
 
 from flask import current_app, g, has_request_context, request
@@ -174,6 +175,15 @@ def describe(action: str) -> str:
     named = " ".join(ACRONYMS.get(word, word) for word in subject.split("_"))
     named = named[:1].upper() + named[1:]
     return f"{named}: {verb.replace('_', ' ')}" if verb else named
+
+
+@lru_cache(maxsize=256)
+def record_name(type_name: str) -> str:
+    """An audit row's record type in words: "ApiKey" is "API key", "WebhookSubscription"
+    "Webhook subscription"."""
+    words = [word.lower() for word in re.findall(r"[A-Z][a-z0-9]*", type_name)] or [type_name]
+    named = " ".join(ACRONYMS.get(word, word) for word in words)
+    return named[:1].upper() + named[1:]
 
 
 def actions_recorded(organization: Organization | None = None) -> list[str]:

@@ -91,7 +91,7 @@ def test_a_second_developer_gets_consent_activates_a_location_and_sees_usage(
     olive.once("dialog", lambda dialog: dialog.accept())
     olive.get_by_role("button", name="With selected").click()
     olive.get_by_role("link", name="Fulfil").click()
-    expect(olive.get_by_text("1 request(s) fulfilled")).to_be_visible()
+    expect(olive.get_by_text("1 request fulfilled")).to_be_visible()
 
     bob.reload()
     expect(bob.locator("tr", has_text="Hudson Uptown")).to_contain_text("Active")

@@ -28,7 +28,7 @@ def test_sample_upload_preview_apply_and_product_keys(page, tmp_path, running_wo
     expect(page.get_by_test_id("count-new-institution")).to_have_text("2")
     expect(page.get_by_test_id("count-additional-sync")).to_have_text("1")
     expect(page.get_by_test_id("import-rows")).to_contain_text("Bright Kids Orthodontics")
-    page.get_by_role("button", name="Import 3 row(s)").click()
+    page.get_by_role("button", name="Import 3 rows").click()
     # The worker imports; the progress page follows it and opens the result when done.
     expect(page.get_by_test_id("created-syncs")).to_contain_text(
         "Hudson Family Dental", timeout=60_000

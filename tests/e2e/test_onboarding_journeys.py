@@ -88,7 +88,7 @@ def ops_do(ops, label: str, reason: str | None = None):
     if reason:
         ops.get_by_label("Reason").fill(reason)
     ops.get_by_role("button", name=label).click()
-    expect(ops.get_by_text("1 sync(s) updated")).to_be_visible()
+    expect(ops.get_by_text("1 sync updated")).to_be_visible()
 
 
 def test_a_cloud_practice_goes_live_through_credentials_rejection_and_ops_install(

@@ -37,7 +37,7 @@ def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, 
     expect(page.get_by_role("heading", level=1)).to_have_text("Cancel: 1 access requests")
     expect(page.get_by_test_id("bulk-explain")).to_contain_text("links stop working")
     page.get_by_role("button", name="Cancel 1").click()
-    expect(page.get_by_text("1 access request(s) cancelled.")).to_be_visible()
+    expect(page.get_by_text("1 access request cancelled.")).to_be_visible()
     expect(rows).to_have_count(2)  # still filtered to pending
 
     form = page.get_by_test_id("apply-to-all")
@@ -49,5 +49,5 @@ def test_staff_filter_access_requests_cancel_one_then_expire_all_matching(page, 
     )
     expect(page.locator("table tbody tr")).to_have_count(2)
     page.get_by_role("button", name="Expire now 2").click()
-    expect(page.get_by_text("2 access request(s) expired.")).to_be_visible()
+    expect(page.get_by_text("2 access requests expired.")).to_be_visible()
     expect(page.locator("table.model-list")).to_contain_text("There are no items in the table.")

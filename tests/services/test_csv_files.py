@@ -27,7 +27,7 @@ def test_latin1_is_refused_with_an_encoding_message():
     "text, message",
     [
         ("name,colour\nx,y\n", "Unknown column"),
-        ("name,name\nx,y\n", "appear twice"),
+        ("name,name\nx,y\n", "Column given twice: name"),
         ("email\nx@y.example\n", "Missing column"),
         ("name\n", "no rows"),
         ("", "empty"),

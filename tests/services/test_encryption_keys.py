@@ -34,7 +34,7 @@ def test_rotation_moves_every_stored_secret_to_the_newest_key(app, keys):
     assert [syncs.product_key(sync) for sync, _ in stored] == [raw for _, raw in stored]
 
     result = app.test_cli_runner().invoke(args=["rotate-encryption"])
-    assert result.exit_code == 0 and "3 stored secret(s) re-encrypted" in result.output
+    assert result.exit_code == 0 and "3 stored secrets re-encrypted" in result.output
 
     keys(NEW)  # the old key is gone: everything still reads
     db.session.expire_all()

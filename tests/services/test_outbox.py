@@ -45,7 +45,7 @@ def test_signing_up_only_queues_the_email_and_the_worker_delivers_it_once(app, s
     with clock.travel(timedelta(hours=1)):
         first = runner.invoke(args=["outbox", "send"])
         second = runner.invoke(args=["outbox", "send"])
-    assert "1 email(s) sent" in first.output and "0 email(s) sent" in second.output
+    assert "1 email sent" in first.output and "0 emails sent" in second.output
     assert len(mailbox.received) == 1
     assert mailbox.received[0]["Subject"] == "Welcome to SyncPortal"
     db.session.refresh(email)

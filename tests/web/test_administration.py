@@ -161,3 +161,11 @@ def test_org_admins_read_their_own_audit_log(client, org_admin):
     page = shown_text(client.get("/portal/audit/").get_data(as_text=True))
     assert "API key: created" in page and "Organization: signup" in page
     assert "api_key.created" not in page  # the filter's option values aside, never shown
+
+
+def test_a_role_change_is_confirmed_with_the_roles_name(client, org_admin, member):
+    login(client, "alice@alpha.example")
+    path = f"/portal/users/{member.id}/role"
+    token = csrf_token(client, "/portal/users/")
+    changed = client.post(path, data={"csrf_token": token, "role": "admin"}, follow_redirects=True)
+    assert "Mo is now Admin." in shown_text(changed.get_data(as_text=True))

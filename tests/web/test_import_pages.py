@@ -5,6 +5,7 @@ import pytest
 from portal import worker
 from portal.services.accounts import users
 from portal.services.imports import csv_import
+from tests.admin.test_page_words import shown_text
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.onboarding import upgraded
 from tests.services.test_csv_import import row, to_csv
@@ -95,6 +96,25 @@ def test_the_cli_previews_and_applies(app, dev, tmp_path):
     applied = runner.invoke(
         args=["import-institutions", "--org", dev.organization.slug, str(path), "--apply"]
     )
-    assert "0 sync(s) created" not in applied.output and applied.exit_code == 0, applied.output
+    assert "0 syncs created" not in applied.output and applied.exit_code == 0, applied.output
     bad = runner.invoke(args=["import-institutions", "--org", "nope", str(path)])
     assert bad.exit_code == 1 and "No organization" in bad.output
+
+
+def test_the_preview_and_the_result_name_systems_and_count_in_words(client, dev):
+    rows = [row(), row(name="Elm Dental", ehr="athena", server=""), row(name="Oak Dental")]
+    preview = upload(client, to_csv(rows)).headers["Location"]
+    page = shown_text(client.get(preview).get_data(as_text=True))
+    assert "Dentrix" in page and "athenahealth" in page
+    assert "dentrix" not in page and " athena " not in page
+    assert "Import 3 rows" in page and "(s)" not in page
+    client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
+    worker.run_until_idle()
+    result = shown_text(client.get(f"{preview}result").get_data(as_text=True))
+    assert "3 new institutions" in result and "Dentrix" in result
+
+
+def test_a_single_error_is_counted_in_the_singular(client, dev):
+    preview = upload(client, to_csv([row(), row(state="ZZ")])).headers["Location"]
+    page = shown_text(client.get(preview).get_data(as_text=True))
+    assert "1 error: nothing will be imported" in page

@@ -105,7 +105,7 @@ def test_a_ten_thousand_row_import_shows_progress_and_completes_while_others_wor
     upload = {"file": ("big.csv", ten_thousand_rows(), "text/csv")}
     uploaded = client.post("/portal/imports/", data={"csrf_token": token}, files=upload)
     preview = uploaded.headers["Location"]
-    assert "Import 10000 row(s)" in client.get(preview).text
+    assert "Import 10000 rows" in client.get(preview).text
 
     before = db.session.scalar(select(func.count(Sync.id)))
     bystander = Bystander(live_server)

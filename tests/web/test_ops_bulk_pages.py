@@ -62,7 +62,7 @@ def test_staff_cancel_selected_requests_only_after_the_confirmation_page(staff, 
     assert statuses() == [RequestStatus.PENDING] * 3  # nothing happens before confirming
     done = staff.post(chosen.headers["Location"], data={"csrf_token": token})
     assert done.status_code == 302
-    assert "2 access request(s) cancelled." in staff.get(done.headers["Location"]).get_data(
+    assert "2 access requests cancelled." in staff.get(done.headers["Location"]).get_data(
         as_text=True
     )
     assert statuses() == [RequestStatus.CANCELLED] * 2 + [RequestStatus.PENDING]
@@ -92,7 +92,7 @@ def test_apply_to_all_refuses_when_the_filter_now_matches_a_different_count(
     ask(practice, "Delta")
     again = staff.post(review, data={"csrf_token": token, "expected": "2"})
     assert again.status_code == 200
-    assert "The filter now matches 3 row(s)" in again.get_data(as_text=True)
+    assert "The filter now matches 3 rows" in again.get_data(as_text=True)
     forged = staff.post(review, data={"csrf_token": token, "expected": "1", "id": "1"})
     assert forged.status_code == 200
     assert statuses() == [RequestStatus.PENDING] * 3

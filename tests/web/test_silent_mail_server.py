@@ -75,7 +75,7 @@ def test_inviting_and_a_fifty_row_bulk_approval_finish_while_the_mail_server_nev
             review, data={"csrf_token": csrf_token(client, review), "expected": "50"}
         )
         assert approved.status_code == 302
-        assert "50 request(s) approved" in client.get(approved.headers["Location"]).get_data(
+        assert "50 requests approved" in client.get(approved.headers["Location"]).get_data(
             as_text=True
         )
         # Both requests completed while the server never answered: no request even connected.

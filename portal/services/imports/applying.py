@@ -11,7 +11,7 @@ From the pages, apply is a worker job (a 10,000-row file takes longer than a req
 
 from sqlalchemy import update
 
-from portal import clock
+from portal import clock, readable
 from portal.extensions import db
 from portal.models import ImportBatch, ImportStatus, Institution, Job, Organization, User
 from portal.services import Conflict, PortalError, audit, bulk, commit, naming
@@ -89,7 +89,8 @@ def _apply_now(actor: User | None, batch: ImportBatch, claimed_as: ImportStatus,
     organization = db.session.get(Organization, batch.organization_id)
     result = plan(organization, batch.content)
     if result.errors:
-        raise PortalError(f"{len(result.errors)} row error(s): fix the file and upload it again.")
+        errors = readable.plural(len(result.errors), "row error")
+        raise PortalError(f"{errors}: fix the file and upload it again.")
     if claimed_as is ImportStatus.PREVIEWED:
         _claim(batch, ImportStatus.PREVIEWED, ImportStatus.APPLIED)
     report(0, total := len(result.rows))

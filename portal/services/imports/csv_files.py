@@ -90,16 +90,21 @@ def _check_header(names: list[str], columns: list[str], required: set[str]) -> l
     unknown = [n for n in names if n not in columns]
     if unknown:
         raise FileRejected(
-            f"Unknown column(s): {', '.join(repr(n) for n in unknown)}. "
+            f"Unknown {_columns(unknown)}: {', '.join(repr(n) for n in unknown)}. "
             f"The columns are: {', '.join(columns)}."
         )
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
-        raise FileRejected(f"Column(s) appear twice: {', '.join(duplicated)}.")
+        named = _columns(duplicated).capitalize()
+        raise FileRejected(f"{named} given twice: {', '.join(duplicated)}.")
     missing = sorted(required - set(names))
     if missing:
-        raise FileRejected(f"Missing column(s): {', '.join(missing)}.")
+        raise FileRejected(f"Missing {_columns(missing)}: {', '.join(missing)}.")
     return names
+
+
+def _columns(names: list[str]) -> str:
+    return "column" if len(names) == 1 else "columns"
 
 
 def _row(line: int, names: list[str], values: list[str], limits: Limits) -> Row:

@@ -7,6 +7,7 @@ Every refusal leaves the database as it was: checks come before the first change
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal import clock
@@ -116,8 +117,11 @@ def heartbeat(
 
 def report_failure(sync: Sync, *, code: str, message: str) -> Sync:
     """The Synchronizer cannot work: the sync fails with its reason and the admins of the
-    organization that created it are emailed. Raises InvalidTransition if it already failed."""
-    reason = f"{message} ({code})" if code else message
+    organization that created it are emailed. Raises InvalidTransition if it already failed.
+
+    People read the message; the Synchronizer's code (`db_unreachable`) goes to the log."""
+    current_app.logger.warning("Sync %s failed: %s", sync.id, code or "no code")
+    reason = message.strip() or code.replace("_", " ").capitalize()
     lifecycle.transition(sync, "fail", actor=None, change=Change(reason=reason[:1000]))
     commit()
     return sync
