@@ -8,7 +8,9 @@ slow clients can hold every worker.
 import os
 
 from gunicorn.glogging import Logger
+from gunicorn.workers.sync import SyncWorker
 
+from portal import serving
 from portal.observability import JsonFormatter  # noqa: F401 - named in logconfig_dict
 
 bind = os.environ.get("GUNICORN_BIND", f"127.0.0.1:{os.environ.get('PORT', '8000')}")
@@ -31,6 +33,14 @@ max_requests_jitter = max_requests // 10
 # The app logs one JSON line per request itself (without query strings or secrets in paths);
 # gunicorn's access log would print full URLs, so it stays off.
 accesslog = None
+
+
+def post_request(worker, req, environ, resp):
+    # A plain worker's answer to a request without a body is closed as soon as it is written,
+    # instead of waiting up to 2 s for the client to close first (portal/serving.py). The
+    # threaded worker keeps connections alive and closes them itself.
+    if type(worker) is SyncWorker and resp is not None and resp.headers_sent:
+        serving.close_if_done(resp.sock, environ, resp.sent, resp.response_length)
 
 
 class AppLogsRequests(Logger):
