@@ -83,3 +83,42 @@ def test_any_text_gives_rows_or_a_clear_rejection(text):
         parse(text)
     except FileRejected as rejection:
         assert str(rejection)
+
+
+CELLS = st.text(alphabet=st.sampled_from(list("ab '=-\n\r\t")), max_size=10)
+SHORT = Limits(max_bytes=10_000, max_rows=5, max_field=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=5))
+def test_each_cell_is_trimmed_un_neutralised_or_refused_on_its_own(cells):
+    """Whether a row is read whole (every cell fits) or cell by cell, each cell ends the
+    same: a line break or more than max_field characters is that cell's error and leaves
+    it blank; any other is trimmed, and our export's quote before a formula is undone."""
+    (row,) = read_cells(cells) or [None]
+    if row is None:  # a row of blanks is skipped
+        assert not any(cell.strip() for cell in cells)
+        return
+    errors = {error.column: error.message for error in row.errors if error.column}
+    for name, cell in zip(COLUMNS, cells, strict=False):
+        if len(cell) > SHORT.max_field:
+            assert errors[name] == "longer than 6 characters." and row.values[name] == ""
+        elif "\n" in cell or "\r" in cell:
+            assert errors[name] == "line breaks are not allowed here." and row.values[name] == ""
+        else:
+            trimmed = cell.strip()
+            undone = trimmed.startswith("'") and trimmed[1:].startswith(("=", "-", "\t", "\r"))
+            assert name not in errors and row.values[name] == (trimmed[1:] if undone else trimmed)
+    assert any("cells for 3 columns" in error.message for error in row.errors) == (len(cells) > 3)
+
+
+def read_cells(cells: list[str]):
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([COLUMNS, cells])
+    try:
+        return read(buffer.getvalue().encode(), COLUMNS, set(), SHORT)
+    except FileRejected:  # a header but no rows: the one row was blank
+        return []

@@ -78,11 +78,12 @@ def clean(details: Details) -> Details:
     values = {name: (getattr(details, name) or "").strip() for name in TEXT_FIELDS}
     values["state"] = values["state"].upper()
     errors = {name: message for name, message in REQUIRED.items() if not values[name]}
-    errors.update(
-        (name, "Use one line, without line breaks or control characters.")
-        for name, value in values.items()
-        if not inputs.one_line(value)
-    )
+    if not inputs.one_line("".join(values.values())):  # else no field breaks a line
+        errors.update(
+            (name, "Use one line, without line breaks or control characters.")
+            for name, value in values.items()
+            if not inputs.one_line(value)
+        )
     errors.update(
         (name, f"Use at most {limit} characters.")
         for name, limit in MAX_LENGTHS.items()

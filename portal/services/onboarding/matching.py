@@ -35,9 +35,13 @@ STREET_WORDS = {
 }
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+_NOT_DIGIT = re.compile(r"\D")
+
+
 def _words(text: str) -> list[str]:
     text = text.lower().replace("&", " and ").replace("'", "")
-    return re.sub(r"[^a-z0-9]+", " ", text).split()
+    return _NOT_WORD.sub(" ", text).split()
 
 
 def name_key(name: str) -> str:
@@ -52,7 +56,7 @@ def street_key(street: str) -> str:
 
 def phone_digits(phone: str) -> str:
     """The ten digits of a US number: "+1 (217) 555-0100" gives "2175550100"."""
-    digits = re.sub(r"\D", "", phone)
+    digits = _NOT_DIGIT.sub("", phone)
     return digits[1:] if len(digits) == 11 and digits.startswith("1") else digits[:15]
 
 
