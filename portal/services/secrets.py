@@ -60,7 +60,17 @@ def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
 
 
 def _fernet() -> MultiFernet:
-    return _fernet_for(tuple(encryption_keys(current_app.config)))
+    config = current_app.config
+    return _fernet_of(config.get("ENCRYPTION_KEYS"), config.get("ENCRYPTION_KEY"),
+                      config["SECRET_KEY"])  # fmt: skip
+
+
+@cache
+def _fernet_of(listed: str | None, older: str | None, secret_key: str) -> MultiFernet:
+    """The keys worked out once per setting (a digest each time was a fifth of encrypting
+    one product key, 10,000 of which an import's apply writes)."""
+    settings = {"ENCRYPTION_KEYS": listed, "ENCRYPTION_KEY": older, "SECRET_KEY": secret_key}
+    return _fernet_for(tuple(encryption_keys(settings)))
 
 
 def encrypt(plaintext: str) -> str:
