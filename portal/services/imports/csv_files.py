@@ -111,8 +111,8 @@ def _row(line: int, names: list[str], values: list[str], limits: Limits) -> Row:
     row = Row(line, dict.fromkeys(names, ""))
     if len(values) > len(names):
         row.errors.append(CellError(line, "", f"{len(values)} cells for {len(names)} columns."))
-    joined = "".join(values)
-    if "\n" not in joined and "\r" not in joined and max(map(len, values)) <= limits.max_field:
+    joined, longest = "".join(values), max(map(len, values), default=0)
+    if "\n" not in joined and "\r" not in joined and longest <= limits.max_field:
         # Nearly every row: every cell fits, so each is only trimmed (and un-neutralised
         # where it may have been), in one pass over the row rather than cell by cell.
         cells = map(str.strip, values)
