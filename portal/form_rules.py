@@ -4,13 +4,16 @@ required." for a 0 or "Use at least 10 characters." for 5,000."""
 
 from wtforms.validators import Email, InputRequired, Length, NumberRange, StopValidation
 
+from portal import inputs
+
 
 class RequiredText(InputRequired):
-    """InputRequired that also counts text of spaces only as missing: "   " is no name."""
+    """InputRequired that also counts text that shows nothing as missing: "   " (or a
+    zero-width space) is no name."""
 
     def __call__(self, form, field):
         raw = field.raw_data[0] if field.raw_data else None
-        if isinstance(raw, str) and not raw.strip():
+        if isinstance(raw, str) and inputs.blank(raw):
             field.errors[:] = []
             raise StopValidation(self.message)
         super().__call__(form, field)

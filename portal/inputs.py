@@ -14,6 +14,7 @@
 import functools
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 
 from flask import Flask, abort, request
@@ -67,6 +68,12 @@ class NotOneLine(BadRequest):
             f"{field} must be one line of text: remove line breaks, tabs and other control "
             "characters."
         )
+
+
+def blank(text: str) -> bool:
+    """Whether `text` shows nothing: only spaces and invisible format characters (a
+    zero-width space or joiner, a direction mark, a byte-order mark). Such a name is none."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def one_line(text: str) -> bool:

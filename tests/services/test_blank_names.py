@@ -4,6 +4,7 @@ stripped."""
 import pytest
 from sqlalchemy import func, select
 
+from portal import inputs
 from portal.extensions import db
 from portal.models import InvitationStatus, Organization, Role, User
 from portal.services.accounts import invitations, users
@@ -31,10 +32,11 @@ def test_accepting_with_a_blank_name_creates_nobody_and_keeps_the_link(org_admin
     assert user.name == "Nu Person"
 
 
-def test_a_signup_with_a_blank_name_creates_nothing():
+@pytest.mark.parametrize("blank", ["   ", "\u200b", "\ufeff\u200c "])
+def test_a_signup_with_a_blank_name_creates_nothing(blank):
     with pytest.raises(users.InvalidName, match=r"^Enter your name\.$"):
         users.signup(
-            organization_name="Web Co", name="   ", email_address="w@web.example", password=PASSWORD
+            organization_name="Web Co", name=blank, email_address="w@web.example", password=PASSWORD
         )
     assert (count(User), count(Organization)) == (0, 0)
 
@@ -45,3 +47,12 @@ def test_staff_are_named_after_their_address_unless_given_a_name():
     assert count(User) == 0
     assert users.create_staff("ops@syncportal.example", PASSWORD).name == "ops"
     assert users.create_staff("o2@syncportal.example", PASSWORD, name=" Olga ").name == "Olga"
+
+
+@pytest.mark.parametrize(
+    ("text", "shows_nothing"),
+    [("", True), (" \u00a0\t", True), ("\u200b\u200c\u200d\u2060\ufeff\u200e", True),
+     ("\u200bA", False), (".", False), ("é", False), ("\u0301", False)],
+)  # fmt: skip
+def test_blank_means_nothing_shows(text, shows_nothing):
+    assert inputs.blank(text) is shows_nothing

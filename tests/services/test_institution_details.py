@@ -1,5 +1,6 @@
 """Institution details refuse a line break or control character in the field that has one,
-and in no other (the whole set is looked at once first, so every field is named)."""
+and in no other (the whole set is looked at once first, so every field is named); a field
+that shows nothing is missing."""
 
 import pytest
 
@@ -27,3 +28,10 @@ def test_clean_details_pass_and_come_back_trimmed():
     details = institutions.Details(**{**ADDRESS, "name": "  Bright Smiles  ", "city": " Troy "})
     cleaned = institutions.clean(details)
     assert (cleaned.name, cleaned.city) == ("Bright Smiles", "Troy")
+
+
+def test_a_name_that_shows_nothing_is_missing():
+    assert refusal(name="\u200b\u200d", city=" \ufeff ") == {
+        "name": "Enter the institution's name.",
+        "city": "Enter the city.",
+    }

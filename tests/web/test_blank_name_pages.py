@@ -37,7 +37,7 @@ def sign_up(client, **fields):
     return client.post("/signup", data={"csrf_token": csrf_token(client, "/signup"), **data})
 
 
-@pytest.mark.parametrize("name", ["", "   ", " \u00a0 "])
+@pytest.mark.parametrize("name", ["", "   ", " \u00a0 ", "\u200b", "\u200d \ufeff\u200e"])
 def test_an_invitation_is_not_accepted_with_a_blank_name(client, invitation_link, name):
     response = accept(client, invitation_link, name)
     assert response.status_code == 200
@@ -57,12 +57,13 @@ def test_an_invitees_name_is_stored_without_surrounding_spaces(client, invitatio
     assert "Welcome, Nu Person" in client.get("/portal/").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("blank", ["   ", "\u200b\u2060"], ids=["spaces", "zero-width"])
 @pytest.mark.parametrize(
     ("field", "message"),
     [("name", "Enter your name."), ("organization_name", "Enter the organization name.")],
 )
-def test_sign_up_refuses_a_blank_name_beside_its_field(client, field, message):
-    response = sign_up(client, **{field: "   "})
+def test_sign_up_refuses_a_blank_name_beside_its_field(client, field, message, blank):
+    response = sign_up(client, **{field: blank})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert (count(User), count(Organization)) == (0, 0)

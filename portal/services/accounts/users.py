@@ -124,14 +124,14 @@ def _create_account(
 
 
 def check_names(**names: str) -> None:
-    """Names are one line, not blank once stripped (they are stored stripped), and leave
+    """Names are one line, show something (they are stored stripped), and leave
     room for what is made of them (e.g. the sandbox's "<organization> Demo Practice - Main
     Office"). Raises InvalidName naming the field."""
     for field, value in names.items():
         label, limit = field.replace("_", " "), NAME_LIMITS[field]
         if not inputs.one_line(value):
             raise InvalidName(f"The {label} must be one line of text.", field)
-        if not value.strip():
+        if inputs.blank(value):
             raise InvalidName(f"Enter {NAME_WANTED[field]}.", field)
         if len(value.strip()) > limit:
             raise InvalidName(f"The {label} takes 1 to {limit} characters.", field)

@@ -77,7 +77,7 @@ def clean(details: Details) -> Details:
     """Trimmed, normalised details. Raises InvalidDetails naming every field that is wrong."""
     values = {name: (getattr(details, name) or "").strip() for name in TEXT_FIELDS}
     values["state"] = values["state"].upper()
-    errors = {name: message for name, message in REQUIRED.items() if not values[name]}
+    errors = {name: message for name, message in REQUIRED.items() if inputs.blank(values[name])}
     if not inputs.one_line("".join(values.values())):  # else no field breaks a line
         errors.update(
             (name, "Use one line, without line breaks or control characters.")
