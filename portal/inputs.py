@@ -153,7 +153,7 @@ def check_request() -> None:
     """Refuse unstorable text in any part of the request, names on several lines, and ids
     that name no row."""
     # A JSON body with nothing to refuse (nearly all) is not walked string by string below.
-    body = request.mimetype not in FORM_TYPES and _has_body() and not _clean_json()
+    body = request.mimetype not in FORM_TYPES and has_body(request.environ) and not _clean_json()
     for field, text in _texts(body):
         if unstorable(text):
             raise TextRefused(field, text)
@@ -198,8 +198,11 @@ def _named_texts(body: bool) -> Iterator[tuple[str, str]]:
             yield path.rsplit(".", 1)[-1], text
 
 
-def _has_body() -> bool:
-    return bool(request.content_length or request.headers.get("Transfer-Encoding"))
+def has_body(environ: dict) -> bool:
+    """Whether the request `environ` describes carries a body (a length above 0, or chunks)."""
+    return environ.get("CONTENT_LENGTH", "").strip() not in ("", "0") or bool(
+        environ.get("HTTP_TRANSFER_ENCODING")
+    )
 
 
 def _json_texts() -> Iterator[tuple[str, str]]:

@@ -13,11 +13,13 @@ connection keeps gunicorn's lingering close.
 
 import socket
 
+from portal.inputs import has_body
+
 
 def close_if_done(sock: socket.socket, environ: dict, sent: int, length: int | None) -> bool:
     """Close `sock` now if the request had no body, the answer's `length` bytes were all
     `sent`, and the client has sent nothing more; return whether it was closed."""
-    if length is None or sent < length or _has_body(environ):
+    if length is None or sent < length or has_body(environ):
         return False
     try:
         waiting = sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT)
@@ -29,9 +31,3 @@ def close_if_done(sock: socket.socket, environ: dict, sent: int, length: int | N
         return False
     sock.close()  # nothing in the receive buffer: the kernel sends the rest and a FIN
     return True
-
-
-def _has_body(environ: dict) -> bool:
-    return environ.get("CONTENT_LENGTH") not in (None, "", "0") or bool(
-        environ.get("HTTP_TRANSFER_ENCODING")
-    )

@@ -10,7 +10,7 @@ so a bulk action run twice decides nothing the second time.
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from portal import clock
+from portal import clock, inputs
 from portal.extensions import db
 from portal.models import RequestStatus, User
 from portal.services import Conflict, Forbidden, PortalError, audit, commit
@@ -28,7 +28,7 @@ def approve(requests: list, *, actor: User, kind: str, apply: Callable, notify: 
 
 def reject(requests: list, *, reason: str, actor: User, kind: str, reader: str, notify: Callable):
     """Reject the pending requests with a reason `reader` reads (one transaction)."""
-    if not reason.strip():
+    if inputs.blank(reason):
         raise PortalError(f"Give a reason for the rejection; {reader} reads it.")
     decision = Decision(kind, RequestStatus.REJECTED, reason.strip(), notify)
     outcome = decide(requests, actor=actor, decision=decision)

@@ -46,7 +46,7 @@ def encryption_keys(config) -> list[str]:
 def check_keys(config) -> None:
     """Refuse to start with a key Fernet cannot use. Raises RuntimeError."""
     try:
-        _fernet_for(tuple(encryption_keys(config)))
+        _fernet_from(config)
     except ValueError as exc:
         raise RuntimeError(
             "ENCRYPTION_KEYS: each key must be 32 url-safe base64-encoded bytes "
@@ -54,13 +54,11 @@ def check_keys(config) -> None:
         ) from exc
 
 
-@cache
-def _fernet_for(keys: tuple[str, ...]) -> MultiFernet:
-    return MultiFernet([Fernet(key) for key in keys])
-
-
 def _fernet() -> MultiFernet:
-    config = current_app.config
+    return _fernet_from(current_app.config)
+
+
+def _fernet_from(config) -> MultiFernet:
     return _fernet_of(config.get("ENCRYPTION_KEYS"), config.get("ENCRYPTION_KEY"),
                       config["SECRET_KEY"])  # fmt: skip
 
@@ -70,7 +68,7 @@ def _fernet_of(listed: str | None, older: str | None, secret_key: str) -> MultiF
     """The keys worked out once per setting (a digest each time was a fifth of encrypting
     one product key, 10,000 of which an import's apply writes)."""
     settings = {"ENCRYPTION_KEYS": listed, "ENCRYPTION_KEY": older, "SECRET_KEY": secret_key}
-    return _fernet_for(tuple(encryption_keys(settings)))
+    return MultiFernet([Fernet(key) for key in encryption_keys(settings)])
 
 
 def encrypt(plaintext: str) -> str:

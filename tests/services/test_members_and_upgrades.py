@@ -154,6 +154,8 @@ def test_upgrade_rejection_needs_a_reason_and_keeps_test_mode(org_admin, mailbox
     )
     with pytest.raises(PortalError, match="reason"):
         upgrades.reject([upgrade], reason="  ", actor=staff)
+    with pytest.raises(PortalError, match="reason"):  # a reason that shows nothing is none
+        upgrades.reject([upgrade], reason="\u200b\u200d", actor=staff)
     upgrades.reject([upgrade], reason="We could not verify the company.", actor=staff)
     assert upgrade.status == RequestStatus.REJECTED
     assert not org_admin.organization.production_enabled
