@@ -162,6 +162,7 @@ class InstitutionsView(AccessActions, PortalModelView):
             extension_token=keys.extension_token,
             can_activate_more=bool(activations.available_locations(enrollment)),
             can_ask_again=consent.may_ask_again(enrollment),
+            ask_pause=consent.ask_pause(enrollment),
             last_uploads=uploads.last_uploads,
             writes_waiting=lambda sync: pending_writes.waiting(enrollment.organization, sync),
         )

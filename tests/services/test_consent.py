@@ -137,3 +137,51 @@ def test_the_apps_list_shows_pending_and_live_developers(practice, bravo, mailbo
     apps = {app.organization: app for app in practice_apps.apps_for(practice)}
     assert apps["Bravo Apps"].request_id is not None
     assert apps["Alpha Apps"].request_id is None
+
+
+def _requests() -> int:
+    return len(db.session.scalars(select(AccessRequest.id)).all())
+
+
+def test_a_practice_that_declined_is_not_asked_again_for_a_day(practice, bravo, mailbox):
+    enrollment = consent.request_access(practice, actor=bravo)
+    consent.decide_by_link(link(mailbox), grant=False)
+    emailed, asked = len(mailbox.bodies_to("desk@shared.example")), _requests()
+    with clock.travel(timedelta(hours=23)), pytest.raises(RateLimited) as refused:
+        consent.request_again(enrollment, actor=bravo)
+    assert "Shared Smiles declined your request on " in str(refused.value)
+    assert "You can ask again from " in str(refused.value)
+    assert 0 < refused.value.retry_after <= 3600
+    assert (len(mailbox.bodies_to("desk@shared.example")), _requests()) == (emailed, asked)
+    assert enrollment.status is EnrollmentStatus.FAILED  # nothing changed
+    with clock.travel(timedelta(days=1, minutes=1)):
+        consent.request_again(enrollment, actor=bravo)
+        assert len(mailbox.bodies_to("desk@shared.example")) == emailed + 1
+    assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT
+
+
+def test_cancelling_and_asking_again_emails_a_practice_three_times_a_day_at_most(
+    practice, bravo, mailbox
+):
+    enrollment = consent.request_access(practice, actor=bravo)
+    for _ in range(2):
+        consent.cancel(enrollment, actor=bravo)
+        consent.request_again(enrollment, actor=bravo)
+    consent.cancel(enrollment, actor=bravo)
+    assert consent.ask_pause(enrollment) is not None
+    with pytest.raises(RateLimited, match="was sent 3 access requests in the last day"):
+        consent.request_again(enrollment, actor=bravo)
+    assert len(mailbox.bodies_to("desk@shared.example")) == _requests() == 3
+    assert enrollment.status is EnrollmentStatus.DEACTIVATED
+    with clock.travel(timedelta(days=1, minutes=1)):
+        assert consent.ask_pause(enrollment) is None
+        consent.request_again(enrollment, actor=bravo)
+        assert len(mailbox.bodies_to("desk@shared.example")) == _requests() == 4
+
+
+def test_another_organization_is_not_paused_by_the_first(practice, bravo, mailbox):
+    enrollment = consent.request_access(practice, actor=bravo)
+    consent.decide_by_link(link(mailbox), grant=False)
+    charlie = upgraded("Charlie Apps", "c@charlie.example")
+    other = consent.request_access(practice, actor=charlie)
+    assert other.status is EnrollmentStatus.AWAITING_CONSENT and other != enrollment

@@ -194,6 +194,25 @@ def _asked_by_import(dev) -> bytes:
     return content
 
 
+def test_a_row_for_a_practice_asked_three_times_today_waits_a_day(dev, mailbox):
+    content = _asked_by_import(dev)
+    enrollment = db.session.get(Enrollment, db.session.scalar(select(AccessRequest.enrollment_id)))
+    for _ in range(2):
+        consent.cancel(enrollment, actor=dev)
+        consent.request_again(enrollment, actor=dev)
+    consent.cancel(enrollment, actor=dev)
+    again = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
+    plan = csv_import.preview(again)
+    assert [r.kind for r in plan.rows] == [Kind.REQUESTED] and plan.nothing_new
+    assert plan.rows[0].note.startswith(
+        "Hudson Dental was sent 3 access requests in the last day. It can be asked again from "
+    )
+    applying.apply(again, actor=dev)
+    assert count(AccessRequest) == len(mailbox.bodies_to("desk@hudson.example")) == 3
+    db.session.refresh(enrollment)
+    assert enrollment.status is EnrollmentStatus.DEACTIVATED
+
+
 def test_a_row_for_a_practice_whose_request_was_cancelled_asks_it_again(dev, mailbox):
     content = _asked_by_import(dev)
     asked = db.session.scalar(select(AccessRequest.enrollment_id))

@@ -153,6 +153,24 @@ def test_developers_resend_and_cancel_from_the_institution_page(client, practice
     assert enrollment.status is EnrollmentStatus.DEACTIVATED
 
 
+def test_after_a_denial_the_page_says_when_to_ask_again_and_the_post_is_refused(
+    client, practice, bravo, mailbox
+):
+    enrollment = consent.request_access(practice, actor=bravo)
+    raw = mailbox.bodies_to("desk@shared.example")[-1].split("/practice/requests/")[1].split()[0]
+    consent.decide_by_link(raw, grant=False)
+    page = f"/portal/institutions/{enrollment.id}/"
+    shown = client.get(page).get_data(as_text=True)
+    assert "Shared Smiles declined your request on " in shown
+    assert "You can ask again from " in shown and "Request access again" not in shown
+    asked = client.post(
+        f"{page}access/again", data={"csrf_token": csrf_token(client, page)}, follow_redirects=True
+    )
+    assert "until then, call the practice" in asked.get_data(as_text=True)
+    assert len(db.session.scalars(select(AccessRequest.id)).all()) == 1
+    assert len(mailbox.bodies_to("desk@shared.example")) == 1
+
+
 def test_activate_and_deactivate_pages_go_through_services_and_confirmations(
     client, practice, bravo, mailbox
 ):

@@ -9,6 +9,7 @@ from functools import cached_property
 
 from sqlalchemy import select
 
+from portal import readable
 from portal.extensions import db
 from portal.models import Enrollment, EnrollmentStatus, Institution, Organization
 from portal.services.imports.csv_files import CellError
@@ -98,11 +99,18 @@ def classify(organization: Organization, groups: list[Group]) -> None:
             (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
         }
         asks_again = group.enrollment is not None and access.request_cancelled(group.enrollment)
-        if asks_again:
+        paused = asks_again and access.pause(organization.id, institution.id, institution.name)
+        if asks_again and not paused:
             # The request was cancelled, so nothing is pending: ask again, as for a match.
             group.match = institution
         for index, (item, ehr, server) in enumerate(group.rows):
-            if asks_again:
+            if paused:
+                item.kind = Kind.REQUESTED
+                item.note = (
+                    f"{paused.reason} It can be asked again from {readable.when(paused.until)};"
+                    " nothing imported."
+                )
+            elif asks_again:
                 item.kind = Kind.MATCH
                 item.note = (
                     f"{institution.name}: the access request was cancelled; "

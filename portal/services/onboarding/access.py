@@ -1,10 +1,20 @@
 """Whether an organization may use a practice's Synchronizer, and what it may see of the
 practice: its own institution, or one whose practice granted its access request."""
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
+from portal import clock, readable
 from portal.extensions import db
 from portal.models import AccessRequest, Enrollment, EnrollmentStatus, RequestStatus
+
+# A practice is not asked again for a day after it declines, and gets at most three new
+# requests a day from one organization (a cancel and a new request, over and over, would
+# otherwise email it without end).
+DAY = timedelta(days=1)
+ASKS_PER_DAY = 3
 
 
 def has_access(enrollment: Enrollment) -> bool:
@@ -42,3 +52,40 @@ def sees_practice(enrollment: Enrollment) -> bool:
     own institution, or one whose practice granted it access and has not withdrawn it. Before
     that, only the name, city and health record system."""
     return has_access(enrollment) or _latest_request(enrollment) is None
+
+
+@dataclass(frozen=True)
+class Pause:
+    """Why and until when an organization may not ask a practice again."""
+
+    until: datetime
+    reason: str
+
+
+def pause(organization_id: int, institution_id: int, name: str) -> Pause | None:
+    """The pause on a new access request from the organization to the practice `name`, or
+    None when it may ask now."""
+    now = clock.now()
+    asked = (AccessRequest.organization_id == organization_id,
+             AccessRequest.institution_id == institution_id)  # fmt: skip
+    latest = db.session.execute(
+        select(AccessRequest.status, AccessRequest.decided_at)
+        .where(*asked)
+        .order_by(AccessRequest.id.desc())
+        .limit(1)
+    ).first()
+    recent = db.session.scalars(
+        select(AccessRequest.created_at)
+        .where(*asked, AccessRequest.created_at > now - DAY)
+        .order_by(AccessRequest.created_at.desc())
+        .limit(ASKS_PER_DAY)
+    ).all()
+    pauses = []
+    if latest is not None and latest.status is RequestStatus.REJECTED and latest.decided_at:
+        when = readable.when(latest.decided_at)
+        pauses.append(Pause(latest.decided_at + DAY, f"{name} declined your request on {when}."))
+    if len(recent) == ASKS_PER_DAY:
+        reason = f"{name} was sent {ASKS_PER_DAY} access requests in the last day."
+        pauses.append(Pause(recent[-1] + DAY, reason))
+    found = max(pauses, key=lambda p: p.until, default=None)
+    return found if found is not None and found.until > now else None

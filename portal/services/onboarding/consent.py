@@ -4,14 +4,15 @@ An access request lives `pending` until the practice grants or denies it, the de
 staff cancel it, or 30 days pass. Each of those decisions is claimed once (one conditional
 UPDATE), and the enrollment follows it (see `enrollments.follow_request`). The link is
 single-use per decision and only a POST decides (mail scanners follow links with GET and
-HEAD). Resending replaces the link.
+HEAD). Resending replaces the link. A practice that declined is not asked again for a day,
+and none gets more than three new requests a day from one organization (`access.pause`).
 """
 
 from datetime import timedelta
 
 from sqlalchemy import select
 
-from portal import clock, email
+from portal import clock, email, readable
 from portal.extensions import db
 from portal.models import (
     AccessRequest,
@@ -78,6 +79,7 @@ def add_request(institution: Institution, *, organization: Organization, actor: 
     ) or enrollments.start(organization, institution, Mode.PRODUCTION)
     db.session.flush()
     enrollments.check(enrollment, "request_access")
+    _check_pause(organization, institution)
     request = AccessRequest(
         enrollment_id=enrollment.id,
         organization_id=organization.id,
@@ -107,10 +109,29 @@ def may_ask_again(enrollment: Enrollment) -> bool:
     )
 
 
+def ask_pause(enrollment: Enrollment) -> access.Pause | None:
+    """Why and until when `request_again` would be refused now, when it applies at all."""
+    if not may_ask_again(enrollment):
+        return None
+    institution = enrollment.institution
+    return access.pause(enrollment.organization_id, institution.id, institution.name)
+
+
 def request_again(enrollment: Enrollment, *, actor: User) -> Enrollment:
     """After a denial, an expiry or a cancellation: ask the practice once more."""
     _require_own(enrollment, actor)
     return request_access(enrollment.institution, actor=actor)
+
+
+def _check_pause(organization: Organization, institution: Institution) -> None:
+    paused = access.pause(organization.id, institution.id, institution.name)
+    if paused is not None:
+        wait = int((paused.until - clock.now()).total_seconds()) + 1
+        raise RateLimited(
+            f"{paused.reason} You can ask again from {readable.when(paused.until)}; until "
+            "then, call the practice.",
+            wait,
+        )
 
 
 def find_by_link(raw: str) -> AccessRequest:
