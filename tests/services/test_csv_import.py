@@ -264,11 +264,15 @@ def test_duplicate_syncs_and_bad_cells_are_row_errors(dev):
         row(is_group="maybe"),
         row(server="", ehr="eaglesoft"),
         row(email="x@y.example\r\nBcc: z@w.example"),
+        row(ehr=" ", server="BACK"),
     ]
     plan = csv_import.plan(dev.organization, to_csv(rows))
     messages = [str(e) for e in plan.errors]
     assert "line 3, column server_name: the same sync as line 2." in messages
-    assert any(m.startswith("line 4, column ehr: unknown system 'nope'") for m in messages)
+    assert any(m.startswith("line 4, column ehr: unknown system “nope”; use one of dentrix")
+               for m in messages)  # fmt: skip
+    assert any(m.startswith("line 9, column ehr: enter the health record system; use one of ")
+               for m in messages)  # fmt: skip
     assert "line 5, column is_group: use yes or no." in messages
     assert "line 6, column server_name: Eaglesoft (18+) needs the server name." in messages
     assert any(m.startswith("line 7, column email") for m in messages)

@@ -45,13 +45,9 @@ def check_row(row: Row, cleaned: dict | None = None) -> Checked:
     ehr, server = values.get("ehr", "").strip().lower(), values.get("server_name", "")
     system = catalogue.get(ehr)
     if system is None:
-        errors.append(
-            CellError(
-                row.line,
-                "ehr",
-                f"unknown system {ehr!r}; use one of " + ", ".join(catalogue.SYSTEMS) + ".",
-            )
-        )
+        problem = f"unknown system “{ehr}”" if ehr else "enter the health record system"
+        choices = ", ".join(catalogue.SYSTEMS)
+        errors.append(CellError(row.line, "ehr", f"{problem}; use one of {choices}."))
     elif system.on_prem and not server:
         errors.append(CellError(row.line, "server_name", f"{system.name} needs the server name."))
     if not inputs.one_line(server):
