@@ -13,6 +13,7 @@ from portal.services.onboarding import (
     activations,
     consent,
     deactivations,
+    enrollments,
     grants,
     institutions,
     matching,
@@ -88,6 +89,10 @@ class AccessActions:
                 success="Access request cancelled. You can request access again here.",
             )
             return redirect(back)
+        refused = enrollments.refusal(enrollment, "cancel_request")
+        if refused:  # asking would only lead to the same refusal
+            flash(refused, "warning")
+            return redirect(back)
         name = enrollment.institution.name
         return self.render(
             "portal/confirm.html",
@@ -127,6 +132,10 @@ class AccessActions:
     def deactivate(self, enrollment_id: int):
         """Choose (nothing preselected), then confirm exactly what stops, then deactivate."""
         enrollment = self._enrollment(enrollment_id)
+        refused = enrollments.refusal(enrollment, "deactivate")
+        if refused:  # nothing to choose: it would only lead to the same refusal
+            flash(refused, "warning")
+            return redirect(url_for(".institution", enrollment_id=enrollment.id))
         active = grants.active_locations(enrollment)
         ticked = _ids()
         scope = "some" if ticked else request.form.get("scope")

@@ -2,7 +2,7 @@
 cloud credentials, install windows and retry. Only the organization that created a sync
 sees these pages; they are reached from the institution page, not from the menu."""
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -64,6 +64,10 @@ class SyncSetupView(PortalAccess, BaseView):
                 actor=signed_in_user(),
                 success="New product key issued; the old one no longer works.",
             )
+            return self._back(sync)
+        refused = lifecycle.refusal(sync, "regenerate_key")
+        if refused:  # asking would only lead to the same refusal
+            flash(refused, "warning")
             return self._back(sync)
         enrollment = lifecycle.enrollment_of(sync)
         return self.render(

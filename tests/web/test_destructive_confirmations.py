@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AccessRequest, AuditEvent, EnrollmentStatus, RequestStatus
+from portal.models import AccessRequest, AuditEvent, EnrollmentStatus, RequestStatus, SyncStage
 from portal.services.onboarding import consent
 from portal.services.syncs import keys, lifecycle, setup
 from tests.conftest import csrf_token
@@ -58,6 +58,38 @@ def test_asking_to_regenerate_a_key_says_it_stops_and_changes_nothing(client, in
     assert f'href="/portal/institutions/{home(installing)}/">Keep the current key' in shown
     db.session.refresh(installing)
     assert keys.product_key(installing) == key and audit_count("sync.regenerate_key") == 0
+
+
+def test_a_sync_past_installing_is_not_asked_about_a_new_key(client, installing):
+    installing.status = SyncStage.ACTIVE
+    db.session.commit()
+    key = keys.product_key(installing)
+    asked = client.get(f"/portal/syncs/{installing.id}/regenerate/")
+    assert asked.status_code == 302
+    assert asked.location.endswith(f"/portal/institutions/{home(installing)}/")
+    shown = page(client, asked.location)
+    assert "This sync is active: cannot regenerate its product key (only when installing)" in shown
+    assert "Regenerate the product key?" not in shown
+    db.session.refresh(installing)
+    assert keys.product_key(installing) == key
+
+
+def test_a_request_no_longer_open_is_not_asked_about_cancelling(client, awaiting, bravo):
+    consent.cancel(awaiting, actor=bravo)
+    asked = client.get(f"/portal/institutions/{awaiting.id}/access/cancel")
+    assert asked.status_code == 302
+    shown = page(client, asked.location)
+    assert "Shared Smiles is already deactivated: cannot cancel the access request" in shown
+    assert "Cancel the access request to Shared Smiles?" not in shown
+
+
+def test_a_deactivated_institution_is_not_offered_deactivation_again(client, awaiting, bravo):
+    consent.cancel(awaiting, actor=bravo)
+    asked = client.get(f"/portal/institutions/{awaiting.id}/deactivate/")
+    assert asked.status_code == 302
+    shown = page(client, asked.location)
+    assert "Shared Smiles is already deactivated: cannot deactivate it again." in shown
+    assert 'name="scope"' not in shown
 
 
 def test_confirming_regenerates_the_key_and_audits_it(client, installing):
