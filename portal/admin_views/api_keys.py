@@ -1,6 +1,6 @@
 """The API Key page (Owners and Admins): create, see once, rotate, for the current mode."""
 
-from flask import redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
@@ -37,6 +37,9 @@ class ApiKeyView(PortalAccess, BaseView):
         form = RotateKeyForm()
         key = api_keys.get_for(current_user.organization, key_id)
         if not form.validate_on_submit():
+            return redirect(url_for(".index"))
+        if key.replaced_at is not None:  # a page opened before another rotation
+            flash("This key was already rotated: the keys below are the current ones.", "warning")
             return redirect(url_for(".index"))
         if request.form.get("confirmed") != "1":
             return self.render(

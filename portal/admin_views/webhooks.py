@@ -183,6 +183,9 @@ class WebhooksView(PortalAccess, BaseView):
     def _confirmed(self, endpoint_id: int, verb: str, act):
         """Actions that stop something are confirmed on a page that says what stops."""
         endpoint = self._endpoint(endpoint_id)
+        if verb == "turn-off" and not endpoint.active:  # nothing left to stop
+            flash("This endpoint is off already: nothing is sent to it.", "warning")
+            return redirect(url_for(".show", endpoint_id=endpoint.id))
         if request.method == "POST":
             return act(endpoint)
         question, stops, button = CONFIRMATIONS[verb]

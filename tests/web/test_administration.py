@@ -72,6 +72,11 @@ def test_rotation_from_the_page_shows_a_new_key_and_keeps_the_old_for_the_grace(
     assert new_raw != old.raw
     assert api_keys.find_usable(old.raw) is not None
     assert api_keys.find_usable(new_raw) is not None
+    # A tab opened before the rotation asks no question about a key already replaced.
+    stale = post(client, f"{page}{old.key.id}/rotate", {"grace": "now"}, page=page)
+    assert stale.status_code == 302
+    shown = client.get(stale.location).get_data(as_text=True)
+    assert "This key was already rotated" in shown and "keeps working for" not in shown
 
 
 def test_another_organizations_key_cannot_be_rotated(client, org_admin):

@@ -33,6 +33,10 @@ def _fresh(endpoint: WebhookEndpoint) -> WebhookEndpoint:
     return db.session.get(WebhookEndpoint, endpoint.id)
 
 
+def audit_rows(action: str) -> int:
+    return db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == action))
+
+
 def _add(client, receiver) -> tuple[WebhookEndpoint, str]:
     answer = _post(client, f"{PAGE}add", {"target_url": receiver.url})
     assert answer.status_code == 200 and answer.headers["Cache-Control"] == "no-store"
@@ -121,6 +125,11 @@ def test_turn_off_asks_what_stops_then_re_enable_brings_it_back(client, admin, r
     assert not _fresh(endpoint).active
     off = client.get(detail).get_data(as_text=True)
     assert "Re-enable" in off and "Send test event" not in off
+    again = client.get(f"{detail}turn-off", follow_redirects=True).get_data(as_text=True)
+    assert "This endpoint is off already" in again and "Nothing more is sent to it" not in again
+    audited = audit_rows("webhook_endpoint.changed")
+    _post(client, f"{detail}turn-off", page=detail)
+    assert audit_rows("webhook_endpoint.changed") == audited  # a second turn-off changes nothing
     _post(client, f"{detail}reenable", page=detail)
     assert _fresh(endpoint).active
 
