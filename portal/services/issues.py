@@ -35,6 +35,7 @@ from portal.services.syncs import health
 INSTALL_SERVICE_LEVEL = timedelta(hours=72)
 CONSENT_WARNING = timedelta(days=7)
 SNOOZES = {"1d": timedelta(days=1), "7d": timedelta(days=7)}
+RETURNED = (SyncStage.NEEDS_CREDENTIALS, SyncStage.FAILED)  # a cloud sync's credentials refused
 
 
 class Kind(enum.StrEnum):
@@ -42,6 +43,7 @@ class Kind(enum.StrEnum):
     CONSENT_EXPIRING = "consent_expiring"
     CONSENT_EXPIRED = "consent_expired"
     INSTALL_LATE = "install_late"
+    SYNC_FAILED = "sync_failed"
     SYNC_DOWN = "sync_down"
     WEBHOOK_OFF = "webhook_off"
     IMPORT_ERRORS = "import_errors"
@@ -64,6 +66,11 @@ KINDS = {
     Kind.INSTALL_LATE: (
         "Install past 72 hours",
         "Check with the practice's IT that the Synchronizer was installed; we are on it too.",
+    ),
+    Kind.SYNC_FAILED: (
+        "Sync failed",
+        "Read why on the institution page and fix it with the practice; a self-installed sync "
+        "then retries with a new product key.",
     ),
     Kind.SYNC_DOWN: (
         "Sync down",
@@ -178,19 +185,25 @@ def _sync_issue(kind, sync, enrollment, first_seen) -> Issue:
 
 
 def _sync_issues(organization, mode) -> list[Issue]:
-    """Credentials rejected, installs past their service level and syncs down: one pass
-    over the organization's syncs (the three are told apart by the sync's stage)."""
+    """Credentials rejected, installs past their service level, failed syncs and syncs down:
+    one pass over the organization's syncs (told apart by the sync's stage and method)."""
     now = clock.now()
-    rejected = (Sync.install_method == InstallMethod.CLOUD) & (Sync.status == SyncStage.FAILED)
+    cloud = Sync.install_method == InstallMethod.CLOUD
+    # Staff sent a cloud sync back for new credentials (with why), or it failed after them.
+    refused = (Sync.status == SyncStage.NEEDS_CREDENTIALS) & (Sync.failure_reason != "")
+    rejected = cloud & (refused | (Sync.status == SyncStage.FAILED))
+    failed = ~cloud & (Sync.status == SyncStage.FAILED)
     late = (Sync.status == SyncStage.INSTALLING) & (Sync.created_at < now - INSTALL_SERVICE_LEVEL)
     down = (Sync.status == SyncStage.ACTIVE) & health.red_clause()
     window = now - health.cutoff()  # how long a sync may stay quiet
     issues = []
     for sync, enrollment in db.session.execute(
-        _own_syncs(organization, mode).where(rejected | late | down)
+        _own_syncs(organization, mode).where(rejected | failed | late | down)
     ):
-        if sync.status is SyncStage.FAILED:
+        if sync.install_method is InstallMethod.CLOUD and sync.status in RETURNED:
             kind, first_seen = Kind.CREDENTIALS_REJECTED, enrollment.status_changed_at
+        elif sync.status is SyncStage.FAILED:
+            kind, first_seen = Kind.SYNC_FAILED, enrollment.status_changed_at
         elif sync.status is SyncStage.INSTALLING:
             kind, first_seen = Kind.INSTALL_LATE, sync.created_at + INSTALL_SERVICE_LEVEL
         else:

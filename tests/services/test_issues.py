@@ -11,7 +11,7 @@ from portal.services import Forbidden, PortalError, commit, issues
 from portal.services.accounts import users
 from portal.services.imports import csv_import
 from portal.services.onboarding import consent
-from portal.services.syncs import setup
+from portal.services.syncs import agents, installs, setup
 from portal.services.webhooks import endpoints
 from tests.conftest import PASSWORD
 from tests.e2e.world import BAD_CSV, GOOD_CSV
@@ -34,6 +34,37 @@ def test_rejected_credentials_until_new_ones_are_sent(alice):
     setup.submit_credentials(
         sync, url="https://practice.athena.example", username="u", password="p", actor=alice
     )
+    assert kinds(alice) == []
+
+
+def test_credentials_staff_sent_back_until_new_ones_are_sent(alice):
+    """The way a rejection really happens: staff send the cloud sync back for new ones."""
+    staff = users.create_staff("olive@ops.example", PASSWORD)
+    sync = setup.create_sync(institution(alice, "Cloud Dental"), ehr="denticon", server_name="",
+                             actor=alice)  # fmt: skip
+    assert kinds(alice) == []  # waiting for its first credentials is a to-do, not an issue
+    setup.submit_credentials(
+        sync, url="https://x.denticon.example", username="u", password="p", actor=alice
+    )
+    installs.reject_credentials([sync], reason="Locked out", actor=staff)
+    [rejected] = issues.open_issues(alice.organization, Mode.PRODUCTION)
+    assert (rejected.kind, rejected.title) == (issues.Kind.CREDENTIALS_REJECTED, "Cloud Dental")
+    setup.submit_credentials(
+        sync, url="https://x.denticon.example", username="u", password="q", actor=alice
+    )
+    assert kinds(alice) == []
+    with clock.travel(timedelta(hours=73)):  # a cloud install that is late is only late
+        assert kinds(alice) == ["install_late"]
+
+
+def test_a_failed_sync_until_it_is_retried(alice):
+    sync = setup.create_sync(institution(alice, "Failing Dental"), ehr="dentrix",
+                             server_name="FRONT", actor=alice)  # fmt: skip
+    agents.report_failure(sync, code="db_unreachable", message="Cannot open the database")
+    [failed] = issues.open_issues(alice.organization, Mode.PRODUCTION)
+    assert (failed.kind, failed.title) == (issues.Kind.SYNC_FAILED, "Failing Dental")
+    assert failed.label == "Sync failed" and "retries with a new product key" in failed.what_to_do
+    setup.retry_with_new_key(sync, actor=alice)
     assert kinds(alice) == []
 
 
