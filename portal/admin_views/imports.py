@@ -11,7 +11,7 @@ from portal.admin_views import csv_exports
 from portal.admin_views.base import OpsAccess, PortalAccess, signed_in_user
 from portal.extensions import db
 from portal.forms import UploadCsvForm
-from portal.models import ImportBatch, Organization
+from portal.models import ImportBatch, ImportStatus, Organization
 from portal.services import Conflict, PortalError
 from portal.services.accounts.roles import Permission
 from portal.services.imports import applying, csv_import, import_files, import_progress
@@ -113,6 +113,11 @@ class ImportPages:
     @expose("/<int:batch_id>/result")
     def result(self, batch_id: int):
         batch = self.batch(batch_id)
+        if batch.status is ImportStatus.APPLYING:
+            return redirect(url_for(".progress", batch_id=batch.id))
+        if batch.status is not ImportStatus.APPLIED:  # nothing of this file was imported
+            flash(f"{batch.filename} was not imported: here is its preview.", "warning")
+            return redirect(url_for(".preview", batch_id=batch.id))
         return self.render(
             "portal/imports/result.html",
             batch=batch,

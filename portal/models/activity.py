@@ -83,6 +83,7 @@ class ImportBatch(db.Model):
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = now_column()
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    organization: Mapped[Organization] = relationship()
 
     def __str__(self) -> str:
         return self.filename

@@ -38,10 +38,15 @@ def test_upload_preview_apply_and_product_keys(client, dev):
     preview = response.headers["Location"]
     page = client.get(preview).get_data(as_text=True)
     assert "new institution" in page and "additional sync" in page
+    early = client.get(f"{preview}result")  # not imported yet: no result to claim
+    assert early.status_code == 302 and early.headers["Location"].endswith(preview)
+    said = client.get(early.headers["Location"]).get_data(as_text=True)
+    assert "practices.csv was not imported" in said and "Imported:" not in said
     applied = client.post(f"{preview}apply", data={"csrf_token": csrf_token(client, preview)})
     assert applied.headers["Location"].endswith("/progress")
     waiting = client.get(applied.headers["Location"]).get_data(as_text=True)
     assert "Waiting for a worker" in waiting
+    assert client.get(f"{preview}result").headers["Location"].endswith("/progress")
     worker.run_until_idle()
     done = client.get(applied.headers["Location"])
     assert done.headers["Location"].endswith("/result")
