@@ -161,6 +161,7 @@ class InstitutionsView(AccessActions, PortalModelView):
             product_key=keys.product_key,
             extension_token=keys.extension_token,
             can_activate_more=bool(activations.available_locations(enrollment)),
+            can_add_sync=enrollments.refusal(enrollment, "add_sync") is None,
             can_ask_again=consent.may_ask_again(enrollment),
             ask_pause=consent.ask_pause(enrollment),
             last_uploads=uploads.last_uploads,
@@ -171,6 +172,10 @@ class InstitutionsView(AccessActions, PortalModelView):
     @writers_only
     def create_sync(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
+        refused = enrollments.refusal(enrollment, "add_sync")
+        if refused:  # the form would only lead to the same refusal
+            flash(refused, "warning")
+            return redirect(url_for(".institution", enrollment_id=enrollment.id))
         form = SyncForm()
         if form.validate_on_submit() and attempt(
             setup.create_sync,

@@ -1,12 +1,20 @@
 """Regenerating a product key and cancelling an access request ask first, saying what
-stops; only a POST with its token acts. A cancelled request can be asked again."""
+stops; only a POST with its token acts. A cancelled request can be asked again. A question
+or form whose action cannot happen now is not shown: the page says why instead."""
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import AccessRequest, AuditEvent, EnrollmentStatus, RequestStatus, SyncStage
-from portal.services.onboarding import consent
+from portal.models import (
+    AccessRequest,
+    AuditEvent,
+    Enrollment,
+    EnrollmentStatus,
+    RequestStatus,
+    SyncStage,
+)
+from portal.services.onboarding import consent, deactivations
 from portal.services.syncs import keys, lifecycle, setup
 from tests.conftest import csrf_token
 from tests.onboarding import institution, live_practice
@@ -90,6 +98,19 @@ def test_a_deactivated_institution_is_not_offered_deactivation_again(client, awa
     shown = page(client, asked.location)
     assert "Shared Smiles is already deactivated: cannot deactivate it again." in shown
     assert 'name="scope"' not in shown
+
+
+def test_a_deactivated_institution_offers_no_new_sync_and_its_form_does_not_open(
+    client, installing, bravo
+):
+    enrollment_id = home(installing)
+    page_path = f"/portal/institutions/{enrollment_id}/"
+    assert "Create new sync" in page(client, page_path)
+    deactivations.deactivate(db.session.get(Enrollment, enrollment_id), actor=bravo)
+    assert "Create new sync" not in page(client, page_path)
+    asked = client.get(f"{page_path}syncs/new/")
+    assert asked.status_code == 302 and asked.location.endswith(page_path)
+    assert "Bright Smiles is deactivated: cannot add a sync." in page(client, asked.location)
 
 
 def test_confirming_regenerates_the_key_and_audits_it(client, installing):

@@ -46,12 +46,12 @@ def test_no_sync_is_created_on_a_practice_awaiting_or_refusing_consent(
     enrollment = consent.request_access(practice, actor=bravo)
     path = f"/portal/institutions/{enrollment.id}/syncs/new/"
     form = {"csrf_token": csrf_token(client, "/portal/"), "ehr": "dentrix", "server_name": "EVIL"}
-    page = client.post(path, data=form).get_data(as_text=True)
+    page = client.post(path, data=form, follow_redirects=True).get_data(as_text=True)
     assert "Awaiting consent" in page or "awaiting consent" in page
     assert _syncs() == 1
     link = mailbox.bodies_to("desk@shared.example")[-1].split("/practice/requests/")[1].split()[0]
     consent.decide_by_link(link, grant=False)
-    page = client.post(path, data=form).get_data(as_text=True)
+    page = client.post(path, data=form, follow_redirects=True).get_data(as_text=True)
     assert "has not granted your organization access" in page
     assert _syncs() == 1
 
