@@ -26,7 +26,7 @@ from portal.services import Conflict, PortalError
 from portal.services.imports import applying, csv_import, import_files
 from portal.services.imports.csv_import import COLUMNS, Kind
 from portal.services.onboarding import consent
-from tests.onboarding import enrollment_in, sync_in, upgraded
+from tests.onboarding import enrollment_in, institution, sync_in, upgraded
 
 
 def row(name="Hudson Dental", ehr="dentrix", server="FRONT", **fields):
@@ -254,6 +254,19 @@ def test_applying_twice_is_refused_and_reuploading_previews_nothing_new(dev):
     assert csv_import.preview(again).nothing_new
     applying.apply(again, actor=dev)
     assert count(Sync) == 1
+
+
+def test_a_row_found_under_another_name_says_which_institution_it_joins(dev):
+    own = institution(dev, "Bold Dental", street_address="9 Lake Road", phone_number="5185550100")
+    sync_in(own, "dentrix", SyncStage.INSTALLING, "OLD")
+    rows = [row(name="Bom Dental", phone_number="(518) 555-0100", server="NEW"),
+            row(name="Bom Dental", phone_number="(518) 555-0100", server="OLD")]  # fmt: skip
+    plan = csv_import.plan(dev.organization, to_csv(rows))
+    assert [r.kind for r in plan.rows] == [Kind.ADDITIONAL_SYNC, Kind.EXISTING]
+    joins = "Added to Bold Dental: it has this row's phone number or street address."
+    assert [r.note for r in plan.rows] == [joins, joins]
+    same_name = csv_import.plan(dev.organization, to_csv([row(name="Bold Dental", server="X")]))
+    assert same_name.rows[0].kind is Kind.ADDITIONAL_SYNC and same_name.rows[0].note == ""
 
 
 def test_duplicate_syncs_and_bad_cells_are_row_errors(dev):

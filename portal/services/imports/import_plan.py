@@ -125,8 +125,18 @@ def classify(organization: Organization, groups: list[Group]) -> None:
                 item.note = f"{group.match.name} is live already: access will be requested."
             elif (ehr, server.lower()) in existing:
                 item.kind = Kind.EXISTING
+                item.note = _joins(group, institution)
             elif institution is not None or index > 0:
                 item.kind = Kind.ADDITIONAL_SYNC
+                item.note = _joins(group, institution)
+
+
+def _joins(group: Group, institution: Institution | None) -> str:
+    """Which of the organization's institutions a row is added to, when it is found under
+    another name (by its phone number or its street and ZIP code)."""
+    if institution is None or institution.name.casefold() == group.details.name.casefold():
+        return ""
+    return f"Added to {institution.name}: it has this row's phone number or street address."
 
 
 def _without_access(enrollment: Enrollment) -> str:
