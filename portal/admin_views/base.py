@@ -180,6 +180,9 @@ class OpsIndexBase(OpsAccess, AdminIndexView):
     pass
 
 
+ACRONYMS = {"id": "ID", "url": "URL", "api": "API", "ip": "IP", "ehr": "EHR", "npi": "NPI"}
+
+
 class _BaseModelView(ModelView):
     page_size = 20
     can_set_page_size = True
@@ -195,6 +198,27 @@ class _BaseModelView(ModelView):
 
     def __init__(self, model, name=None, **kwargs):
         super().__init__(model, db, name=name, **kwargs)
+
+    def get_column_names(self, only_columns, excluded_columns):
+        # The columns of lists, details pages and exports; filters keep Flask-Admin's names,
+        # which their URLs are made of (`flt0_created_at_between`).
+        labels = self.column_labels or {}
+        return [
+            (column, name if column in labels or not isinstance(column, str) else
+             self._readable_name(column))
+            for column, name in super().get_column_names(only_columns, excluded_columns)
+        ]  # fmt: skip
+
+    def _readable_name(self, name: str) -> str:
+        """A column without a label, as people write it: `last_read_at` "Last read",
+        `organization_id` "Organization" (the row it points to), `credentials_url`
+        "Credentials URL"; Flask-Admin's own reads "Last Read At", "Organization Id"."""
+        words = name.split("_")
+        points = words[-1] == "id" and hasattr(self.model, "_".join(words[:-1]))
+        if points or (words[-1] == "at" and len(words) > 1):
+            words.pop()
+        text = " ".join(ACRONYMS.get(word, word) for word in words)
+        return text[:1].upper() + text[1:]
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str):

@@ -3,6 +3,8 @@ attribute, a relationship or a property of the model, or a formatter of the view
 that is none of them shows as an empty cell for every row (the ops Imports list showed no
 organization for any import: the model had no such relationship)."""
 
+import re
+
 from sqlalchemy import inspect
 
 from tests.admin.test_page_words import views
@@ -31,3 +33,17 @@ def test_every_named_column_is_something_the_row_has(app):
                 if name.split(".")[0] not in known and name not in formatted
             ]
     assert missing == []
+
+
+def test_every_column_reads_as_words(app):
+    """A column without a label of its own is named as people write it: "Last read",
+    "Organization", "Credentials URL", not "Last Read At", "Organization Id", "Credentials Url"."""
+    code_like = re.compile(r"_|\b(Id|At|Url|Api|Ip)$")
+    found = []
+    with app.test_request_context():
+        for view in views():
+            for columns in (view.get_list_columns, view.get_details_columns,
+                            view.get_export_columns):  # fmt: skip
+                found += [f"{view.endpoint}: {label}" for _, label in columns()
+                          if code_like.search(str(label))]  # fmt: skip
+    assert found == []
