@@ -47,8 +47,9 @@ def health_cell(field: str):
         ago = "" if moment is None else f" {health.ago(moment)}"
         if getattr(row, "status", None) is SyncStage.FAILED:  # it stopped: freshness says nothing
             return Markup('<span class="badge badge-danger health-failed">Failed</span>')
+        # "Stale" and when it was last heard from: "Stale 3 h 3 hours ago" said it twice.
         return Markup('<span class="badge badge-{} health-{}">{}</span><small>{}</small>').format(
-            HEALTH_BADGES[state], state.value, health.words(moment), ago
+            HEALTH_BADGES[state], state.value, health.LABELS[state], ago
         )
 
     return format_cell

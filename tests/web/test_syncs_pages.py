@@ -43,7 +43,8 @@ def test_sync_status_shows_health_stalest_first_and_filters_to_red(client, devel
     page = client.get("/portal/sync-status/").get_data(as_text=True)
     assert page.index("STALE") < page.index("FRESH") < page.index("NEW")
     assert "12 minutes ago" in page and "1 hour ago" in page and "Pending install" in page
-    assert "Stale 1 h" in page and "Healthy" in page
+    assert "Stale</span><small> 1 hour ago" in page and "Healthy" in page
+    assert "Stale 1 h" not in page  # the badge does not say again how long
     cells = re.findall(r"<td[^>]*>\s*(\w+)\s*</td>", page)
     assert "Active" in cells and "active" not in cells  # the stage by its label
     assert "within the last 30 min." in page  # SYNC_STALE_MINUTES, not "30.0 minutes"
