@@ -3,6 +3,7 @@ parser, one reader of query strings and JSON bodies (`portal.edge.reading`), one
 error handlers. A refusal reads the same wherever it happens, missing URLs included."""
 
 import math
+import re
 import time
 from typing import Annotated, Any, Literal
 
@@ -12,12 +13,14 @@ from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.http import HTTP_STATUS_CODES
 
+from portal import inputs
 from portal.edge.reading import Moment, ZonedTime, bearer_token, body, headers, query
 from portal.extensions import db, limiter
 from portal.services import PortalError, RateLimited, audit
 
 PREFIXES = ("/api/", "/synchronizer/")
 ROOTS = ("/api", "/synchronizer", "/synchronizer/v1")
+_LONG_NUMBER = re.compile(r"(?<=/)[0-9]{10,}(?=/|$)")  # a path segment that could pass ID_MAX
 
 _encoder = msgspec.json.Encoder()
 
@@ -147,9 +150,25 @@ def http_error(error: HTTPException) -> Response:
 
 def _no_operation() -> str:
     path = request.path if len(request.path) <= 200 else request.path[:200] + "\u2026"
+    if _an_id_too_large():
+        return f"Not found: no record has an id above {inputs.ID_MAX:,}."
     if request.path.startswith("/api"):
         return f"There is no operation at {path}; /api/openapi.json lists them."
     return f"There is no operation at {path}."
+
+
+def _an_id_too_large() -> bool:
+    """Whether the path names an operation, but with an id beyond any record's (the route's
+    converter refuses such ids, so nothing matched)."""
+    numbers = _LONG_NUMBER.findall(request.path)
+    if not any(int(n) > inputs.ID_MAX for n in numbers) or len(request.path) > 2000:
+        return False
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(_LONG_NUMBER.sub("1", request.path), method=request.method)
+    except HTTPException:  # nothing there either (or another method's address)
+        return False
+    return True
 
 
 def unexpected(error: Exception) -> Response:

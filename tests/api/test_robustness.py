@@ -171,12 +171,14 @@ def test_a_list_of_whole_numbers_is_read_as_written_too(api, sandbox):
     ("path", "said"),
     [
         ("/api/nonexistent", "There is no operation at /api/nonexistent; /api/openapi.json"),
-        ("/api/patients/9223372036854775808", "There is no operation at /api/patients/92"),
+        ("/api/patients/9223372036854775808", "Not found: no record has an id above 2,147,"),
+        ("/api/institutions/2147483648", "Not found: no record has an id above 2,147,483,647."),
+        ("/api/nowhere/99999999999999", "There is no operation at /api/nowhere/999"),
         ("/synchronizer/v1/nonexistent", "There is no operation at /synchronizer/v1/nonexis"),
         ("/api/" + "x" * 5000, "There is no operation at /api/xxx"),
     ],
 )
-def test_an_address_with_no_operation_says_so_in_the_envelope(api, path, said):
+def test_an_address_with_no_operation_or_no_possible_record_says_so(api, path, said):
     response = api.client.get(path, headers=api._headers(None))
     assert response.status_code == 404 and _is_envelope(response)
     [error] = response.get_json()["error"]
