@@ -180,6 +180,7 @@ def test_activate_and_deactivate_pages_go_through_services_and_confirmations(
     office1 = practice.locations[0]
     choice = client.get(f"{page}deactivate/").get_data(as_text=True)
     assert "Office 1" in choice and "Office 2" in choice
+    assert 'id="scope-all" checked' not in choice  # two ways to go: nothing chosen for you
     form = {"csrf_token": csrf_token(client, page), "location_id": office1.id}
     confirm = client.post(f"{page}deactivate/", data=form).get_data(as_text=True)
     assert "Billing for 1 location stops now" in confirm
@@ -194,6 +195,8 @@ def test_activate_and_deactivate_pages_go_through_services_and_confirmations(
         grants["Office 1"] is GrantStatus.DEACTIVATED and enrollment.status is EnrollmentStatus.LIVE
     )
     assert "Activate additional locations" in client.get(page).get_data(as_text=True)
+    only_way = client.get(f"{page}deactivate/").get_data(as_text=True)
+    assert 'id="scope-all" checked' in only_way  # one location left: the whole is the only way
     client.post(
         f"{page}activate/", data={"csrf_token": csrf_token(client, page), "location_id": office1.id}
     )
