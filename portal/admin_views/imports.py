@@ -56,7 +56,12 @@ class ImportPages:
                 form.file.errors = [*form.file.errors, str(error)]
             else:
                 return redirect(url_for(".preview", batch_id=batch.id))
-        return self.render("portal/imports/upload.html", form=form, organization=organization)
+        return self.render(
+            "portal/imports/upload.html",
+            form=form,
+            organization=organization,
+            columns=[(c, c in csv_import.REQUIRED) for c in csv_import.COLUMNS],
+        )
 
     @expose("/sample.csv")
     def sample(self):

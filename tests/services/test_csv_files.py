@@ -26,7 +26,7 @@ def test_latin1_is_refused_with_an_encoding_message():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("name,colour\nx,y\n", "Unknown column"),
+        ("name,colour\nx,y\n", "Unknown column: “colour”. The columns are: name, email"),
         ("name,name\nx,y\n", "Column given twice: name"),
         ("email\nx@y.example\n", "Missing column"),
         ("name\n", "no rows"),

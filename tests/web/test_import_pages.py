@@ -56,6 +56,15 @@ def test_upload_preview_apply_and_product_keys(client, dev):
     assert again.status_code == 409
 
 
+def test_the_upload_page_names_every_column_and_which_are_required(client, dev):
+    page = client.get("/portal/imports/").get_data(as_text=True)
+    listed = page.split('data-testid="csv-columns"')[1].split("</p>")[0]
+    for column in csv_import.COLUMNS:
+        assert f"<code>{column}</code>" in listed
+    assert "<code>institution_name</code> (required)" in listed
+    assert "<code>email</code> (required)" not in listed
+
+
 def test_a_bad_file_is_explained_on_the_upload_page(client, dev):
     response = upload(client, "institution_name\nJosé\n".encode("latin-1"))
     assert response.status_code == 200 and "not UTF-8" in response.get_data(as_text=True)

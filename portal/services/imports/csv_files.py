@@ -90,7 +90,7 @@ def _check_header(names: list[str], columns: list[str], required: set[str]) -> l
     unknown = [n for n in names if n not in columns]
     if unknown:
         raise FileRejected(
-            f"Unknown {_columns(unknown)}: {', '.join(repr(n) for n in unknown)}. "
+            f"Unknown {_columns(unknown)}: {', '.join(f'“{n}”' for n in unknown)}. "
             f"The columns are: {', '.join(columns)}."
         )
     duplicated = sorted({n for n in names if names.count(n) > 1})
