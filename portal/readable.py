@@ -14,6 +14,9 @@ from portal.statuses import ENUMS
 CODE_LABELS = {member.value: member.label for kind in ENUMS for member in kind if "_" in member}
 # Also one-word codes (`active`), for text known to hold a code; in free text they are words.
 STATUS_LABELS = {member.value: member.label for kind in ENUMS for member in kind}
+# Words of code names written in capitals when people write them.
+ACRONYMS = {"api": "API", "csv": "CSV", "ehr": "EHR", "id": "ID", "ip": "IP", "npi": "NPI",
+            "url": "URL"}  # fmt: skip
 
 
 def local(moment: datetime) -> datetime:
@@ -56,6 +59,12 @@ def duration(seconds: float) -> str:
 def code(value: str) -> str:
     """A stored status or kind code (`active`, `needs_sync`) by its label; else as `text`."""
     return STATUS_LABELS.get(value) or text(value)
+
+
+def sentence(words: list[str]) -> str:
+    """Lower-case words of a code name as a name people read: ["api", "key"] "API key"."""
+    named = " ".join(ACRONYMS.get(word, word) for word in words)
+    return named[:1].upper() + named[1:]
 
 
 def plural(count: int, singular: str, many: str | None = None) -> str:

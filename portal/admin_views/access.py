@@ -6,7 +6,13 @@ from flask_admin import expose
 from flask_login import current_user
 
 from portal import catalogue
-from portal.admin_views.base import attempt, current_mode, signed_in_user, writers_only
+from portal.admin_views.base import (
+    attempt,
+    back_with,
+    current_mode,
+    signed_in_user,
+    writers_only,
+)
 from portal.models import Mode
 from portal.onboarding_forms import InstitutionForm
 from portal.services.onboarding import (
@@ -89,10 +95,8 @@ class AccessActions:
                 success="Access request cancelled. You can request access again here.",
             )
             return redirect(back)
-        refused = enrollments.refusal(enrollment, "cancel_request")
-        if refused:  # asking would only lead to the same refusal
-            flash(refused, "warning")
-            return redirect(back)
+        if refused := back_with(enrollments.refusal(enrollment, "cancel_request"), back):
+            return refused
         name = enrollment.institution.name
         return self.render(
             "portal/confirm.html",
@@ -130,12 +134,12 @@ class AccessActions:
     @expose("/<int:enrollment_id>/deactivate/", methods=["GET", "POST"])
     @writers_only
     def deactivate(self, enrollment_id: int):
-        """Choose (nothing preselected), then confirm exactly what stops, then deactivate."""
+        """Choose (nothing preselected where there is a choice), then confirm exactly what
+        stops, then deactivate."""
         enrollment = self._enrollment(enrollment_id)
-        refused = enrollments.refusal(enrollment, "deactivate")
-        if refused:  # nothing to choose: it would only lead to the same refusal
-            flash(refused, "warning")
-            return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        page = url_for(".institution", enrollment_id=enrollment.id)
+        if refused := back_with(enrollments.refusal(enrollment, "deactivate"), page):
+            return refused
         active = grants.active_locations(enrollment)
         ticked = _ids()
         scope = "some" if ticked else request.form.get("scope")
@@ -160,7 +164,7 @@ class AccessActions:
             if done is not None:
                 stopped = ", ".join(done.locations) or enrollment.institution.name
                 flash(f"Deactivated: {stopped}. Billing for it stopped now.", "success")
-                return redirect(url_for(".institution", enrollment_id=enrollment.id))
+                return redirect(page)
         return self.render(
             "portal/institutions/deactivate.html", enrollment=enrollment, active=active
         )

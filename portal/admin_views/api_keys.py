@@ -1,10 +1,10 @@
 """The API Key page (Owners and Admins): create, see once, rotate, for the current mode."""
 
-from flask import flash, redirect, request, url_for
+from flask import redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
-from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
+from portal.admin_views.base import PortalAccess, attempt, back_with, current_mode, signed_in_user
 from portal.forms import RotateKeyForm
 from portal.services.accounts import api_keys
 from portal.services.accounts.roles import Permission
@@ -38,9 +38,11 @@ class ApiKeyView(PortalAccess, BaseView):
         key = api_keys.get_for(current_user.organization, key_id)
         if not form.validate_on_submit():
             return redirect(url_for(".index"))
-        if key.replaced_at is not None:  # a page opened before another rotation
-            flash("This key was already rotated: the keys below are the current ones.", "warning")
-            return redirect(url_for(".index"))
+        # A page opened before another rotation asks nothing about a key already replaced.
+        rotated = key.replaced_at is not None
+        refusal = "This key was already rotated: the keys below are the current ones."
+        if refused := back_with(refusal if rotated else None, url_for(".index")):
+            return refused
         if request.form.get("confirmed") != "1":
             return self.render(
                 "portal/api_keys/rotate_confirm.html", key=key, form=form, grace=form.grace.data

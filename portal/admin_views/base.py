@@ -97,6 +97,16 @@ def attempt(call, *args, success: str | None = None, **kwargs):
     return result
 
 
+def back_with(refusal: str | None, back: str):
+    """A page whose action cannot happen now goes back to `back` saying why (a warning),
+    instead of asking a question or showing a form whose answer would be refused. None when
+    the action can happen."""
+    if not refusal:
+        return None
+    flash(refusal, "warning")
+    return redirect(back)
+
+
 def writers_only(page):
     """A GET page of a view that only those holding the view's `writes` permission open (a
     form nobody may submit is not shown either): 403 for the rest, as for their POSTs."""
@@ -180,9 +190,6 @@ class OpsIndexBase(OpsAccess, AdminIndexView):
     pass
 
 
-ACRONYMS = {"id": "ID", "url": "URL", "api": "API", "ip": "IP", "ehr": "EHR", "npi": "NPI"}
-
-
 class _BaseModelView(ModelView):
     page_size = 20
     can_set_page_size = True
@@ -217,8 +224,7 @@ class _BaseModelView(ModelView):
         points = words[-1] == "id" and hasattr(self.model, "_".join(words[:-1]))
         if points or (words[-1] == "at" and len(words) > 1):
             words.pop()
-        text = " ".join(ACRONYMS.get(word, word) for word in words)
-        return text[:1].upper() + text[1:]
+        return readable.sentence(words)
 
     @expose("/export/<export_type>/")
     def export(self, export_type: str):

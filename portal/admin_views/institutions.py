@@ -11,6 +11,7 @@ from portal.admin_views.access import AccessActions
 from portal.admin_views.base import (
     PortalModelView,
     attempt,
+    back_with,
     current_mode,
     signed_in_user,
     writers_only,
@@ -145,6 +146,7 @@ class InstitutionsView(AccessActions, PortalModelView):
     def institution(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
         granted = activations.location_access(enrollment)
+        can_ask_again = consent.may_ask_again(enrollment)
         return self.render(
             "portal/institutions/detail.html",
             enrollment=enrollment,
@@ -162,8 +164,8 @@ class InstitutionsView(AccessActions, PortalModelView):
             extension_token=keys.extension_token,
             can_activate_more=bool(activations.available_locations(enrollment)),
             can_add_sync=enrollments.refusal(enrollment, "add_sync") is None,
-            can_ask_again=consent.may_ask_again(enrollment),
-            ask_pause=consent.ask_pause(enrollment),
+            can_ask_again=can_ask_again,
+            ask_pause=consent.ask_pause(enrollment) if can_ask_again else None,
             last_uploads=uploads.last_uploads,
             writes_waiting=lambda sync: pending_writes.waiting(enrollment.organization, sync),
         )
@@ -172,10 +174,9 @@ class InstitutionsView(AccessActions, PortalModelView):
     @writers_only
     def create_sync(self, enrollment_id: int):
         enrollment = self._enrollment(enrollment_id)
-        refused = enrollments.refusal(enrollment, "add_sync")
-        if refused:  # the form would only lead to the same refusal
-            flash(refused, "warning")
-            return redirect(url_for(".institution", enrollment_id=enrollment.id))
+        page = url_for(".institution", enrollment_id=enrollment.id)
+        if refused := back_with(enrollments.refusal(enrollment, "add_sync"), page):
+            return refused
         form = SyncForm()
         if form.validate_on_submit() and attempt(
             setup.create_sync,

@@ -2,12 +2,12 @@
 cloud credentials, install windows and retry. Only the organization that created a sync
 sees these pages; they are reached from the institution page, not from the menu."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal import catalogue
-from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
+from portal.admin_views.base import PortalAccess, attempt, back_with, current_mode, signed_in_user
 from portal.models import InstallMethod, Sync
 from portal.onboarding_forms import CredentialsForm, WindowsForm
 from portal.services import PortalError
@@ -65,18 +65,17 @@ class SyncSetupView(PortalAccess, BaseView):
                 success="New product key issued; the old one no longer works.",
             )
             return self._back(sync)
-        refused = lifecycle.refusal(sync, "regenerate_key")
-        if refused:  # asking would only lead to the same refusal
-            flash(refused, "warning")
-            return self._back(sync)
         enrollment = lifecycle.enrollment_of(sync)
+        page = url_for("portal_institutions.institution", enrollment_id=enrollment.id)
+        if refused := back_with(lifecycle.refusal(sync, "regenerate_key"), page):
+            return refused
         return self.render(
             "portal/confirm.html",
             question="Regenerate the product key?",
             subject=f"{enrollment.institution.name} · {catalogue.name_of(sync.ehr)} sync",
             stops=REGENERATE_STOPS,
             button="Regenerate the key",
-            back=url_for("portal_institutions.institution", enrollment_id=enrollment.id),
+            back=page,
             keep="Keep the current key",
         )
 

@@ -7,7 +7,7 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal import inputs
-from portal.admin_views.base import PortalAccess, attempt, current_mode, signed_in_user
+from portal.admin_views.base import PortalAccess, attempt, back_with, current_mode, signed_in_user
 from portal.services import PortalError, events
 from portal.services.accounts.roles import Permission
 from portal.services.syncs import alerts, health
@@ -183,9 +183,10 @@ class WebhooksView(PortalAccess, BaseView):
     def _confirmed(self, endpoint_id: int, verb: str, act):
         """Actions that stop something are confirmed on a page that says what stops."""
         endpoint = self._endpoint(endpoint_id)
-        if verb == "turn-off" and not endpoint.active:  # nothing left to stop
-            flash("This endpoint is off already: nothing is sent to it.", "warning")
-            return redirect(url_for(".show", endpoint_id=endpoint.id))
+        off_already = verb == "turn-off" and not endpoint.active
+        refusal = "This endpoint is off already: nothing is sent to it." if off_already else None
+        if refused := back_with(refusal, url_for(".show", endpoint_id=endpoint.id)):
+            return refused
         if request.method == "POST":
             return act(endpoint)
         question, stops, button = CONFIRMATIONS[verb]

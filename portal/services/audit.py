@@ -14,7 +14,7 @@ from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import event, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from portal import clock
+from portal import clock, readable
 from portal.extensions import db, limiter
 from portal.models import AuditEvent, Organization, User
 
@@ -30,7 +30,6 @@ DENIALS = {
     "csrf": "Form refused: its security token was missing or expired",
 }
 DENIAL_PREFIX = "denied."
-ACRONYMS = {"api": "API", "csv": "CSV"}
 
 # Used only while the shared limiter storage (Redis) cannot be reached.
 _LOCAL_BUDGET = MovingWindowRateLimiter(MemoryStorage())
@@ -172,8 +171,7 @@ def describe(action: str) -> str:
     if action.startswith(DENIAL_PREFIX) and action[len(DENIAL_PREFIX) :] in DENIALS:
         return DENIALS[action[len(DENIAL_PREFIX) :]]
     subject, _, verb = action.partition(".")
-    named = " ".join(ACRONYMS.get(word, word) for word in subject.split("_"))
-    named = named[:1].upper() + named[1:]
+    named = readable.sentence(subject.split("_"))
     return f"{named}: {verb.replace('_', ' ')}" if verb else named
 
 
@@ -182,8 +180,7 @@ def record_name(type_name: str) -> str:
     """An audit row's record type in words: "ApiKey" is "API key", "WebhookSubscription"
     "Webhook subscription"."""
     words = [word.lower() for word in re.findall(r"[A-Z][a-z0-9]*", type_name)] or [type_name]
-    named = " ".join(ACRONYMS.get(word, word) for word in words)
-    return named[:1].upper() + named[1:]
+    return readable.sentence(words)
 
 
 def actions_recorded(organization: Organization | None = None) -> list[str]:

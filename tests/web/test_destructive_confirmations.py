@@ -82,22 +82,30 @@ def test_a_sync_past_installing_is_not_asked_about_a_new_key(client, installing)
     assert keys.product_key(installing) == key
 
 
-def test_a_request_no_longer_open_is_not_asked_about_cancelling(client, awaiting, bravo):
+@pytest.mark.parametrize(
+    ("asked_at", "refusal", "question"),
+    [
+        (
+            "access/cancel",
+            "Shared Smiles is already deactivated: cannot cancel the access request",
+            "Cancel the access request to Shared Smiles?",
+        ),
+        (
+            "deactivate/",
+            "Shared Smiles is already deactivated: cannot deactivate it again.",
+            'name="scope"',
+        ),
+    ],
+)
+def test_a_cancelled_request_is_asked_neither_to_cancel_nor_to_deactivate(
+    client, awaiting, bravo, asked_at, refusal, question
+):
     consent.cancel(awaiting, actor=bravo)
-    asked = client.get(f"/portal/institutions/{awaiting.id}/access/cancel")
+    asked = client.get(f"/portal/institutions/{awaiting.id}/{asked_at}")
     assert asked.status_code == 302
     shown = page(client, asked.location)
-    assert "Shared Smiles is already deactivated: cannot cancel the access request" in shown
-    assert "Cancel the access request to Shared Smiles?" not in shown
-
-
-def test_a_deactivated_institution_is_not_offered_deactivation_again(client, awaiting, bravo):
-    consent.cancel(awaiting, actor=bravo)
-    asked = client.get(f"/portal/institutions/{awaiting.id}/deactivate/")
-    assert asked.status_code == 302
-    shown = page(client, asked.location)
-    assert "Shared Smiles is already deactivated: cannot deactivate it again." in shown
-    assert 'name="scope"' not in shown
+    assert refusal in shown
+    assert question not in shown
 
 
 def test_a_deactivated_institution_offers_no_new_sync_and_its_form_does_not_open(

@@ -64,28 +64,25 @@ class Pause:
 
 def pause(organization_id: int, institution_id: int, name: str) -> Pause | None:
     """The pause on a new access request from the organization to the practice `name`, or
-    None when it may ask now."""
+    None when it may ask now. One statement: the newest few requests hold both the latest
+    decision and those sent in the last day."""
     now = clock.now()
-    asked = (AccessRequest.organization_id == organization_id,
-             AccessRequest.institution_id == institution_id)  # fmt: skip
-    latest = db.session.execute(
-        select(AccessRequest.status, AccessRequest.decided_at)
-        .where(*asked)
+    newest = db.session.execute(
+        select(AccessRequest.status, AccessRequest.decided_at, AccessRequest.created_at)
+        .where(
+            AccessRequest.organization_id == organization_id,
+            AccessRequest.institution_id == institution_id,
+        )
         .order_by(AccessRequest.id.desc())
-        .limit(1)
-    ).first()
-    recent = db.session.scalars(
-        select(AccessRequest.created_at)
-        .where(*asked, AccessRequest.created_at > now - DAY)
-        .order_by(AccessRequest.created_at.desc())
         .limit(ASKS_PER_DAY)
     ).all()
     pauses = []
-    if latest is not None and latest.status is RequestStatus.REJECTED and latest.decided_at:
-        when = readable.when(latest.decided_at)
-        pauses.append(Pause(latest.decided_at + DAY, f"{name} declined your request on {when}."))
-    if len(recent) == ASKS_PER_DAY:
+    if newest and newest[0].status is RequestStatus.REJECTED and newest[0].decided_at:
+        declined = newest[0].decided_at
+        reason = f"{name} declined your request on {readable.when(declined)}."
+        pauses.append(Pause(declined + DAY, reason))
+    if len(newest) == ASKS_PER_DAY and newest[-1].created_at > now - DAY:
         reason = f"{name} was sent {ASKS_PER_DAY} access requests in the last day."
-        pauses.append(Pause(recent[-1] + DAY, reason))
+        pauses.append(Pause(newest[-1].created_at + DAY, reason))
     found = max(pauses, key=lambda p: p.until, default=None)
     return found if found is not None and found.until > now else None

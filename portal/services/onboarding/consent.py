@@ -110,9 +110,7 @@ def may_ask_again(enrollment: Enrollment) -> bool:
 
 
 def ask_pause(enrollment: Enrollment) -> access.Pause | None:
-    """Why and until when `request_again` would be refused now, when it applies at all."""
-    if not may_ask_again(enrollment):
-        return None
+    """Why and until when `request_again` (where `may_ask_again`) would be refused now."""
     institution = enrollment.institution
     return access.pause(enrollment.organization_id, institution.id, institution.name)
 
