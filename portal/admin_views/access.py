@@ -92,7 +92,7 @@ class AccessActions:
                 consent.cancel,
                 enrollment,
                 actor=signed_in_user(),
-                success="Access request cancelled. You can request access again here.",
+                success="Access request cancelled: the practice's link no longer works.",
             )
             return redirect(back)
         if refused := back_with(enrollments.refusal(enrollment, "cancel_request"), back):

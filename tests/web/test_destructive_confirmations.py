@@ -164,6 +164,7 @@ def test_a_cancelled_request_can_be_asked_again_from_the_page(client, awaiting, 
     assert audit_count("access.cancelled") == 1 and audit_count("enrollment.cancel_request") == 1
 
     shown = page(client, f"/portal/institutions/{awaiting.id}/")
+    assert "Access request cancelled: the practice&#39;s link no longer works." in shown
     assert "The access request to Shared Smiles was cancelled." in shown
     again = f"/portal/institutions/{awaiting.id}/access/again"
     assert f'action="{again}"' in shown and "Request access again" in shown
