@@ -44,6 +44,21 @@ class AccessActions:
             return None
         return found
 
+    def yours_for(self, form: InstitutionForm):
+        """The enrollment in an institution of the organization's own that these details
+        seem to be, unless the developer said this is another practice."""
+        if current_mode() is not Mode.PRODUCTION or request.form.get("not_yours"):
+            return None
+        return institutions.already_yours(current_user.organization, form.details())
+
+    def render_yours(self, form: InstitutionForm, enrollment):
+        return self.render(
+            "portal/institutions/yours.html",
+            form=form,
+            enrollment=enrollment,
+            status=enrollments.LABELS[enrollment.status],
+        )
+
     def render_match(self, form: InstitutionForm, match):
         systems = catalogue.live_systems(match)
         return self.render(

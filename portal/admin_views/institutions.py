@@ -126,6 +126,8 @@ class InstitutionsView(AccessActions, PortalModelView):
         if form.is_submitted() and not form.validate():
             # Every field's problem at once: the form's own checks and the service's rules.
             _add_errors(form, institutions.problems(form.details()))
+        elif form.is_submitted() and (yours := self.yours_for(form)) is not None:
+            return self.render_yours(form, yours)
         elif form.is_submitted() and (match := self.match_for(form)) is not None:
             return self.render_match(form, match)
         elif form.is_submitted():

@@ -60,7 +60,7 @@ def show_onboarding(hashid: str):
     body=reads.OnboardingCreate,
     answer=One(shaped.Onboarding),
     statuses=(201,),
-    errors=(403,),
+    errors=(403, 409),
     tag=TAG,
 )
 def create_onboarding(body: reads.OnboardingCreate):

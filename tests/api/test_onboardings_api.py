@@ -8,11 +8,19 @@ from sqlalchemy import select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import EnrollmentStatus, Event, Mode, Onboarding, SyncStage
+from portal.models import (
+    Enrollment,
+    EnrollmentStatus,
+    Event,
+    Institution,
+    Mode,
+    Onboarding,
+    SyncStage,
+)
 from portal.services.accounts import api_keys
-from portal.services.onboarding import hosted, hosted_setup
+from portal.services.onboarding import consent, hosted, hosted_setup
 from tests.api.conftest import Api, bearer_token
-from tests.onboarding import enrollment_in, upgraded
+from tests.onboarding import ADDRESS, enrollment_in, live_practice, upgraded
 
 NEW = {
     "institution_name": "Harbor Dental",
@@ -73,6 +81,70 @@ def test_full_details_create_the_institution_at_once(production):
     assert row.enrollment.institution.name == "Harbor Dental"
     assert data["subdomain"] == row.enrollment.institution.subdomain
     assert row.enrollment.status is EnrollmentStatus.NEEDS_SYNC
+
+
+def institutions_named(name: str) -> list[str]:
+    return db.session.scalars(select(Institution.subdomain).where(Institution.name == name)).all()
+
+
+def test_a_practice_the_organization_has_is_set_up_there_not_entered_twice(production):
+    first = create(production, **FULL).get_json()["data"]
+    # The same phone number under another name.
+    again = create(production, **FULL, emr_name="curve2")
+    renamed = create(production, **FULL | {"institution_name": "Harbor Dental Care"})
+    for response in (again, renamed):
+        assert response.status_code == 201, response.get_json()
+        assert response.get_json()["data"]["subdomain"] == first["subdomain"]
+    assert institutions_named("Harbor Dental") == [first["subdomain"]]
+    assert institutions_named("Harbor Dental Care") == []
+    public_id = renamed.get_json()["data"]["id"]
+    row = db.session.scalar(select(Onboarding).where(Onboarding.public_id == public_id))
+    sync = hosted_setup.choose_system(row, ehr="curve2")  # the practice's IT, on the page
+    assert sync.institution.subdomain == first["subdomain"]
+
+
+def test_a_practice_the_organization_has_that_takes_no_sync_is_refused(production):
+    enrollment_in(production.admin, EnrollmentStatus.AWAITING_CONSENT, "Harbor Dental")
+    response = create(production, **FULL)
+    assert response.status_code == 409
+    assert response.get_json()["error"] == [
+        "Acme Apps already has this practice: Harbor Dental has the same phone number, or the "
+        "same name and ZIP code. Harbor Dental is awaiting consent: cannot "
+        "add a sync."
+    ]
+    assert len(institutions_named("Harbor Dental")) == 1
+    assert db.session.scalar(select(db.func.count(Onboarding.id))) == 0
+
+
+def test_a_live_practice_that_declined_is_asked_again_not_entered_twice(client, mailbox):
+    practice = live_practice()  # Shared Smiles, at tests.onboarding's ADDRESS
+    admin = upgraded("Acme Apps", "admin@acme.example")
+    key = api_keys.create(admin.organization, Mode.PRODUCTION, actor=admin)
+    consent.request_access(practice, actor=admin)
+    answer = mailbox.bodies_to("desk@shared.example")[-1].split("/practice/requests/")[1]
+    consent.decide_by_link(answer.split()[0], grant=False)
+    details = {f"institution_{name}": value for name, value in ADDRESS.items()}
+    details |= {"institution_name": "Shared Smiles", "institution_email": "desk@shared.example"}
+    paused = create(Api(client, bearer_token(client, key.raw)), **details)
+    assert paused.status_code == 429
+    assert paused.get_json()["error"][0].startswith("Shared Smiles declined your request on ")
+    with clock.travel(timedelta(days=1, minutes=1)):  # the pause is over (a new token too)
+        asked = create(Api(client, bearer_token(client, key.raw)), **details)
+        assert len(mailbox.bodies_to("desk@shared.example")) == 2
+    assert asked.status_code == 201, asked.get_json()
+    assert asked.get_json()["data"]["subdomain"] == practice.subdomain
+    assert len(institutions_named("Shared Smiles")) == 1
+    enrollment = db.session.scalar(
+        select(Enrollment).where(Enrollment.organization_id == admin.organization_id)
+    )
+    assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT
+
+
+def test_a_practice_onboarded_again_after_its_deactivation_is_a_new_institution(production):
+    old = enrollment_in(production.admin, EnrollmentStatus.DEACTIVATED, "Harbor Dental")
+    data = create(production, **FULL).get_json()["data"]
+    assert data["subdomain"] not in (None, old.institution.subdomain)
+    assert len(institutions_named("Harbor Dental")) == 2
 
 
 def test_sandbox_keys_cannot_create_or_see_onboardings(client, production):

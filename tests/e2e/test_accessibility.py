@@ -147,7 +147,8 @@ def assert_titles_name_their_pages(titles) -> None:
 
 
 def pages_after_a_post(visitors):
-    """Pages that only a form's answer shows: a new API key, a match, a practice's decision."""
+    """Pages that only a form's answer shows: a new API key, your own institution, a match, a
+    practice's decision."""
     admin = visitors.tab("admin")
     portal_menu = admin.get_by_role("navigation", name="Portal")
     click_through(portal_menu.get_by_role("link", name="API Key"))
@@ -163,6 +164,10 @@ def pages_after_a_post(visitors):
         admin.get_by_label(label).fill(value)
     admin.get_by_label("State").select_option("NY")
     click_through(admin.get_by_role("button", name="Create institution"))
+    # The admin's own institutions share its phone number: they are offered first.
+    expect(admin.get_by_test_id("yours")).to_be_visible()
+    yield "admin (your own institution)"
+    click_through(admin.get_by_role("button", name="This is a different practice"))
     expect(admin.get_by_test_id("match")).to_be_visible()
     yield "admin (institution match)"
     practice = visitors.tab("anonymous")

@@ -12,6 +12,7 @@ from portal.models import (
     Enrollment,
     EnrollmentStatus,
     GrantStatus,
+    Institution,
     RequestStatus,
 )
 from portal.services.accounts import users
@@ -61,6 +62,50 @@ def test_a_different_practice_is_created_and_the_choice_is_audited(client, pract
         )
     ).all()
     assert [e.status for e in mine if e.mode.value == "production"] == [EnrollmentStatus.NEEDS_SYNC]
+
+
+def test_a_practice_the_organization_has_is_offered_not_created_twice(client, bravo):
+    own = enrollment_in(bravo, EnrollmentStatus.NEEDS_SYNC, "Shared Smiles")
+    institutions_before = _institutions()
+    page = client.post("/portal/institutions/add/", data=create_form(client, name="Shared Smile"))
+    text = page.get_data(as_text=True)
+    assert "You already have this practice" in text and 'data-testid="yours-name"' in text
+    assert f'href="/portal/institutions/{own.id}/"' in text
+    assert 'name="not_yours" value="1"' in text
+    assert _institutions() == institutions_before
+    # "This is a different practice" creates it (the details travel in the form).
+    created = client.post(
+        "/portal/institutions/add/", data=create_form(client, name="Shared Smile", not_yours="1")
+    )
+    assert created.status_code == 302 and _institutions() == institutions_before + 1
+
+
+def test_past_your_own_practice_a_live_match_is_still_shown(client, practice, bravo):
+    enrollment_in(bravo, EnrollmentStatus.NEEDS_SYNC, "Shared Smiles")
+    page = client.post("/portal/institutions/add/", data=create_form(client, not_yours="1"))
+    text = page.get_data(as_text=True)
+    assert "already run the Synchronizer" in text
+    # Its buttons carry the answer on, so "This is a different practice" does not loop back.
+    assert text.count('name="not_yours" value="1"') == 2
+
+
+def test_another_practice_in_the_same_building_is_created(client, bravo):
+    enrollment_in(bravo, EnrollmentStatus.NEEDS_SYNC, "Shared Smiles")
+    institutions_before = _institutions()
+    other = create_form(client, name="Upstairs Orthodontics", phone_number="(518) 555-0177")
+    created = client.post("/portal/institutions/add/", data=other)
+    assert created.status_code == 302 and _institutions() == institutions_before + 1
+
+
+def test_a_deactivated_institution_is_not_offered_again(client, bravo):
+    enrollment_in(bravo, EnrollmentStatus.DEACTIVATED, "Shared Smiles")
+    institutions_before = _institutions()
+    created = client.post("/portal/institutions/add/", data=create_form(client))
+    assert created.status_code == 302 and _institutions() == institutions_before + 1
+
+
+def _institutions() -> int:
+    return db.session.scalar(select(db.func.count(Institution.id)))
 
 
 def test_get_and_head_on_the_consent_link_change_nothing_and_post_grants(

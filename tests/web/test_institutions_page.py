@@ -54,7 +54,8 @@ def test_a_created_institution_is_normalised_and_waits_in_to_do_with_create_sync
 
 def test_subdomains_stay_unique_when_names_repeat(client, developer):
     _create(client)
-    _create(client)
+    # A practice of the same name in another town (the same one is offered, not created).
+    _create(client, city="Troy", zip_code="12180", phone_number="(518) 555-0188")
     subdomains = db.session.scalars(
         select(Institution.subdomain).where(Institution.mode == Mode.PRODUCTION)
     ).all()

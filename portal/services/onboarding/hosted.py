@@ -5,7 +5,8 @@ cloud system's credentials itself, so the developer never handles the password.
 
 The institution and enrollment are made as the portal's form makes them, matching
 included: a practice already live on the platform is asked for consent instead (no
-install). The link is an unguessable token (looked up by digest) that expires.
+install), and one the organization has already is set up there, never entered twice.
+The link is an unguessable token (looked up by digest) that expires.
 
     in_progress -> complete   the sync chosen on the page reports (or, for a matched
                               practice, the practice granted access)
@@ -34,7 +35,16 @@ from portal.models import (
     Organization,
     SyncStage,
 )
-from portal.services import Forbidden, NotFound, PortalError, audit, commit, events, secrets
+from portal.services import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    PortalError,
+    audit,
+    commit,
+    events,
+    secrets,
+)
 from portal.services.claims import claim
 from portal.services.onboarding import consent, enrollments, institutions, matching
 from portal.services.records import api_access
@@ -211,16 +221,24 @@ def _take_details(onboarding: Onboarding, given: dict, organization) -> None:
 
 def place_institution(onboarding: Onboarding, details: dict, organization) -> None:
     """Create the institution and enrollment as the portal's form does, or, when a live
-    practice matches, ask it for consent instead. Raises InvalidDetails."""
+    practice matches, ask it for consent instead; a practice the organization has already
+    is set up there. Raises InvalidDetails; Conflict when that practice can take no sync
+    yet; RateLimited when it may not be asked again yet."""
     clean = institutions.clean(institutions.Details(**details))
-    match = matching.find_match(
-        organization,
-        name=clean.name,
-        street_address=clean.street_address,
-        zip_code=clean.zip_code,
-        phone=clean.phone_number,
+    practice = matching.Practice(
+        clean.name, clean.street_address, clean.zip_code, clean.phone_number
     )
-    if match is not None:
+    match, own = matching.find_own(organization, practice)
+    mine = institutions.yours(organization, own)
+    if mine is not None and consent.may_ask_again(mine):
+        match, mine = own, None  # declined, expired or withdrawn: the link asks once more
+    if mine is not None:
+        # The organization has this practice already: a second institution for it would
+        # split its syncs and records in two, so the link sets up the one there is.
+        _check_joinable(organization, mine)
+        enrollment = mine
+        onboarding.details = {"joined": True}
+    elif match is not None:
         enrollment = consent.add_request(match, organization=organization, actor=None)
         onboarding.details = {"matched": True}
     else:
@@ -230,6 +248,17 @@ def place_institution(onboarding: Onboarding, details: dict, organization) -> No
         onboarding.details = {}
     onboarding.enrollment = enrollment
     onboarding.institution_id = enrollment.institution_id
+
+
+def _check_joinable(organization, enrollment: Enrollment) -> None:
+    """Raises Conflict when the organization's own institution can take no new sync yet
+    (it is waiting for the practice's consent, say)."""
+    refused = enrollments.refusal(enrollment, "add_sync")
+    if refused:
+        raise Conflict(
+            f"{organization.name} already has this practice: {enrollment.institution.name} "
+            f"has the same phone number, or the same name and ZIP code. {refused}"
+        )
 
 
 def _system_code(emr_name: str | None) -> str:

@@ -8,13 +8,14 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+from sqlalchemy import select
 
 from portal import inputs
 from portal.extensions import db
-from portal.models import Enrollment, Institution, Mode, User
+from portal.models import Enrollment, EnrollmentStatus, Institution, Mode, User
 from portal.services import Forbidden, PortalError, audit, commit
 from portal.services.naming import unique_slug
-from portal.services.onboarding import enrollments, matching
+from portal.services.onboarding import access, enrollments, matching
 
 # The 50 states, DC and the inhabited territories, as the USPS abbreviates them.
 US_STATES = frozenset(
@@ -187,6 +188,37 @@ def add(details: Details, *, organization, actor: User, mode: Mode, subdomain: s
         name=institution.name,
         subdomain=institution.subdomain,
     )
+    return enrollment
+
+
+def already_yours(organization, details: Details) -> Enrollment | None:
+    """The organization's enrollment in an institution of its own with these details' phone
+    number, or name and ZIP code (`matching.find_own`, `yours`), or None."""
+    practice = matching.Practice(
+        details.name, details.street_address, details.zip_code, details.phone_number
+    )
+    _, own = matching.find_own(organization, practice)
+    return yours(organization, own)
+
+
+def yours(organization, institution: Institution | None) -> Enrollment | None:
+    """The organization's enrollment in `institution`, unless the organization deactivated
+    it: a practice onboarded again after that is a new institution (a deactivated one stays
+    so). An access request it withdrew still counts: the practice can be asked again."""
+    if institution is None:
+        return None
+    enrollment = db.session.scalar(
+        select(Enrollment).where(
+            Enrollment.organization_id == organization.id,
+            Enrollment.institution_id == institution.id,
+        )
+    )
+    if enrollment is None:
+        return None
+    if enrollment.status is EnrollmentStatus.DEACTIVATED and not access.request_cancelled(
+        enrollment
+    ):
+        return None
     return enrollment
 
 

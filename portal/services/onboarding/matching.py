@@ -35,6 +35,7 @@ STREET_WORDS = {
 }
 
 
+KINDS = ("phone", "name", "street")  # the kinds of key a practice is matched by
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -106,15 +107,28 @@ def find_matches(organization, practices: list[Practice], chunk: int = 300):
     return [live for live, _ in find_both(organization, practices, chunk)]
 
 
-def find_both(organization, practices: list[Practice], chunk: int = 300) -> list[tuple]:
+def find_both(
+    organization, practices: list[Practice], chunk: int = 300, *, own_by=KINDS
+) -> list[tuple]:
     """Per practice, (`find_match`'s match, the match among the institutions the organization
-    is enrolled in, asked for or onboarded already, live or not), from one set of lookups (a
-    CSV import needs both)."""
+    is enrolled in, asked for or onboarded already, live or not, by the kinds of key in
+    `own_by`), from one set of lookups (a CSV import needs both)."""
     found = []
     for start in range(0, len(practices), chunk):
         wanted = [practice.keys() for practice in practices[start : start + chunk]]
         live, mine = _candidates(organization, {key for keys in wanted for key in keys})
-        found += [(_oldest(live, keys), _oldest(mine, keys)) for keys in wanted]
+        found += [
+            (_oldest(live, keys), _oldest(mine, [key for key in keys if key[0] in own_by]))
+            for keys in wanted
+        ]
+    return found
+
+
+def find_own(organization, practice: Practice) -> tuple:
+    """`find_both` for one practice entered by hand, where the organization's own institution
+    counts only by phone number, or by name and ZIP code: practices in one building share a
+    street address and ZIP code, so that alone is no sign of the same practice."""
+    [found] = find_both(organization, [practice], own_by=("phone", "name"))
     return found
 
 
