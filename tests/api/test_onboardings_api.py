@@ -135,7 +135,10 @@ def test_a_live_practice_that_declined_is_asked_again_not_entered_twice(client, 
     assert asked.get_json()["data"]["subdomain"] == practice.subdomain
     assert len(institutions_named("Shared Smiles")) == 1
     enrollment = db.session.scalar(
-        select(Enrollment).where(Enrollment.organization_id == admin.organization_id)
+        select(Enrollment).where(
+            Enrollment.organization_id == admin.organization_id,
+            Enrollment.institution_id == practice.id,
+        )
     )
     assert enrollment.status is EnrollmentStatus.AWAITING_CONSENT
 
