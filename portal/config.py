@@ -8,7 +8,7 @@ from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from portal.db_types import json_text
+from portal.db_types import json_text, json_value
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = ROOT / "instance"
@@ -50,6 +50,7 @@ class Config:
         "pool_pre_ping": True,
         "hide_parameters": True,
         "json_serializer": json_text,
+        "json_deserializer": json_value,
     }
     # SQLite: how long a write waits for another process's write to finish before failing.
     SQLITE_BUSY_TIMEOUT_SECONDS = _int("SQLITE_BUSY_TIMEOUT_SECONDS", 60)

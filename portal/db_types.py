@@ -1,5 +1,6 @@
 """Column types shared by the models and the migrations."""
 
+import json
 from datetime import UTC, datetime
 
 import msgspec
@@ -12,6 +13,7 @@ from sqlalchemy.types import TypeDecorator
 from portal import clock
 
 _JSON = msgspec.json.Encoder()
+_READ_JSON = msgspec.json.Decoder().decode
 
 
 def json_text(value) -> str:
@@ -20,6 +22,17 @@ def json_text(value) -> str:
     took seven times as long: 4.9 against 0.7 µs for an audit row's details, a tenth of a
     second for a 10,000-row import's 26,000 audit rows."""
     return _JSON.encode(value).decode()
+
+
+def json_value(stored: str | bytes):
+    """A JSON column's stored text as values (the engines' `json_deserializer`). A CSV export
+    of the audit log reads 100,000 rows' details, and the standard library's `json.loads`
+    took five times as long (2.0 against 0.4 µs for an audit row's details). Text only the
+    standard library reads (NaN, written before `json_text`) is read by it still."""
+    try:
+        return _READ_JSON(stored)
+    except msgspec.DecodeError:
+        return json.loads(stored)
 
 
 class UTCDateTime(TypeDecorator):
