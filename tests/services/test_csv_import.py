@@ -263,10 +263,14 @@ def test_a_row_found_under_another_name_says_which_institution_it_joins(dev):
             row(name="Bom Dental", phone_number="(518) 555-0100", server="OLD")]  # fmt: skip
     plan = csv_import.plan(dev.organization, to_csv(rows))
     assert [r.kind for r in plan.rows] == [Kind.ADDITIONAL_SYNC, Kind.EXISTING]
-    joins = "Added to Bold Dental: it has this row's phone number or street address."
+    joins = "Added to Bold Dental: it has this row's phone number, or name and ZIP code."
     assert [r.note for r in plan.rows] == [joins, joins]
     same_name = csv_import.plan(dev.organization, to_csv([row(name="Bold Dental", server="X")]))
     assert same_name.rows[0].kind is Kind.ADDITIONAL_SYNC and same_name.rows[0].note == ""
+    # Another practice in the same building (same street and ZIP code) is a new institution.
+    upstairs = row(name="Upstairs Ortho", street_address="9 Lake Road", phone_number="5185550177")
+    new = csv_import.plan(dev.organization, to_csv([upstairs]))
+    assert new.rows[0].kind is Kind.NEW
 
 
 def test_duplicate_syncs_and_bad_cells_are_row_errors(dev):

@@ -133,10 +133,10 @@ def classify(organization: Organization, groups: list[Group]) -> None:
 
 def _joins(group: Group, institution: Institution | None) -> str:
     """Which of the organization's institutions a row is added to, when it is found under
-    another name (by its phone number or its street and ZIP code)."""
+    another name (by its phone number, or its name and ZIP code written otherwise)."""
     if institution is None or institution.name.casefold() == group.details.name.casefold():
         return ""
-    return f"Added to {institution.name}: it has this row's phone number or street address."
+    return f"Added to {institution.name}: it has this row's phone number, or name and ZIP code."
 
 
 def _without_access(enrollment: Enrollment) -> str:

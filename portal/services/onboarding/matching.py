@@ -35,7 +35,10 @@ STREET_WORDS = {
 }
 
 
-KINDS = ("phone", "name", "street")  # the kinds of key a practice is matched by
+# One of the organization's own institutions is the same practice by its phone number, or
+# its name and ZIP code. Practices in one building share a street address and ZIP code, so
+# that alone is no sign of it (a live practice found so is asked, and can say no).
+OWN_KINDS = ("phone", "name")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 _NOT_DIGIT = re.compile(r"\D")
 
@@ -107,28 +110,24 @@ def find_matches(organization, practices: list[Practice], chunk: int = 300):
     return [live for live, _ in find_both(organization, practices, chunk)]
 
 
-def find_both(
-    organization, practices: list[Practice], chunk: int = 300, *, own_by=KINDS
-) -> list[tuple]:
+def find_both(organization, practices: list[Practice], chunk: int = 300) -> list[tuple]:
     """Per practice, (`find_match`'s match, the match among the institutions the organization
-    is enrolled in, asked for or onboarded already, live or not, by the kinds of key in
-    `own_by`), from one set of lookups (a CSV import needs both)."""
+    is enrolled in, asked for or onboarded already, live or not, by OWN_KINDS of key), from
+    one set of lookups (a CSV import needs both)."""
     found = []
     for start in range(0, len(practices), chunk):
         wanted = [practice.keys() for practice in practices[start : start + chunk]]
         live, mine = _candidates(organization, {key for keys in wanted for key in keys})
         found += [
-            (_oldest(live, keys), _oldest(mine, [key for key in keys if key[0] in own_by]))
+            (_oldest(live, keys), _oldest(mine, [key for key in keys if key[0] in OWN_KINDS]))
             for keys in wanted
         ]
     return found
 
 
 def find_own(organization, practice: Practice) -> tuple:
-    """`find_both` for one practice entered by hand, where the organization's own institution
-    counts only by phone number, or by name and ZIP code: practices in one building share a
-    street address and ZIP code, so that alone is no sign of the same practice."""
-    [found] = find_both(organization, [practice], own_by=("phone", "name"))
+    """`find_both` for one practice."""
+    [found] = find_both(organization, [practice])
     return found
 
 
