@@ -36,8 +36,15 @@ def details(token: str):
         except institutions.InvalidDetails as error:
             for name, message in error.errors.items():
                 getattr(form, name).errors = [*getattr(form, name).errors, message]
-        except PortalError as error:
-            return _step(onboarding, token, problem=str(error))
+        except PortalError:
+            # The reason is the developer's business (another of its clients, a request the
+            # practice declined): the practice is told whom to ask, and keeps what it typed.
+            developer = onboarding.organization.name
+            problem = (
+                f"This practice cannot be set up from this link now. Please contact {developer}, "
+                "who sent it; nothing you entered was saved."
+            )
+            return _step(onboarding, token, problem=problem, details_form=form)
         else:
             return redirect(url_for(".page", token=token))
     return _step(onboarding, token, details_form=form)

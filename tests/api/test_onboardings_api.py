@@ -148,6 +148,10 @@ def test_a_practice_onboarded_again_after_its_deactivation_is_a_new_institution(
     data = create(production, **FULL).get_json()["data"]
     assert data["subdomain"] not in (None, old.institution.subdomain)
     assert len(institutions_named("Harbor Dental")) == 2
+    # From then on the new one is the practice (the older, deactivated one is passed over).
+    again = create(production, **FULL).get_json()["data"]
+    assert again["subdomain"] == data["subdomain"]
+    assert len(institutions_named("Harbor Dental")) == 2
 
 
 def test_sandbox_keys_cannot_create_or_see_onboardings(client, production):

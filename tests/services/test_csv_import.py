@@ -26,7 +26,7 @@ from portal.services import Conflict, PortalError
 from portal.services.imports import applying, csv_import, import_files
 from portal.services.imports.csv_import import COLUMNS, Kind
 from portal.services.onboarding import consent
-from tests.onboarding import enrollment_in, institution, sync_in, upgraded
+from tests.onboarding import ADDRESS, enrollment_in, institution, sync_in, upgraded
 
 
 def row(name="Hudson Dental", ehr="dentrix", server="FRONT", **fields):
@@ -271,6 +271,29 @@ def test_a_row_found_under_another_name_says_which_institution_it_joins(dev):
     upstairs = row(name="Upstairs Ortho", street_address="9 Lake Road", phone_number="5185550177")
     new = csv_import.plan(dev.organization, to_csv([upstairs]))
     assert new.rows[0].kind is Kind.NEW
+
+
+def test_a_row_of_its_own_practice_is_not_a_request_to_a_live_one_in_its_building(dev):
+    own = institution(dev, "Bold Dental", phone_number="5185550111")
+    owner = upgraded("Owner Apps", "o@owner.example")
+    neighbour = enrollment_in(owner, EnrollmentStatus.LIVE, "Hudson Dental")  # same building
+    sync_in(neighbour, "dentrix", SyncStage.ACTIVE)
+    assert own.institution.street_key == neighbour.institution.street_key
+    mine = row(name="Bold Dental Care", street_address=ADDRESS["street_address"],
+               phone_number="5185550111", server="NEW")  # fmt: skip
+    plan = csv_import.plan(dev.organization, to_csv([mine]))
+    assert [r.kind for r in plan.rows] == [Kind.ADDITIONAL_SYNC]
+    assert plan.rows[0].note.startswith("Added to Bold Dental:")
+
+
+def test_a_row_of_a_practice_it_deactivated_is_a_new_institution(dev):
+    gone = institution(dev, "Bold Dental", phone_number="5185550111")
+    gone.status = EnrollmentStatus.DEACTIVATED
+    db.session.commit()
+    for name in ("Bold Dental", "Bold Dental Care"):  # by its own key, and by phone
+        same = row(name=name, street_address=ADDRESS["street_address"], phone_number="5185550111")
+        plan = csv_import.plan(dev.organization, to_csv([same]))
+        assert [r.kind for r in plan.rows] == [Kind.NEW]
 
 
 def test_duplicate_syncs_and_bad_cells_are_row_errors(dev):

@@ -15,7 +15,7 @@ from portal.services.onboarding import hosted
 from portal.services.records.api_access import Caller
 from portal.services.syncs import keys
 from tests.conftest import csrf_token, login
-from tests.onboarding import ADDRESS, upgraded
+from tests.onboarding import ADDRESS, enrollment_in, upgraded
 
 DETAILS = {
     "name": "Harbor Dental",
@@ -69,6 +69,22 @@ def test_a_practice_completes_a_cloud_setup_and_the_developer_sees_it_installing
     assert onboarding.sync.status is SyncStage.INSTALLING
     detail = client.get(f"/portal/institutions/{onboarding.enrollment_id}/").get_data(as_text=True)
     assert "pw-123" not in detail
+
+
+def test_a_practice_the_developer_cannot_set_up_now_is_told_whom_to_ask(client, developer):
+    # The developer's own institution with this phone number waits for another consent.
+    waiting = enrollment_in(developer, EnrollmentStatus.AWAITING_CONSENT, "Harbor Group")
+    waiting.institution.phone_digits = "5185550142"
+    db.session.commit()
+    _, page = _link(developer)
+    answer = _post(client, f"{page}/details", page, DETAILS)
+    text = answer.get_data(as_text=True)
+    assert answer.status_code == 400
+    assert "Please contact Acme Apps, who sent it; nothing you entered was saved." in text
+    assert "Harbor Group" not in text and "awaiting consent" not in text
+    assert 'value="(518) 555-0142"' in text  # what the practice typed is still there
+    assert db.session.scalar(select(func.count(Institution.id)).where(
+        Institution.name == "Harbor Dental")) == 0  # fmt: skip
 
 
 def test_a_self_installer_shows_its_product_key_and_steps_never_cached(client, developer):

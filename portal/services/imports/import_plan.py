@@ -7,10 +7,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
 
-from sqlalchemy import select
-
 from portal import readable
-from portal.extensions import db
 from portal.models import Enrollment, EnrollmentStatus, Institution, Organization
 from portal.services.imports.csv_files import CellError
 from portal.services.onboarding import access, enrollments, institutions, matching
@@ -88,11 +85,14 @@ def classify(organization: Organization, groups: list[Group]) -> None:
     for group, (match, mine) in zip(
         unowned, matching.find_both(organization, practices, LOOKUP_CHUNK), strict=True
     ):
-        group.match = match
-        # A practice matched (by phone, say) on an earlier upload is enrolled now: the same
-        # row plans nothing new (access already requested, or already onboarded).
-        if match is None and mine is not None:
-            group.enrollment = _enrollment_of(organization, mine)
+        # One of the organization's own comes first, as on the form: a practice matched (by
+        # phone, say) on an earlier upload is enrolled now, so the same row plans nothing
+        # new (access already requested, or already onboarded); a live practice that only
+        # shares its building is not asked.
+        if mine is not None:
+            group.enrollment = institutions.yours(organization, mine)
+        else:
+            group.match = match
     for group in groups:
         institution = group.enrollment.institution if group.enrollment else None
         existing = {
@@ -146,15 +146,6 @@ def _without_access(enrollment: Enrollment) -> str:
         return f"{name}: access already requested from the practice."
     why = enrollment.status_reason or enrollments.LABELS[enrollment.status].lower()
     return f"{name}: no access to the practice's Synchronizer ({why}); nothing imported."
-
-
-def _enrollment_of(organization: Organization, institution: Institution) -> Enrollment:
-    return db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.organization_id == organization.id,
-            Enrollment.institution_id == institution.id,
-        )
-    )
 
 
 def _own_key(practice: matching.Practice) -> tuple[str, str, str]:

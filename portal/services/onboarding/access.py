@@ -4,7 +4,7 @@ practice: its own institution, or one whose practice granted its access request.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select
 
 from portal import clock, readable
 from portal.extensions import db
@@ -36,6 +36,21 @@ def request_cancelled(enrollment: Enrollment) -> bool:
         enrollment.status is EnrollmentStatus.DEACTIVATED
         and _latest_request(enrollment) is RequestStatus.CANCELLED
     )
+
+
+def ended():
+    """SQL: the enrollment was deactivated, and not by withdrawing an access request (see
+    `request_cancelled`): the organization is done with the institution, and a practice
+    onboarded again after that is a new institution (a deactivated one stays so)."""
+    latest = (
+        select(AccessRequest.status)
+        .where(AccessRequest.enrollment_id == Enrollment.id)
+        .order_by(AccessRequest.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    withdrawn = and_(latest.is_not(None), latest == RequestStatus.CANCELLED)
+    return and_(Enrollment.status == EnrollmentStatus.DEACTIVATED, not_(withdrawn))
 
 
 def _latest_request(enrollment: Enrollment) -> RequestStatus | None:

@@ -8,11 +8,11 @@ from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
-from sqlalchemy import select
+from sqlalchemy import not_, select
 
 from portal import inputs
 from portal.extensions import db
-from portal.models import Enrollment, EnrollmentStatus, Institution, Mode, User
+from portal.models import Enrollment, Institution, Mode, User
 from portal.services import Forbidden, PortalError, audit, commit
 from portal.services.naming import unique_slug
 from portal.services.onboarding import access, enrollments, matching
@@ -202,24 +202,16 @@ def already_yours(organization, details: Details) -> Enrollment | None:
 
 
 def yours(organization, institution: Institution | None) -> Enrollment | None:
-    """The organization's enrollment in `institution`, unless the organization deactivated
-    it: a practice onboarded again after that is a new institution (a deactivated one stays
-    so). An access request it withdrew still counts: the practice can be asked again."""
+    """The organization's enrollment in `institution`, unless it `access.ended`."""
     if institution is None:
         return None
-    enrollment = db.session.scalar(
+    return db.session.scalar(
         select(Enrollment).where(
             Enrollment.organization_id == organization.id,
             Enrollment.institution_id == institution.id,
+            not_(access.ended()),
         )
     )
-    if enrollment is None:
-        return None
-    if enrollment.status is EnrollmentStatus.DEACTIVATED and not access.request_cancelled(
-        enrollment
-    ):
-        return None
-    return enrollment
 
 
 def dismiss_match(institution: Institution, *, actor: User) -> Institution:

@@ -8,12 +8,13 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from sqlalchemy import select
+from sqlalchemy import not_, select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import Enrollment, Institution, Mode, Sync, SyncStage
 from portal.services import bulk
+from portal.services.onboarding import access
 
 LEGAL_SUFFIXES = {"llc", "pllc", "inc", "pc", "pa", "ltd", "co", "corp", "the"}
 STREET_WORDS = {
@@ -167,18 +168,18 @@ def _candidates(organization, keys: set[tuple]) -> tuple[dict, dict]:
             )
         )
     )
-    mine = set(
-        db.session.scalars(
-            select(Enrollment.institution_id).where(
+    mine = dict(
+        db.session.execute(
+            select(Enrollment.institution_id, access.ended()).where(
                 Enrollment.organization_id == organization.id,
                 bulk.one_of(Enrollment.institution_id, ids),
             )
-        )
+        ).all()
     )
-    oldest: tuple[dict, dict] = ({}, {})  # live and not enrolled; enrolled
+    oldest: tuple[dict, dict] = ({}, {})  # live and not enrolled; enrolled, not ended
     for row in sorted(rows, key=lambda row: row.id):
-        if row.id not in mine and row.id not in live:
-            continue
+        if mine.get(row.id) or (row.id not in mine and row.id not in live):
+            continue  # an institution it is done with is neither a match nor its own
         kind = oldest[row.id in mine]
         for key in (
             ("phone", row.phone_digits, None),
@@ -196,8 +197,8 @@ def own_key(name: str, street_address: str, zip_code: str) -> tuple[str, str, st
 
 
 def own_enrollments(organization, keys: set[tuple], chunk: int = 300) -> dict[tuple, Enrollment]:
-    """The organization's production enrollment for each `own_key` that has one (the oldest),
-    with its institution and syncs, read in one query per `chunk` keys."""
+    """The organization's production enrollment for each `own_key` that has one (the oldest
+    not `access.ended`), with its institution and syncs, read in one query per `chunk` keys."""
     wanted, keys, owned = keys, list(keys), {}
     columns = (Institution.name_key, Institution.street_key, Institution.zip_code)
     for start in range(0, len(keys), chunk):
@@ -208,6 +209,7 @@ def own_enrollments(organization, keys: set[tuple], chunk: int = 300) -> dict[tu
                 Enrollment.organization_id == organization.id,
                 Enrollment.mode == Mode.PRODUCTION,
                 Enrollment.institution_id.in_(_by_name(keys[start : start + chunk])),
+                not_(access.ended()),
             )
             .options(selectinload(Enrollment.institution).selectinload(Institution.syncs))
             .order_by(Enrollment.id)
