@@ -237,6 +237,12 @@ def test_a_confirmed_window_is_confirmed_once(mailbox):
     assert first.done == [sync] and second.done == []
     assert "already confirmed" in second.skipped[0][1]
     assert sync.confirmed_window_start == datetime.fromisoformat(sync.proposed_windows[0])
+    # The status stayed Installing: the audit row names no change of it.
+    row = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sync.confirm_window"))
+    assert row is not None and "before" not in row.details and "after" not in row.details
+    installs.mark_failed([sync], reason="The server was unreachable.", actor=staff)
+    failed = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "sync.fail"))
+    assert (failed.details["before"], failed.details["after"]) == ("installing", "failed")
 
 
 def test_no_sync_is_installed_on_a_practice_that_has_not_granted_access():

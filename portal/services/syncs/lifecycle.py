@@ -136,13 +136,17 @@ def transition(sync: Sync, action: str, *, actor: User | None, change: Change | 
     if not claim(sync, *_conditions(step), **values):
         raise InvalidTransition(refusal(sync, action, change) or "This sync changed meanwhile.")
     enrollment = enrollment_of(sync)
+    # A step that keeps the status (a new product key, a window confirmed) says no "before
+    # Installing, after Installing".
+    moved = (
+        {"before": before.value, "after": sync.status.value} if sync.status is not before else {}
+    )
     audit.record(
         f"sync.{action}",
         actor=actor,
         organization=owner(sync),
         target=sync,
-        before=before.value,
-        after=sync.status.value,
+        **moved,
         reason=change.reason,
         **change.details,
     )
