@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import bindparam, not_, select, tuple_
+from sqlalchemy import and_, bindparam, not_, or_, select, tuple_
 
 from portal.extensions import db
 from portal.services.records.api_access import InvalidField
@@ -35,6 +35,12 @@ class Sort:
     @property
     def descending(self) -> bool:
         return self.name.startswith("-")
+
+    @property
+    def nullable(self) -> bool:
+        """Whether rows may have no value to be sorted by (a recall without a due date):
+        those come after every other row, in either database, and the id orders them."""
+        return self.column is not self.id_column and self.column.expression.nullable
 
     def value_of(self, row):
         return getattr(row, self.column.key)
@@ -80,10 +86,12 @@ def paginate(
     values = dict(params or {}, page_limit=per_page + 1)
     if position is not None:
         values.update(cursor_value=position[0], cursor_id=position[1])
-    statements = _statements(query, sort, backward, position is not None, params is not None)
+    positioned = "none" if position is None else "null" if position[0] is None else "value"
+    statements = _statements(query, sort, backward, positioned, params is not None)
     # Plain rows skip the ORM's loading machinery: the session's connection runs the select.
-    result = (db.session.connection() if plain else db.session).execute(statements.page, values)
-    rows = result.all() if plain else result.scalars().all()
+    rows = _rows(statements.page, values, plain)
+    if statements.rest is not None and len(rows) <= per_page:
+        rows += _rows(statements.rest, dict(values, page_limit=per_page + 1 - len(rows)), plain)
     more, rows = len(rows) > per_page, list(rows[:per_page])
     if backward:
         rows.reverse()
@@ -101,25 +109,44 @@ def paginate(
     )
 
 
+def _rows(statement, values: dict, plain: bool) -> list:
+    # Plain rows skip the ORM's loading machinery: the session's connection runs the select.
+    result = (db.session.connection() if plain else db.session).execute(statement, values)
+    return result.all() if plain else result.scalars().all()
+
+
 @dataclass(frozen=True)
 class _Statements:
     query: object  # held, so that its id cannot be reused while it is a key below
     page: object
     before: object | None
+    rest: object | None = None  # the page's continuation past rows without a value
 
 
 _prepared: dict[tuple, _Statements] = {}
 
 
-def _statements(query, sort: Sort, backward: bool, positioned: bool, keep: bool) -> _Statements:
+def _statements(query, sort: Sort, backward: bool, positioned: str, keep: bool) -> _Statements:
+    """`positioned`: "none" (no cursor), "value" or "null" (a cursor at a row without a
+    value of the sort's column)."""
     key = (id(query), sort.name, backward, positioned)
     if keep and (found := _prepared.get(key)) is not None:
         return found
-    beyond = _beyond(sort, forward=not backward) if positioned else None
-    page = query if beyond is None else query.where(beyond)
-    page = page.order_by(*_order(sort, reverse=backward)).limit(bindparam("page_limit"))
+    beyond, limit = None, bindparam("page_limit")
+    if positioned != "none":
+        beyond = _beyond(sort, forward=not backward, at_null=positioned == "null")
     before = None if beyond is None else select(query.where(not_(beyond)).exists())
-    statements = _Statements(query, page, before)
+    if beyond is not None and sort.nullable:
+        parts = _nullable_parts(sort, forward=not backward, at_null=positioned == "null")
+        page, rest = (
+            None if part is None else query.where(part[0]).order_by(*part[1]).limit(limit)
+            for part in parts
+        )
+        statements = _Statements(query, page, before, rest)
+    else:
+        page = query if beyond is None else query.where(beyond)
+        page = page.order_by(*_order(sort, reverse=backward)).limit(limit)
+        statements = _Statements(query, page, before)
     if keep:
         if len(_prepared) >= 512:  # a bound on queries built once by mistake per request
             _prepared.clear()
@@ -129,7 +156,10 @@ def _statements(query, sort: Sort, backward: bool, positioned: bool, keep: bool)
 
 def _order(sort: Sort, *, reverse: bool):
     descending = sort.descending != reverse
-    return [c.desc() if descending else c.asc() for c in _keys(sort)]
+    order = [c.desc() if descending else c.asc() for c in _keys(sort)]
+    if sort.nullable:  # rows without a value last when ascending (both databases agree)
+        order[0] = order[0].nulls_first() if descending else order[0].nulls_last()
+    return order
 
 
 def _keys(sort: Sort) -> list:
@@ -139,9 +169,10 @@ def _keys(sort: Sort) -> list:
     return [sort.column, sort.id_column]
 
 
-def _beyond(sort: Sort, *, forward: bool):
+def _beyond(sort: Sort, *, forward: bool, at_null: bool = False):
     """Rows strictly after the cursor's position in the list's order (before it when not
-    `forward`); the position is the parameters `cursor_value` and `cursor_id`.
+    `forward`); the position is the parameters `cursor_value` and `cursor_id` (`at_null`: a
+    row without a value, where only the id places it).
 
     One comparison of the order's columns as a row value, `(column, id) > (value, id)`,
     which both databases answer by seeking an index in that order to the position: a page
@@ -155,7 +186,42 @@ def _beyond(sort: Sort, *, forward: bool):
     if len(keys) == 1:
         return keys[0] > position[0] if later else keys[0] < position[0]
     row, at = tuple_(*keys), tuple_(*position)
-    return row > at if later else row < at
+    if not sort.nullable:
+        return row > at if later else row < at
+    # Rows without a value come after all others, in id order: a comparison with NULL is
+    # never true, so each side is spelled out.
+    column, id_column, cursor_id = keys[0], keys[1], position[1]
+    if at_null:
+        among_nulls = and_(
+            column.is_(None), id_column > cursor_id if later else id_column < cursor_id
+        )
+        return among_nulls if later else or_(column.is_not(None), among_nulls)
+    return or_(row > at, column.is_(None)) if later else and_(column.is_not(None), row < at)
+
+
+def _nullable_parts(sort: Sort, *, forward: bool, at_null: bool) -> tuple:
+    """A page after a cursor, in a nullable sort, as (condition, order) for the rows up to
+    the rows without a value (or among them), then for the rest past that boundary (or
+    None): each seeks its index to where it starts, which `_beyond`'s one condition, an OR
+    with "IS NULL", does not let either database do."""
+    column, id_column = _keys(sort)
+    cursor = [
+        bindparam("cursor_value", type_=column.type),
+        bindparam("cursor_id", type_=id_column.type),
+    ]
+    later = forward != sort.descending  # toward larger values, and past them the nulls
+    # Among the nulls too the order names the column: the index's own order (PostgreSQL
+    # would sort by the id alone, not seeing that the column is the same in every row).
+    up, down = [column.asc(), id_column.asc()], [column.desc(), id_column.desc()]
+    if at_null and later:
+        return (and_(column.is_(None), id_column > cursor[1]), up), None
+    if at_null:  # toward smaller ids among the nulls, then every value from the largest
+        nulls = (and_(column.is_(None), id_column < cursor[1]), down)
+        return nulls, (column.is_not(None), down)
+    if later:
+        values = (tuple_(column, id_column) > tuple_(*cursor), up)
+        return values, (column.is_(None), up)
+    return (tuple_(column, id_column) < tuple_(*cursor), down), None
 
 
 # A cursor is its position as JSON, in URL-safe base64, then "~" and an HMAC-SHA256 of that
@@ -191,6 +257,8 @@ def _decode(cursor: str, sort: Sort, field: str) -> tuple:
         raise InvalidField(field, "is not a cursor this API issued.") from None
     if name != sort.name or not isinstance(row_id, int):
         raise InvalidField(field, f"belongs to another sort order than {sort.name}.")
+    if value is None and not sort.nullable:
+        raise InvalidField(field, "is not a cursor this API issued.")
     return _typed(value, field), row_id
 
 
@@ -213,8 +281,9 @@ def _legacy_serializer(secret_key: str) -> URLSafeSerializer:
 
 
 def _typed(value, field: str):
-    # The cursor is signed, so its value is one we wrote: an id, or a timestamp as ISO text.
-    if isinstance(value, int) and not isinstance(value, bool):
+    # The cursor is signed, so its value is one we wrote: an id, a timestamp as ISO text, or
+    # nothing (a row without a value of a nullable sort column).
+    if value is None or (isinstance(value, int) and not isinstance(value, bool)):
         return value
     if isinstance(value, str):
         try:

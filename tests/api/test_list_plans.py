@@ -9,7 +9,7 @@ with the practice. Each case asks the database how it would run the page the API
 import json
 
 import pytest
-from sqlalchemy import event, insert, select, text
+from sqlalchemy import event, insert, select, text, update
 
 from portal.extensions import db
 from portal.records import Patient, PatientRecall
@@ -65,6 +65,42 @@ def test_every_page_of_a_location_list_is_read_from_an_index_in_its_order(
         assert not plan.sorts(), plan
     # The cursor's page starts at its position: the index is sought to it, not read up to it.
     assert _plan(later).seeks(column), _plan(later)
+
+
+@pytest.mark.parametrize("sort", ["date_due", "-date_due"])
+def test_a_page_among_recalls_without_a_due_date_seeks_to_its_cursor(api, sandbox, crowded, sort):
+    # Rows without a value come last ascending (first descending), ordered by their ids: a
+    # page that starts among them seeks the index to the cursor's id.
+    location_id = sandbox.at_location["location_id"]
+    ids = db.session.scalars(
+        select(PatientRecall.id).where(PatientRecall.location_id == location_id)
+    ).all()
+    undated = sorted(ids)[:6]
+    db.session.execute(
+        update(PatientRecall).where(PatientRecall.id.in_(undated)).values(date_due=None)
+    )
+    db.session.commit()
+    query = {"sort": sort, "per_page": 2, **sandbox.at_location}
+    body, cursor = api.get("/patient_recalls", **query).get_json(), None
+    while cursor is None:
+        last = body["data"][-1]
+        if last["date_due"] is None and _undated_after(body, last, undated, sort) >= 3:
+            cursor = body["page_info"]["end_cursor"]
+        else:
+            end = body["page_info"]["end_cursor"]
+            body = api.get("/patient_recalls", **query, end_cursor=end).get_json()
+    page = _page_statement(
+        "patient_recalls", lambda: api.get("/patient_recalls", **query, end_cursor=cursor)
+    )
+    assert all(row["date_due"] is None for row in page.answer.get_json()["data"])
+    plan = _plan(page)
+    assert plan.reads_by_index("patient_recalls") and not plan.sorts(), plan
+    assert plan.seeks("id"), plan
+
+
+def _undated_after(body: dict, last: dict, undated: list[int], sort: str) -> int:
+    """How many rows without a due date come after `last` in the list's order."""
+    return len([i for i in undated if (i > last["id"]) == (sort == "date_due")])
 
 
 class _Page:

@@ -9,10 +9,10 @@ from types import SimpleNamespace
 
 import pytest
 from itsdangerous import URLSafeSerializer
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 
 from portal.extensions import db
-from portal.records import Patient
+from portal.records import Patient, PatientRecall
 from portal.services import commit, pagination
 from portal.services.records import sandbox as sandboxes
 
@@ -93,6 +93,40 @@ def _cursor_before_last(api, path: str, query: dict) -> str:
         previous = body["page_info"]["end_cursor"]
         body = api.get(path, per_page=2, **query, end_cursor=previous).get_json()
     return previous
+
+
+@pytest.mark.parametrize("sort", ["date_due", "-date_due"])
+def test_recalls_without_a_due_date_are_paged_last_ascending_and_first_descending(
+    api, sandbox, sort
+):
+    location_id = sandbox.at_location["location_id"]
+    ids = db.session.scalars(
+        select(PatientRecall.id)
+        .where(PatientRecall.location_id == location_id)
+        .order_by(PatientRecall.id)
+    ).all()
+    undated = ids[1:4]
+    db.session.execute(
+        update(PatientRecall).where(PatientRecall.id.in_(undated)).values(date_due=None)
+    )
+    commit()
+    query = sandbox.at_location | {"sort": sort}
+    path = "/patient_recalls"
+    whole = api.get(path, **query).get_json()["data"]
+    everything = [row["id"] for row in whole]
+    # Among themselves by id, in the sort's direction: descending is ascending reversed.
+    if sort == "date_due":
+        assert everything[-3:] == undated
+    else:
+        assert everything[:3] == undated[::-1]
+    dated = [row["date_due"] for row in whole if row["id"] not in undated]
+    assert dated == sorted(dated, reverse=sort.startswith("-")) and None not in dated
+    first = api.get(path, per_page=2, **query).get_json()
+    forward = _walk(api, path, query, "end_cursor", "has_next_page", first)
+    assert [key for page in forward for key in page] == everything
+    last = api.get(path, per_page=2, **query, end_cursor=_cursor_before_last(api, path, query))
+    backward = _walk(api, path, query, "start_cursor", "has_previous_page", last.get_json())
+    assert [key for page in reversed(backward) for key in page] == everything
 
 
 def test_per_page_defaults_to_1000_as_documented(api, sandbox):
