@@ -133,5 +133,9 @@ class PatientRecalls(PagedAtLocation, kw_only=True):
     updated_since: Since = None
     due_after: described(date | None, "Only those due after this day.") = None
     sort: Annotated[
-        Literal[recalls.RECALL_SORTS], Meta(description="Order; a leading dash means descending.")
+        Literal[recalls.RECALL_SORTS],
+        Meta(
+            description="Order; a leading dash means descending. By date_due, recalls without "
+            "a due date come last (first when descending)."
+        ),
     ] = "id"
