@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import Enum
 from functools import wraps
 
-from flask import abort, flash, redirect, request, session, url_for
+from flask import abort, flash, make_response, redirect, request, session, url_for
 from flask_admin import AdminIndexView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.model import typefmt
@@ -72,6 +72,19 @@ def current_mode() -> Mode:
     if session.get("mode") == Mode.PRODUCTION and organization and organization.production_enabled:
         return Mode.PRODUCTION
     return Mode.SANDBOX
+
+
+def not_in_this_mode(view, model, row_id: int, *conditions):
+    """After a lookup in the current mode found nothing: a row of the organization's other
+    mode (a link from an email, a tab left in the other mode) gets a page that offers to
+    switch; anything else is not found."""
+    organization = current_user.organization
+    other = Mode.SANDBOX if current_mode() is Mode.PRODUCTION else Mode.PRODUCTION
+    allowed = other is Mode.SANDBOX or organization.production_enabled
+    if not (allowed and tenancy.is_visible(model, organization, row_id, other, *conditions)):
+        abort(404)
+    page = view.render("portal/other_mode.html", mode=other, next=request.full_path)
+    abort(make_response(page, 200))
 
 
 def signed_in_user():

@@ -1,7 +1,7 @@
 """The Institutions page of `/portal`: tabs, search and status filter over the organization's
 enrollments, the one next action per row, and each institution's own page."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -13,6 +13,7 @@ from portal.admin_views.base import (
     attempt,
     back_with,
     current_mode,
+    not_in_this_mode,
     signed_in_user,
     writers_only,
 )
@@ -216,7 +217,7 @@ class InstitutionsView(AccessActions, PortalModelView):
                 current_user.organization, enrollment_id, current_mode()
             )
         except PortalError:
-            abort(404)
+            not_in_this_mode(self, Enrollment, enrollment_id)
 
 
 def _add_errors(form, errors: dict[str, str]) -> None:

@@ -7,7 +7,14 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal import catalogue
-from portal.admin_views.base import PortalAccess, attempt, back_with, current_mode, signed_in_user
+from portal.admin_views.base import (
+    PortalAccess,
+    attempt,
+    back_with,
+    current_mode,
+    not_in_this_mode,
+    signed_in_user,
+)
 from portal.models import InstallMethod, Sync
 from portal.onboarding_forms import CredentialsForm, WindowsForm
 from portal.services import PortalError
@@ -35,7 +42,8 @@ class SyncSetupView(PortalAccess, BaseView):
         try:
             return setup.find_own_sync(current_user.organization, sync_id, current_mode())
         except PortalError:
-            abort(404)
+            mine = Sync.created_by_org_id == current_user.organization_id
+            not_in_this_mode(self, Sync, sync_id, mine)
 
     def _back(self, sync: Sync):
         enrollment = lifecycle.enrollment_of(sync)

@@ -7,7 +7,15 @@ from flask_admin import BaseView, expose
 from flask_login import current_user
 
 from portal import inputs
-from portal.admin_views.base import PortalAccess, attempt, back_with, current_mode, signed_in_user
+from portal.admin_views.base import (
+    PortalAccess,
+    attempt,
+    back_with,
+    current_mode,
+    not_in_this_mode,
+    signed_in_user,
+)
+from portal.models import WebhookEndpoint
 from portal.services import PortalError, events
 from portal.services.accounts.roles import Permission
 from portal.services.syncs import alerts, health
@@ -224,7 +232,7 @@ class WebhooksView(PortalAccess, BaseView):
         try:
             return endpoints.get_for(current_user.organization, current_mode(), endpoint_id)
         except PortalError:
-            abort(404)
+            not_in_this_mode(self, WebhookEndpoint, endpoint_id)
 
     def _subscription_form(self) -> SubscriptionForm:
         form = SubscriptionForm()

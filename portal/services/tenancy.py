@@ -25,6 +25,7 @@ from portal.models import (
     Sync,
     UpgradeRequest,
     User,
+    WebhookEndpoint,
 )
 from portal.services import NotFound, audit
 
@@ -39,6 +40,7 @@ OWNED = (
     UpgradeRequest,
     User,
     Enrollment,
+    WebhookEndpoint,
 )
 
 
@@ -78,6 +80,15 @@ def visible(model, organization: Organization, mode: Mode | None = None):
         enrollments = select(Enrollment.id).where(Enrollment.organization_id == organization.id)
         return LocationGrant.enrollment_id.in_(enrollments)
     return false()
+
+
+def is_visible(model, organization: Organization, row_id: int, mode: Mode, *conditions) -> bool:
+    """Whether `organization` sees row `row_id` of `model` in `mode` (and `conditions`):
+    nothing is audited, for a row already refused in the other mode."""
+    clauses = [model.id == row_id, visible(model, organization, mode), *conditions]
+    if hasattr(model, "mode"):
+        clauses.append(model.mode == mode)
+    return db.session.scalar(select(select(model.id).where(*clauses).exists()))
 
 
 def get_visible(model, organization: Organization, row_id: int, missing: str):
