@@ -12,7 +12,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AuditEvent, Event, Institution
 from portal.records import Appointment, Patient, Provider
-from portal.services.records import sandbox_controls
+from portal.services.records import sandbox_controls, sandbox_events
 from tests.webhook_receiver import Receiver
 from tests.webhooks_world import deliver, hooked
 
@@ -94,6 +94,9 @@ def test_the_refusal_reaches_a_subscribed_endpoint_signed(api, sandbox):
     assert received.signature_ok
     assert received.message["event_name"] == "appointment_insertion.failed"
     assert received.message["subdomain"] == sandbox.subdomain
+    # Shaped as a practice's refusal: why, and the booking as GET shows it now.
+    assert received.message["data"]["reason"] == sandbox_events.REFUSAL
+    assert received.message["data"]["appointment"]["cancelled"] is True
     assert (
         received.message["data"]["appointment"]["provider_id"]
         == _ids(Provider, sandbox.location_id)[0]

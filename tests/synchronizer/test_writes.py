@@ -107,6 +107,7 @@ def test_a_failed_booking_keeps_its_reason_frees_its_time_and_says_failed(client
     assert events() == ["appointment_insertion.failed"]
     told = db.session.scalar(select(Event)).payload
     assert told["appointment"]["id"] == appointment_id
+    assert told["appointment"]["cancelled"] is True  # as GET /appointments/{id} shows it
     assert told["reason"] == "The slot was taken at the practice."
 
 

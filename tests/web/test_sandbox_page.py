@@ -137,6 +137,20 @@ def test_a_fired_sync_event_carries_the_sync_status_it_names(client, owner, rece
 
 
 @pytest.mark.parametrize(
+    ("outcome", "reason"),
+    [("complete", None), ("failed", "a sample reason"), ("timed_out", "did not report in time")],
+)
+def test_a_fired_booking_outcome_is_shaped_as_a_real_one(client, owner, receiver, outcome, reason):
+    hooked(receiver, user=owner, event="appointment_insertion")
+    _post(client, "events", {"event": f"appointment_insertion.{outcome}"})
+    deliver()
+    [received] = receiver.received
+    data = received.message["data"]
+    assert data["appointment"]["cancelled"] is (reason is not None)
+    assert (reason is None and "reason" not in data) or reason in data["reason"]
+
+
+@pytest.mark.parametrize(
     ("path", "data"),
     [
         ("events", {"event": "no_such_event"}),

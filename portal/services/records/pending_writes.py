@@ -41,6 +41,8 @@ OUTCOME_EVENTS = {
     (Kind.PATIENT_CREATE, Status.COMPLETE): "patient_created",
     (Kind.APPOINTMENT_UPDATE, Status.COMPLETE): "appointment_updated",
 }
+# The reason of a write the Synchronizer never reported (its timed_out event carries it).
+TIMED_OUT = "The Synchronizer did not report in time."
 COLLECT_LIMIT = 100
 
 
@@ -156,7 +158,7 @@ def time_out_due(worker: str = "") -> int:
     ).all()
     done = 0
     for write_id in due:
-        if _move(write_id, "time_out", reason="The Synchronizer did not report in time."):
+        if _move(write_id, "time_out", reason=TIMED_OUT):
             write = db.session.get(PendingWrite, write_id)
             db.session.refresh(write)
             _after(write, _record(write))
@@ -255,11 +257,11 @@ def _after(write: PendingWrite, record) -> None:
     written, when it was not)."""
     name = OUTCOME_EVENTS.get((write.kind, write.status))
     not_written = write.status in (Status.FAILED, Status.TIMED_OUT)
+    if not_written and write.kind is Kind.APPOINTMENT_CREATE and record is not None:
+        record.cancelled, record.cancelled_at = True, clock.now()  # announced as GET shows it
     if name is not None and record is not None:
         location = db.session.get(Location, write.location_id)
         organization = db.session.get(Organization, write.organization_id)
         db.session.flush()
         why = {"reason": write.reason} if not_written else None
         record_events.announce(location, name, [record], organizations=[organization], extra=why)
-    if not_written and write.kind is Kind.APPOINTMENT_CREATE and record is not None:
-        record.cancelled, record.cancelled_at = True, clock.now()

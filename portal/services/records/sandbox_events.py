@@ -16,6 +16,10 @@ from portal.records import Appointment, Patient
 from portal.services import events
 from portal.services.records.api_access import Caller
 
+# Why a refused sandbox booking did not go through (the `reason` of its failed event, as a
+# practice's would be).
+REFUSAL = "The sandbox refused this booking: 'Fail the next booking' was armed on its page."
+
 
 def booked(appointment: Appointment, location: Location, *, caller: Caller) -> None:
     """A sandbox booking is complete, unless the Sandbox page armed a refusal: the booking
@@ -23,8 +27,8 @@ def booked(appointment: Appointment, location: Location, *, caller: Caller) -> N
     if not (caller.mode is Mode.SANDBOX and _claims_refusal(location)):
         _record("appointment_insertion.complete", location, caller, appointment)
         return
-    _record("appointment_insertion.failed", location, caller, appointment)
-    appointment.cancelled, appointment.cancelled_at = True, clock.now()
+    appointment.cancelled, appointment.cancelled_at = True, clock.now()  # as GET shows it
+    _record("appointment_insertion.failed", location, caller, appointment, reason=REFUSAL)
 
 
 def patient_added(patient: Patient, location: Location, *, caller: Caller) -> None:
@@ -55,7 +59,7 @@ def _claims_refusal(location: Location) -> bool:
     return claimed.rowcount == 1
 
 
-def _record(name: str, location: Location, caller: Caller, row) -> None:
+def _record(name: str, location: Location, caller: Caller, row, **extra) -> None:
     institution = db.session.get(Institution, location.institution_id)
     if institution.mode is not Mode.SANDBOX:
         return
@@ -64,7 +68,7 @@ def _record(name: str, location: Location, caller: Caller, row) -> None:
         organization=caller.organization,
         mode=Mode.SANDBOX,
         institution=institution,
-        data=shaped(row, location),
+        data=shaped(row, location) | extra,
     )
 
 

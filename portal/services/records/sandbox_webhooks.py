@@ -21,11 +21,18 @@ from portal.records import Appointment, Patient
 from portal.services import PortalError, audit, commit, events
 from portal.services.accounts.roles import Permission, require
 from portal.services.dashboards import SandboxSummary, sandbox_summary
-from portal.services.records import sandbox_events
+from portal.services.records import pending_writes, sandbox_events
 from portal.services.syncs import alerts
 
 # The record each resource's sample shows.
 RECORDS = {"Appointment": Appointment, "Patient": Patient}
+
+
+# The `reason` of a sample booking that did not go through, by outcome.
+NOT_WRITTEN = {
+    "failed": "The practice's system refused the booking (a sample reason).",
+    "timed_out": pending_writes.TIMED_OUT,
+}
 
 
 def fireable(organization: Organization) -> list[str]:
@@ -98,7 +105,13 @@ def _sample(name: str, summary: SandboxSummary) -> dict:
             f"Your sandbox practice has no {kind.resource_type.lower()} to send: reset its "
             "data first."
         )
-    return sandbox_events.shaped(row, db.session.get(Location, summary.location_id))
+    data = sandbox_events.shaped(row, db.session.get(Location, summary.location_id))
+    outcome = name.rpartition(".")[2]
+    if event == "appointment_insertion" and outcome in NOT_WRITTEN:
+        # As a booking that did not go through is announced: cancelled, and why.
+        data["appointment"]["cancelled"] = True
+        data["reason"] = NOT_WRITTEN[outcome]
+    return data
 
 
 def _sync(summary: SandboxSummary) -> Sync | None:
