@@ -86,6 +86,11 @@ KINDS = {
     ),
 }
 
+# What to do in the sandbox, where the Sandbox page plays the practice's part.
+SANDBOX_ADVICE = {
+    Kind.SYNC_DOWN: "This is your sandbox: make its sync recover on the Sandbox page.",
+}
+
 
 @dataclass(frozen=True)
 class Issue:
@@ -96,6 +101,7 @@ class Issue:
     first_seen: datetime
     last_seen: datetime
     link: tuple[str, dict]  # endpoint and its arguments
+    sandbox: bool = False  # the organization's sandbox, where no practice is there to ask
 
     @property
     def key(self) -> str:
@@ -107,7 +113,7 @@ class Issue:
 
     @property
     def what_to_do(self) -> str:
-        return KINDS[self.kind][1]
+        return SANDBOX_ADVICE.get(self.kind, "") if self.sandbox else KINDS[self.kind][1]
 
 
 def open_issues(organization: Organization | None, mode: Mode | None) -> list[Issue]:
@@ -173,6 +179,7 @@ def _own_syncs(organization: Organization | None, mode: Mode | None):
 
 
 def _sync_issue(kind, sync, enrollment, first_seen) -> Issue:
+    sandbox = enrollment.mode is Mode.SANDBOX and kind in SANDBOX_ADVICE
     return Issue(
         kind=kind,
         subject_id=sync.id,
@@ -180,7 +187,10 @@ def _sync_issue(kind, sync, enrollment, first_seen) -> Issue:
         title=f"{sync.institution.name}",
         first_seen=first_seen,
         last_seen=clock.now(),  # still so as of this read
-        link=("portal_institutions.institution", {"enrollment_id": enrollment.id}),
+        link=("portal_sandbox.index", {})
+        if sandbox
+        else ("portal_institutions.institution", {"enrollment_id": enrollment.id}),
+        sandbox=sandbox,
     )
 
 

@@ -16,6 +16,7 @@ from portal.services.webhooks import endpoints
 from tests.conftest import PASSWORD
 from tests.e2e.world import BAD_CSV, GOOD_CSV
 from tests.onboarding import enrollment_in, institution, live_practice, sync_in, upgraded
+from tests.sandbox_world import running_sandbox_sync
 
 
 @pytest.fixture
@@ -93,6 +94,15 @@ def test_a_sync_down_until_it_is_heard_from_again(alice):
     sync.last_read_at = sync.last_write_at = clock.now()
     commit()
     assert kinds(alice) == []
+
+
+def test_a_sandbox_sync_down_is_mended_on_the_sandbox_page_not_by_a_practice(alice):
+    sync = running_sandbox_sync(alice)
+    sync.last_read_at = sync.last_write_at = clock.now() - timedelta(hours=2)
+    commit()
+    [down] = issues.open_issues(alice.organization, Mode.SANDBOX)
+    assert down.kind is issues.Kind.SYNC_DOWN and down.link == ("portal_sandbox.index", {})
+    assert "Sandbox page" in down.what_to_do and "practice" not in down.what_to_do
 
 
 def test_consent_expiring_then_expired_until_access_is_asked_again(alice):
