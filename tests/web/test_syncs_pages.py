@@ -227,3 +227,15 @@ def test_a_failed_sync_reads_failed_not_healthy(client, developer):
     page = client.get(f"/portal/institutions/{enrollment.id}/").get_data(as_text=True)
     health = page.split('data-testid="read-health"')[1].split("</dd>")[0]
     assert "Failed" in health and "Healthy" not in health
+
+
+def test_a_sync_installed_again_reads_pending_not_healthy(client, developer):
+    # Retried with a new product key: what it read before is history until it reports anew.
+    enrollment = enrollment_in(developer, EnrollmentStatus.INSTALLING)
+    sync = _reported(enrollment, 5, "AGAIN")
+    sync.status = SyncStage.INSTALLING
+    commit()
+    page = client.get(f"/portal/institutions/{enrollment.id}/").get_data(as_text=True)
+    for side in ("read", "write"):
+        health = page.split(f'data-testid="{side}-health"')[1].split("</dd>")[0]
+        assert "Pending install" in health and "Healthy" not in health
