@@ -1,11 +1,14 @@
 """Resetting the sandbox puts its practice's seeded records back: patients an integration
 created are gone, deleted or changed ones are as seeded; Viewers cannot reset it."""
 
+from datetime import time
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import delete, func, select
 
 from portal.extensions import db
-from portal.models import AuditEvent, Role
+from portal.models import AuditEvent, Location, Role
 from portal.records import Appointment, Patient
 from portal.services import Forbidden, commit
 from portal.services.accounts import users
@@ -78,3 +81,13 @@ def test_a_reset_gives_no_reseeded_record_an_id_that_existed_before(api, sandbox
         )
         assert reseeded, model.__name__
         assert not reseeded & before[model], model.__name__
+
+
+def test_seeded_appointments_fall_in_the_locations_opening_hours(sandbox):
+    location = db.session.get(Location, sandbox.location_id)
+    starts = db.session.scalars(
+        select(Appointment.start_time).where(Appointment.location_id == location.id)
+    ).all()
+    opens, closes = (time.fromisoformat(t) for t in seeding.OPENING)
+    local = [start.astimezone(ZoneInfo(location.tz)).time() for start in starts]
+    assert starts and all(opens <= t < closes for t in local), sorted(local)

@@ -1,7 +1,8 @@
 """The sandbox: "<Org> Demo Practice" with one location and seeded, deterministic records."""
 
 import random
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from portal import clock
 from portal.extensions import db
@@ -252,16 +253,17 @@ def _patient(rng: random.Random, location: Location, providers: list[Provider], 
 
 
 def _appointments(rng, location, patients, providers, operatories, types, today):
-    """Non-overlapping slots: each (provider, operatory) pair gets its own hour of the day."""
+    """Non-overlapping slots: each (provider, operatory) pair gets its own hour of the day,
+    within OPENING in the location's own time zone (as its working hours are)."""
     slots = set()
     while len(slots) < APPOINTMENTS:
         day = today + timedelta(days=rng.randrange(-21, 22))
         if day.weekday() < 5:
             slots.add((day, rng.randrange(len(providers)), 8 + rng.randrange(9)))
-    appointments = []
+    appointments, zone = [], ZoneInfo(location.tz)
     for i, (day, p, hour) in enumerate(sorted(slots)):
         kind = rng.choice(types)
-        start = datetime.combine(day, time(hour), tzinfo=clock.now().tzinfo)
+        start = datetime.combine(day, time(hour), tzinfo=zone).astimezone(UTC)
         appointments.append(
             Appointment(
                 location_id=location.id,
