@@ -170,6 +170,13 @@ def pages_after_a_post(visitors):
     click_through(admin.get_by_role("button", name="This is a different practice"))
     expect(admin.get_by_test_id("match")).to_be_visible()
     yield "admin (institution match)"
+    # An emailed link to a production page, opened in Test mode, offers to switch.
+    click_through(admin.get_by_role("button", name="Test", exact=True))
+    open_page(admin, f"/portal/institutions/{visitors.found.ids['live']}/")
+    expect(admin.get_by_test_id("other-mode")).to_be_visible()
+    yield "admin (a production page opened in test mode)"
+    click_through(admin.get_by_role("button", name="Switch to Production and open it"))
+    expect(admin.get_by_test_id("other-mode")).to_be_hidden()
     practice = visitors.tab("anonymous")
     open_page(practice, visitors.found.links["access_request"])
     practice.get_by_role("button", name="Grant access").click()
