@@ -5,10 +5,11 @@ import html
 import re
 
 from portal.models import Mode
+from portal.services import commit
 from portal.services.accounts import api_keys
 from portal.services.dashboards import sandbox_summary
 from tests.api.conftest import Api, bearer_token
-from tests.conftest import login, signup
+from tests.conftest import csrf_token, login, signup
 
 
 def test_quickstart_shows_curl_commands_for_the_organizations_sandbox(client):
@@ -51,3 +52,18 @@ def test_the_next_page_as_the_quickstart_says_is_the_next_page(client):
     assert first["page_info"]["has_next_page"] and following["data"]
     assert following["data"][0]["id"] > shown[-1]  # onward, nothing shown again
     assert not {row["id"] for row in following["data"]} & set(shown)
+
+
+def test_in_production_mode_the_quickstart_offers_test_mode_for_its_sandbox_key(client):
+    user = signup("Gamma Health", "gina@gamma.example")
+    user.organization.production_enabled = True
+    commit()
+    login(client, "gina@gamma.example")
+    assert "quickstart-in-production" not in client.get("/portal/quickstart/").get_data(
+        as_text=True
+    )
+    token = csrf_token(client, "/portal/")
+    client.post("/portal/mode", data={"csrf_token": token, "mode": "production"})
+    page = client.get("/portal/quickstart/").get_data(as_text=True)
+    assert 'data-testid="quickstart-in-production"' in page
+    assert 'name="mode" value="sandbox"' in page and "Switch to Test" in page
