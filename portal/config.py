@@ -47,7 +47,7 @@ class Config:
     SQLALCHEMY_DATABASE_URI = _database_url()
     # hide_parameters: a logged database error shows its SQL but never the values bound to it.
     SQLALCHEMY_ENGINE_OPTIONS = {
-        "pool_pre_ping": True,
+        "pool_pre_ping": False,  # no round trip before each use: `portal.engines.watch`
         "hide_parameters": True,
         "json_serializer": json_text,
         "json_deserializer": json_value,

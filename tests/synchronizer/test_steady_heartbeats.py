@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import event, func, select, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.pool import Pool
 
 from portal import clock
 from portal.extensions import db
@@ -17,6 +16,7 @@ from portal.models import AuditEvent, Enrollment, GrantStatus, Location, Locatio
 from portal.services import commit
 from portal.services.onboarding import grants
 from portal.services.syncs import heartbeats
+from tests import round_trips
 from tests.synchronizer.test_protocol import activate, beat, pending, where  # noqa: F401
 
 
@@ -101,7 +101,12 @@ def test_a_moved_location_updates_its_time_zone(client, active):
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="round trips to a server: PostgreSQL's")
 def test_an_unchanged_heartbeat_is_one_round_trip_to_postgresql(client, active, tmp_path):
     _, token = active
-    with round_trips(client, token, tmp_path) as trips:
+
+    def warm_up():  # the pools' connections, opened by a steady heartbeat
+        assert beat(client, token, locations=where(3)).status_code == 200
+
+    engines = (db.engine, heartbeats._autocommit_engine())
+    with round_trips.traced(tmp_path, warm_up, *engines) as trips:
         assert beat(client, token, locations=where(3)).status_code == 200
     assert trips == [1]  # no pool ping, BEGIN or COMMIT, and nothing on the app's pool
 
@@ -114,37 +119,6 @@ def test_the_steady_update_reads_the_same_for_three_or_nine_locations(client, ac
     with statements(whole=True) as nine:
         assert beat(client, token, locations=where(9)).status_code == 200
     assert three[0] == nine[0]  # psycopg splits texts of over 50 placeholders every time
-
-
-@contextmanager
-def round_trips(client, token, tmp_path):
-    """Round trips to the server (each ends with its ReadyForQuery), read from libpq's own
-    trace of every connection the heartbeat's pools open after a steady warm-up heartbeat
-    (a fresh connection skips the pool's ping: only a second use shows it)."""
-    opened = []
-
-    def keep(dbapi_connection, record):
-        opened.append(dbapi_connection)
-
-    event.listen(Pool, "connect", keep)
-    try:
-        db.engine.dispose()
-        heartbeats._autocommit_engine().dispose()
-        assert beat(client, token, locations=where(3)).status_code == 200
-    finally:
-        event.remove(Pool, "connect", keep)
-    traces = [open(tmp_path / f"{n}.trace", "w") for n in range(len(opened))]  # noqa: SIM115
-    for connection, trace in zip(opened, traces, strict=True):
-        connection.pgconn.trace(trace.fileno())
-    counted = []
-    try:
-        yield counted
-    finally:
-        for connection, trace in zip(opened, traces, strict=True):
-            connection.pgconn.untrace()
-            trace.close()
-    read = [(tmp_path / f"{n}.trace").read_text() for n in range(len(opened))]
-    counted.extend(t.count("ReadyForQuery") for t in read if t)
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="a server that drops connections: PostgreSQL")

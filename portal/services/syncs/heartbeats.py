@@ -81,8 +81,8 @@ def _record_steady(
             with engine.connect() as connection:
                 return connection.execute(_steady_update(arrays), values).scalar()
         except DBAPIError as error:
-            # No ping before each use (see `_autocommit_engine`): a connection the server
-            # dropped fails here once, and the statement is safe to run again.
+            # No ping before each use (`portal.engines`): a connection the server dropped
+            # after its checkout fails here once, and the statement is safe to run again.
             if attempt == 2 or not error.connection_invalidated:
                 raise
     return None
@@ -148,6 +148,6 @@ def _later(column, name: str):
 
 def _autocommit_engine() -> Engine:
     """Connections for single statements that need no transaction around them, from a
-    pool of their own without a ping before each use: on PostgreSQL the ping, BEGIN and
-    COMMIT were three of a steady heartbeat's five round trips to the server."""
-    return engines.own("steady heartbeats", pool_pre_ping=False, isolation_level="AUTOCOMMIT")
+    pool of their own: on PostgreSQL the ping (`portal.engines`), BEGIN and COMMIT were
+    three of a steady heartbeat's five round trips to the server."""
+    return engines.own("steady heartbeats", isolation_level="AUTOCOMMIT")
