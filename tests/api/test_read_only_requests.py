@@ -2,15 +2,20 @@
 psycopg keeps its prepared statements); writes keep their transaction; and a write attempted
 where a request declared it only reads is refused before it reaches the database."""
 
+import os
+
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from portal import reads
 from portal.extensions import db
 from portal.models import Organization
 from portal.reads import WriteInReadOnlyRequest
+from tests import round_trips
 from tests.api.conftest import first_provider, new_patient_body
+
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 def _autocommit(dbapi_connection) -> bool:
@@ -47,7 +52,7 @@ def test_a_get_reads_every_statement_outside_a_transaction(api, sandbox, stateme
 
     assert response.status_code == 200 and len(response.get_json()["data"]) == 5
     selects = [in_transaction for verb, in_transaction in statements if verb == "SELECT"]
-    assert len(selects) >= 3  # the key, the location, the page
+    assert len(selects) >= 2  # the key, then the location's check with its page
     assert not any(selects)
 
 
@@ -79,9 +84,46 @@ def test_on_sqlite_a_get_sends_its_selects_and_nothing_else(app, api, sandbox):
         db.engine.dispose()
 
     # The connection's own settings (sqlite_pragmas) are made before the trace starts.
-    assert len(sent) >= 6  # the key, the location, the page, twice
     assert all(statement.startswith("SELECT ") for statement in sent), sent
     assert "SELECT 1" not in sent
+    # Each time the key, then the location's check with its page (`test_a_list_of_patients_
+    # checks_access_in_its_page`); no statement of the request log's own writes is traced.
+    assert len([s for s in sent if "FROM api_keys" in s]) == 2, sent
+    assert len([s for s in sent if "FROM patients" in s]) == 2, sent
+    assert len(sent) == 4, sent
+
+
+def test_a_list_of_patients_checks_access_in_its_page(api, sandbox, statements):
+    response = api.get("/patients", per_page=5, **sandbox.at_location)
+
+    assert response.status_code == 200 and len(response.get_json()["data"]) == 5
+    assert [verb for verb, _ in statements] == ["SELECT", "SELECT"]  # the key; access and page
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="round trips to a server: PostgreSQL's")
+def test_a_list_of_patients_is_two_round_trips_to_postgresql(api, sandbox, tmp_path):
+    def warm_up():  # the pool's connection, opened by a first list
+        assert api.get("/patients", per_page=5, **sandbox.at_location).status_code == 200
+
+    with round_trips.traced(tmp_path, warm_up, db.engine) as trips:
+        assert api.get("/patients", per_page=5, **sandbox.at_location).status_code == 200
+    assert trips == [2]  # the key, then access with the page: no ping, BEGIN or ROLLBACK
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a server that ends connections: PostgreSQL")
+def test_a_pooled_connection_the_server_ended_is_replaced_not_an_error(api, sandbox):
+    assert api.get("/patients", per_page=1, **sandbox.at_location).status_code == 200
+    pooled = db.engine.raw_connection()  # the one the request gave back
+    pid = pooled.dbapi_connection.info.backend_pid
+    with db.engine.connect() as other:
+        pooled.close()  # back to the pool, where the next request takes it
+        ended = other.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
+        assert ended.scalar() is True
+
+    answer = api.get("/patients", per_page=1, **sandbox.at_location)
+    assert answer.status_code == 200 and len(answer.get_json()["data"]) == 1
+    with db.engine.connect() as connection:
+        assert connection.connection.dbapi_connection.info.backend_pid != pid
 
 
 def test_the_connection_goes_back_to_the_pool_transactional(api, sandbox):

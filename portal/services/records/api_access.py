@@ -197,6 +197,22 @@ def place_values(caller: Caller, subdomain: str, location_id: int) -> Place:
     return Place(found.location_id, found.institution_id, found.mode)
 
 
+def reach(caller: Caller, subdomain: str) -> dict:
+    """The values `reachable_place` is bound to for `caller` at `subdomain` (the location's
+    id is the statement's own `location_id`)."""
+    return {"organization_id": caller.organization_id, "mode": caller.mode, "subdomain": subdomain}
+
+
+@cache
+def reachable_place():
+    """`place_values`' check as one condition, for a statement that reads a location's rows:
+    true when the caller reaches location `location_id`. The check and the rows then cost
+    one round trip; a statement that finds no row cannot tell why, so its caller asks
+    `place_values` then, which raises as it should (or confirms the list is empty)."""
+    reached = _place_query().with_only_columns(Location.id).where(Location.id.is_not(None))
+    return reached.exists()
+
+
 @cache
 def _place_values_query():
     return _place_query().with_only_columns(
