@@ -92,14 +92,16 @@ class Patient(_Record, db.Model):
         Index("ix_patients_location_updated", "location_id", "updated_at", "id"),
         Index("ix_patients_location_name", "location_id", "last_name", "first_name"),
         Index("ix_patients_location_foreign", "location_id", "foreign_id"),
+        # No index of all locations' patients by email, phone or birth date: every read is of
+        # one location (migration 0018).
     )
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id", ondelete="CASCADE"))
     provider_id: Mapped[int | None] = mapped_column(ForeignKey("providers.id", ondelete="SET NULL"))
     first_name: Mapped[str] = mapped_column(String(100))
     last_name: Mapped[str] = mapped_column(String(100))
-    email: Mapped[str] = mapped_column(String(254), default="", index=True)
-    phone_number: Mapped[str] = mapped_column(String(30), default="", index=True)
-    date_of_birth: Mapped[date | None] = mapped_column(index=True)
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone_number: Mapped[str] = mapped_column(String(30), default="")
+    date_of_birth: Mapped[date | None] = mapped_column()
     gender: Mapped[str] = mapped_column(String(20), default="")
     inactive: Mapped[bool] = mapped_column(default=False)
     address_line_1: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -9,7 +9,7 @@ with the practice. Each case asks the database how it would run the page the API
 import json
 
 import pytest
-from sqlalchemy import event, insert, select, text, update
+from sqlalchemy import event, insert, inspect, select, text, update
 
 from portal.extensions import db
 from portal.records import Patient, PatientRecall
@@ -96,6 +96,15 @@ def test_a_page_among_recalls_without_a_due_date_seeks_to_its_cursor(api, sandbo
     plan = _plan(page)
     assert plan.reads_by_index("patient_recalls") and not plan.sorts(), plan
     assert plan.seeks("id"), plan
+
+
+def test_every_index_of_patients_starts_with_the_location(app):
+    # Every read of patients is of one location. An index over all locations' patients
+    # (by email, phone or birth date) was read by nothing, yet each new or changed patient
+    # of an upload wrote an entry into it (migration 0018).
+    indexes = inspect(db.engine).get_indexes("patients")
+    assert indexes
+    assert [i["name"] for i in indexes if i["column_names"][0] != "location_id"] == []
 
 
 def _undated_after(body: dict, last: dict, undated: list[int], sort: str) -> int:
