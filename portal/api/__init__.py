@@ -23,7 +23,9 @@ def check_request():
     edge.headers(inputs.Headers)
     if request.method == "GET":
         reads.begin()  # no GET writes: no transaction (portal.reads)
-    if request.endpoint not in OPEN_ENDPOINTS:
+    if request.endpoint in KEY_IN_STATEMENT:
+        g.bearer = api_tokens.genuine(_bearer_token())  # its key: in the view's statement
+    elif request.endpoint not in OPEN_ENDPOINTS:
         g.caller = authenticated_caller()
 
 
@@ -37,10 +39,22 @@ def log_call(response):
 
 
 def authenticated_caller():
+    return api_tokens.caller_for(_bearer_token())
+
+
+def checked_caller():
+    """The caller, its key checked: before the view, or now for an operation that checks
+    the key in its own statement (`key_in_statement`) and has not read a row yet."""
+    if "caller" not in g:
+        g.caller = authenticated_caller()
+    return g.caller
+
+
+def _bearer_token() -> str:
     token = edge.bearer_token()
     if token is None:
         raise InvalidCredentials("Send the header Authorization: Bearer <token>.")
-    return api_tokens.caller_for(token)
+    return token
 
 
 from portal.api import (  # noqa: E402  (the routes register themselves on `bp`)
@@ -57,7 +71,7 @@ from portal.api import (  # noqa: E402  (the routes register themselves on `bp`)
     schedules,
     webhooks,
 )
-from portal.api.operations import OPEN_ENDPOINTS  # noqa: E402
+from portal.api.operations import KEY_IN_STATEMENT, OPEN_ENDPOINTS  # noqa: E402
 
 __all__ = [
     "bp",

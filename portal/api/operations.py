@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from flask import g, request
 
 from portal import edge
-from portal.api import bp, limits
+from portal.api import bp, checked_caller, limits
 from portal.api.inputs import Query
 from portal.services.records import api_access
 from portal.services.records.api_access import InvalidField
@@ -48,10 +48,14 @@ class Operation:
     errors: tuple[int, ...] = ()
     tag: str = "Records"
     open: bool = False  # reached without a bearer token
+    # The view's statement checks the token's key itself (`api_access.reachable_by_key`):
+    # before the view only the token's signature and expiry are (`g.bearer`).
+    key_in_statement: bool = False
 
 
 OPERATIONS: list[Operation] = []
 OPEN_ENDPOINTS: set[str] = set()
+KEY_IN_STATEMENT: set[str] = set()
 
 
 def operation(method: str, rule: str, summary: str, *, limit=limits.general, **declared):
@@ -63,6 +67,8 @@ def operation(method: str, rule: str, summary: str, *, limit=limits.general, **d
         OPERATIONS.append(found)
         if found.open:
             OPEN_ENDPOINTS.add(found.endpoint)
+        if found.key_in_statement:
+            KEY_IN_STATEMENT.add(found.endpoint)
 
         @functools.wraps(view)
         def read_then_call(**path):
@@ -74,10 +80,28 @@ def operation(method: str, rule: str, summary: str, *, limit=limits.general, **d
             return view(**path)
 
         routed = limit(read_then_call) if limit else read_then_call
+        if found.key_in_statement:
+            routed = _key_first(routed)
         bp.add_url_rule(rule, view.__name__, routed, methods=[method])
         return view
 
     return register
+
+
+def _key_first(call):
+    """For an operation whose statement checks the key: whatever goes wrong (a mistake named,
+    a rate limit, no such location), a key that no longer works is refused first (401), as
+    for every other operation, and the error is logged with its caller."""
+
+    @functools.wraps(call)
+    def key_checked_on_failure(**path):
+        try:
+            return call(**path)
+        except Exception:
+            checked_caller()
+            raise
+
+    return key_checked_on_failure
 
 
 def _read(reader, shape):
@@ -87,6 +111,6 @@ def _read(reader, shape):
         # A subdomain the caller cannot reach is refused before any other mistake is named,
         # so that the answer says nothing more about other organizations' institutions.
         subdomain = request.args.get("subdomain")
-        if error.field != "subdomain" and subdomain and "caller" in g:
-            api_access.institution(g.caller, subdomain)
+        if error.field != "subdomain" and subdomain and ("caller" in g or "bearer" in g):
+            api_access.institution(checked_caller(), subdomain)
         raise

@@ -3,10 +3,12 @@
 from flask import g
 
 from portal import edge
-from portal.api import inputs, limits, patient_shapes
+from portal.api import checked_caller, inputs, limits, patient_shapes
 from portal.api.operations import One, Paged, operation
 from portal.models import Mode
+from portal.services.accounts import api_tokens
 from portal.services.records import api_access, patient_search, patients
+from portal.services.records.api_access import InvalidField
 
 
 @operation(
@@ -17,6 +19,7 @@ from portal.services.records import api_access, patient_search, patients
     answer=Paged(patient_shapes.Patient),
     errors=(403, 404),
     limit=limits.records,
+    key_in_statement=True,
 )
 def list_patients(query: inputs.Patients):
     filters = patient_search.Filters(
@@ -30,13 +33,20 @@ def list_patients(query: inputs.Patients):
         new_patient=query.new_patient,
         non_patient=query.non_patient,
     )
-    # The access check rides in the page's statement; an empty page asks why (403, 404).
-    reach = api_access.reach(g.caller, query.subdomain)
-    result = patient_search.search(query.location_id, filters, reach=reach, **query.page())
+    # The key and the access ride in the page's statement (the list is declared
+    # `key_in_statement`); a page without rows asks why: 401, 403, 404, or none there.
+    caller = api_tokens.named_caller(g.bearer) or checked_caller()
+    reach = api_access.reach(caller, query.subdomain, g.bearer)
+    try:
+        result = patient_search.search(query.location_id, filters, reach=reach, **query.page())
+    except InvalidField:  # a wrong sort or cursor is named after the key and the access
+        api_access.place_values(checked_caller(), query.subdomain, query.location_id)
+        raise
     if result.items:
-        place = api_access.Place(query.location_id, result.items[0].institution_id, g.caller.mode)
+        g.caller = caller
+        place = api_access.Place(query.location_id, result.items[0].institution_id, caller.mode)
     else:
-        place = api_access.place_values(g.caller, query.subdomain, query.location_id)
+        place = api_access.place_values(checked_caller(), query.subdomain, query.location_id)
     return edge.page(patient_shapes.patients(result.items, place), result.page_info)
 
 

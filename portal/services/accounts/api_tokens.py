@@ -4,12 +4,12 @@ A token names its key and is checked against that key on every request, so it di
 the key (rotation, expiry) even before its own lifetime ends.
 """
 
-from datetime import datetime, timedelta
-from functools import lru_cache
+from datetime import UTC, datetime, timedelta
+from functools import cache, lru_cache
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, or_, select
 
 from portal import clock
 from portal.extensions import db
@@ -42,8 +42,11 @@ def authenticate(raw_key: str) -> str:
     if key is None:
         raise InvalidCredentials("The API key is not valid.")
     expires = clock.now() + LIFETIMES[key.mode]
+    # The key's unchanging values ride along (`named_caller`): a statement that checks the
+    # key itself then needs no other read of it.
+    named = {"o": key.organization_id, "m": key.mode.value, "p": key.prefix, "l": key.last_four}
     return _serializer().dumps(
-        {"k": key.id, "c": _epoch(key.created_at), "e": int(expires.timestamp())}
+        {"k": key.id, "c": _epoch(key.created_at), "e": int(expires.timestamp()), **named}
     )
 
 
@@ -52,14 +55,76 @@ def caller_for(token: str) -> Caller:
 
     Raises InvalidCredentials when the token is forged or expired, or its key no longer works.
     """
-    claims = _claims(token)
-    if claims is None or claims["e"] <= clock.now().timestamp():
-        raise InvalidCredentials("The bearer token is not valid or has expired.")
+    claims = genuine(token)
     key = db.session.connection().execute(KEY_BY_ID, {"id": claims["k"]}).first()
     # The creation time guards against a key id reused after the database was rebuilt.
     if key is None or _epoch(key.created_at) != claims["c"] or not api_keys.is_usable(key):
         raise InvalidCredentials("The API key behind this bearer token no longer works.")
-    return Caller.of(key)
+    caller, named = Caller.of(key), named_caller(claims)
+    if named is not None and named != caller:  # another key has its id now
+        raise InvalidCredentials("The API key behind this bearer token no longer works.")
+    return caller
+
+
+def named_caller(claims: dict) -> Caller | None:
+    """The caller a genuine token names: the values of its key when it was issued (tokens
+    issued before they were written into them name none). What they name never changes
+    for a key; whether the key still works is for the caller of this to check, with
+    `usable_key`, which also checks that the key is still the one named."""
+    try:
+        mode = Mode(claims["m"])
+        named = (claims["o"], claims["p"], claims["l"])
+    except (KeyError, ValueError):
+        return None
+    if not isinstance(named[0], int) or not all(isinstance(v, str) for v in named[1:]):
+        return None
+    return Caller(claims["k"], named[0], mode, named[1], named[2])
+
+
+def genuine(token: str) -> dict:
+    """The claims of a token we signed that has not expired, read without the database: its
+    key must still be checked (`caller_for`, or `usable_key` in a statement of its own).
+    Raises InvalidCredentials otherwise."""
+    claims = _claims(token)
+    if claims is None or claims["e"] <= clock.now().timestamp():
+        raise InvalidCredentials("The bearer token is not valid or has expired.")
+    return claims
+
+
+def usable_key():
+    """`caller_for`'s check of the key as a statement, for a statement that reads what the
+    key reaches in the same round trip: it selects the key only while `caller_for` would
+    accept it and it is the key the token names (`usable_key_values`)."""
+    return _usable_key()
+
+
+def usable_key_values(claims: dict, caller: Caller) -> dict:
+    created = datetime.fromtimestamp(claims["c"], UTC)
+    return {
+        "key_id": claims["k"],
+        "key_created_from": created,  # `_epoch` reads the second the key was created in
+        "key_created_to": created + timedelta(seconds=1),
+        "key_now": clock.now(),
+        "organization_id": caller.organization_id,
+        "mode": caller.mode,
+        "key_prefix": caller.key_prefix,
+        "key_last_four": caller.key_last_four,
+    }
+
+
+@cache
+def _usable_key():
+    created, expires = ApiKey.created_at.type, ApiKey.expires_at.type
+    return select(ApiKey.id).where(
+        ApiKey.id == bindparam("key_id"),
+        ApiKey.created_at >= bindparam("key_created_from", type_=created),
+        ApiKey.created_at < bindparam("key_created_to", type_=created),
+        or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > bindparam("key_now", type_=expires)),
+        ApiKey.organization_id == bindparam("organization_id"),
+        ApiKey.mode == bindparam("mode"),
+        ApiKey.prefix == bindparam("key_prefix"),
+        ApiKey.last_four == bindparam("key_last_four"),
+    )
 
 
 def key_id(token: str) -> int | None:

@@ -197,20 +197,27 @@ def place_values(caller: Caller, subdomain: str, location_id: int) -> Place:
     return Place(found.location_id, found.institution_id, found.mode)
 
 
-def reach(caller: Caller, subdomain: str) -> dict:
-    """The values `reachable_place` is bound to for `caller` at `subdomain` (the location's
-    id is the statement's own `location_id`)."""
-    return {"organization_id": caller.organization_id, "mode": caller.mode, "subdomain": subdomain}
+def reach(caller: Caller, subdomain: str, token_claims: dict) -> dict:
+    """The values `reachable_by_key` is bound to: the caller its token names
+    (`api_tokens.named_caller`), the token's claims and `subdomain`; the location's id is
+    the statement's own `location_id`."""
+    from portal.services.accounts import api_tokens
+
+    return {**api_tokens.usable_key_values(token_claims, caller), "subdomain": subdomain}
 
 
 @cache
-def reachable_place():
-    """`place_values`' check as one condition, for a statement that reads a location's rows:
-    true when the caller reaches location `location_id`. The check and the rows then cost
-    one round trip; a statement that finds no row cannot tell why, so its caller asks
-    `place_values` then, which raises as it should (or confirms the list is empty)."""
-    reached = _place_query().with_only_columns(Location.id).where(Location.id.is_not(None))
-    return reached.exists()
+def reachable_by_key():
+    """`caller_for`'s check of the key and `place_values`' check of the location as one
+    condition, for a statement that reads a location's rows: true while the token's key
+    works (`api_tokens.usable_key`) and its organization reaches location `location_id`.
+    The key, the access and the rows then cost one round trip. A statement that finds no
+    row cannot tell why: its caller asks `caller_for` and `place_values` then, which raise
+    as they should (or confirm that the list is empty)."""
+    from portal.services.accounts import api_tokens
+
+    place = _place_query().with_only_columns(Location.id).where(Location.id.is_not(None))
+    return and_(api_tokens.usable_key().exists(), place.exists())
 
 
 @cache
@@ -223,9 +230,13 @@ def _place_values_query():
 @cache
 def _place_query():
     # Built once with parameters: building and hashing this statement per request cost more
-    # than running it. Flat joins rather than the nested subqueries of `reachable_*_ids`
-    # (the same rule): PostgreSQL plans it in a fraction of the time.
-    organization_id, mode = bindparam("organization_id"), bindparam("mode")
+    # than running it.
+    return _place_for(bindparam("organization_id"), bindparam("mode"))
+
+
+def _place_for(organization_id, mode):
+    # Flat joins rather than the nested subqueries of `reachable_*_ids` (the same rule):
+    # PostgreSQL plans it in a fraction of the time.
     granting = aliased(Enrollment)
     granted = (
         select(LocationGrant.id)
@@ -240,6 +251,7 @@ def _place_query():
     )
     return (
         select(Institution, Location)
+        .select_from(Institution)
         .join(
             Enrollment,
             and_(  # at most one: an organization enrolls once in an institution

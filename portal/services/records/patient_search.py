@@ -70,9 +70,10 @@ def search(
     """A page of the location's patients matching every filter given, as plain rows of
     LISTED (and the stored `updated_at` when sorted by it).
 
-    With `reach` (`api_access.reach`), rows come only where the caller reaches the
-    location, each with its `institution_id` after LISTED: the access check and the page in
-    one statement. An empty page then says nothing of why (`api_access.reachable_place`).
+    With `reach` (`api_access.reach`), rows come only while the token's key works and
+    reaches the location, each with its `institution_id` after LISTED: the key, the access
+    and the page in one statement. An empty page then says nothing of why
+    (`api_access.reachable_by_key`).
 
     `name` is fuzzy: each word must appear in the first or the last name, in any case.
     Raises InvalidField for an unknown sort or a foreign cursor.
@@ -101,7 +102,7 @@ def _statement(shape: tuple):
     conditions = [Patient.location_id == location_id]
     listed = [*LISTED]
     if reached:
-        conditions.append(api_access.reachable_place())
+        conditions.append(api_access.reachable_by_key())
         institution = select(Location.institution_id).where(Location.id == location_id)
         listed.append(institution.scalar_subquery().label("institution_id"))
     for i in range(words):
