@@ -8,9 +8,10 @@ No engine pings its server before handing out a pooled connection: on PostgreSQL
 the same cores. Instead `watch` looks at the connection's socket, which costs no round trip:
 a server that ended the connection (a restart, `pg_terminate_backend`, a proxy that cut
 it) has sent its goodbye or closed it, so the socket is readable while the connection
-idles in the pool. Such a connection is dropped at checkout and a new one taken, as the
-ping did. A connection that dies silently (a network path gone without a reset) would
-have made the ping wait for TCP's timeout too."""
+idles in the pool. Such a connection is pinged at checkout, and dropped for a new one
+unless it answers (it may only have had a notice waiting). A connection that dies silently
+(a network path gone without a reset) fails the request that takes it, and the pool starts
+afresh; the ping would have waited for TCP's timeout on it first."""
 
 import select
 
@@ -50,19 +51,35 @@ def init_app(app) -> None:
 
 def watch(engine: Engine) -> None:
     """Drop, at checkout, pooled connections their server has ended (module docstring)."""
-    if engine.dialect.name != "sqlite":  # a file has no server that could end it
-        event.listen(engine, "checkout", _refuse_ended)
+    if engine.dialect.name == "sqlite":  # a file has no server that could end it
+        return
+    dialect = engine.dialect
+
+    def refuse_ended(dbapi_connection, _record, _proxy) -> None:
+        if looks_ended(dbapi_connection) and not _answers(dialect, dbapi_connection):
+            raise DisconnectionError("the server ended this pooled connection")
+
+    event.listen(engine, "checkout", refuse_ended)
 
 
-def _refuse_ended(dbapi_connection, _record, _proxy) -> None:
-    if ended(dbapi_connection):
-        raise DisconnectionError("the server ended this pooled connection")
-
-
-def ended(dbapi_connection) -> bool:
-    """Whether an idle connection's server has ended it: the driver knows it is closed or
-    broken, or the server has written to (or closed) a socket it has no reason to write to."""
+def looks_ended(dbapi_connection) -> bool:
+    """Whether an idle connection may have been ended by its server: the driver knows it is
+    closed or broken, or the server has written to (or closed) a socket it has no reason to
+    write to. A readable socket may also hold a notice: `_answers` decides then."""
     if getattr(dbapi_connection, "closed", False) or getattr(dbapi_connection, "broken", False):
         return True
-    readable, _, _ = select.select([dbapi_connection.fileno()], [], [], 0)
-    return bool(readable)
+    try:
+        poll = select.poll()  # any descriptor number, unlike select()
+        poll.register(dbapi_connection.fileno(), select.POLLIN)
+        return bool(poll.poll(0))
+    except Exception:  # no socket to look at (the driver gave it up): ended
+        return True
+
+
+def _answers(dialect, dbapi_connection) -> bool:
+    """The ping the pool used to send before every use, now only for a connection that
+    looks ended: one that still answers (a notice was waiting on it) is kept."""
+    try:
+        return bool(dialect.do_ping(dbapi_connection))
+    except Exception:
+        return False

@@ -6,6 +6,7 @@ import functools
 from dataclasses import dataclass
 
 from flask import g, request
+from sqlalchemy.exc import SQLAlchemyError
 
 from portal import edge
 from portal.api import bp, checked_caller, limits
@@ -97,6 +98,8 @@ def _key_first(call):
     def key_checked_on_failure(**path):
         try:
             return call(**path)
+        except SQLAlchemyError:
+            raise  # the database failed: asking it about the key would hide what happened
         except Exception:
             checked_caller()
             raise

@@ -58,7 +58,9 @@ def test_a_token_lives_through_its_keys_grace_period_and_no_longer(api, sandbox,
 
 
 @pytest.mark.parametrize("path", PATHS)
-@pytest.mark.parametrize("changed", ["created_at", "prefix", "last_four", "organization_id"])
+@pytest.mark.parametrize(
+    "changed", ["created_at", "prefix", "last_four", "organization_id", "mode"]
+)
 def test_a_token_naming_another_key_than_the_one_with_its_id_is_refused(
     api, sandbox, path, changed
 ):
@@ -69,6 +71,7 @@ def test_a_token_naming_another_key_than_the_one_with_its_id_is_refused(
         "prefix": "sp_test_zzzz",
         "last_four": "zzzz",
         "organization_id": signup("Gamma Health", "gia@gamma.example").organization_id,
+        "mode": Mode.PRODUCTION,
     }[changed]
     db.session.execute(update(ApiKey).where(ApiKey.id == key.id).values({changed: other}))
     db.session.commit()
@@ -132,18 +135,47 @@ def test_a_stopped_key_is_refused_before_its_rate_limit(app, client, sandbox, mo
     assert api.get("/patients", **sandbox.at_location).status_code == 401
 
 
-def test_the_call_is_logged_with_the_key_its_statement_checked(api, sandbox):
-    listed = api.get("/patients", per_page=3, **sandbox.at_location)
-    mistaken = api.get("/patients", sort="shoe_size", **sandbox.at_location)
+def test_the_call_is_logged_with_the_key_its_statement_checked(api, sandbox, other_sandbox):
+    answers = [
+        api.get("/patients", per_page=3, **sandbox.at_location),
+        api.get("/patients", sort="shoe_size", **sandbox.at_location),
+        api.get("/patients", name="nobody-is-called-this", **sandbox.at_location),
+        api.get("/patients", **other_sandbox.at_location),
+        api.get("/patients", subdomain=sandbox.subdomain, location_id=2**31 - 1),
+    ]
     request_log.flush()
 
     key = api_keys.current_key(sandbox.organization, Mode.SANDBOX)
     logged = db.session.scalars(db.select(ApiRequest).order_by(ApiRequest.id)).all()
-    assert listed.status_code == 200 and mistaken.status_code == 400
-    assert [(r.status, r.key_prefix, r.organization_id) for r in logged[-2:]] == [
-        (200, key.prefix, sandbox.organization.id),
-        (400, key.prefix, sandbox.organization.id),
+    assert [a.status_code for a in answers] == [200, 400, 200, 403, 404]
+    assert [(r.status, r.key_prefix, r.organization_id) for r in logged[-5:]] == [
+        (status, key.prefix, sandbox.organization.id) for status in (200, 400, 200, 403, 404)
     ]
+
+
+def test_a_page_the_statement_found_empty_is_read_again_once_the_checks_pass(
+    api, sandbox, monkeypatch
+):
+    # Were the statement's spelling of the checks ever to refuse what `caller_for` and
+    # `place_values` accept, the list would still not come back empty.
+    real = api_tokens.usable_key_values
+    monkeypatch.setattr(
+        api_tokens, "usable_key_values", lambda *a: real(*a) | {"key_prefix": "sp_test_none"}
+    )
+
+    answer = api.get("/patients", per_page=3, **sandbox.at_location)
+    assert answer.status_code == 200 and len(answer.get_json()["data"]) == 3
+
+
+def test_a_production_token_lists_its_own_production_practice_only(client, sandbox):
+    sandbox.organization.production_enabled = True
+    db.session.commit()
+    production = api_keys.create(sandbox.organization, Mode.PRODUCTION, actor=sandbox.admin)
+    api = Api(client, bearer_token(client, production.raw))
+
+    refused = api.get("/patients", **sandbox.at_location)  # the sandbox practice
+    assert refused.status_code == 403
+    assert api.get("/patients", sort="shoe_size", **sandbox.at_location).status_code == 403
 
 
 def test_the_page_reads_only_the_callers_location(api, sandbox, other_sandbox):

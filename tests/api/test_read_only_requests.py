@@ -4,9 +4,10 @@ where a request declared it only reads is refused before it reaches the database
 
 import os
 
+import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy import event, text
+from sqlalchemy import event
 
 from portal import reads
 from portal.extensions import db
@@ -109,20 +110,68 @@ def test_a_list_of_patients_is_one_round_trip_to_postgresql(api, sandbox, tmp_pa
     assert trips == [1]  # the page with its checks: no ping, BEGIN, ROLLBACK or key alone
 
 
-@pytest.mark.skipif(not ON_POSTGRESQL, reason="a server that ends connections: PostgreSQL")
-def test_a_pooled_connection_the_server_ended_is_replaced_not_an_error(api, sandbox):
+@pytest.fixture
+def handed_out():
+    """(the driver's connections statements ran on, those the pool dropped) from here on."""
+    used, dropped = [], []
+
+    def note_used(connection, cursor, statement, parameters, context, executemany):
+        used.append(connection.connection.dbapi_connection)
+
+    def note_dropped(dbapi_connection, record, exception):
+        dropped.append(dbapi_connection)
+
+    event.listen(db.engine, "before_cursor_execute", note_used)
+    event.listen(db.engine, "invalidate", note_dropped)  # the engine's pool, whichever
+    yield used, dropped
+    event.remove(db.engine, "before_cursor_execute", note_used)
+    event.remove(db.engine, "invalidate", note_dropped)
+
+
+def _one_pooled_connection(api, sandbox):
+    """The one idle connection the pool then holds, opened by a list: the driver's."""
+    db.engine.dispose()
     assert api.get("/patients", per_page=1, **sandbox.at_location).status_code == 200
-    pooled = db.engine.raw_connection()  # the one the request gave back
-    pid = pooled.dbapi_connection.info.backend_pid
-    with db.engine.connect() as other:
-        pooled.close()  # back to the pool, where the next request takes it
-        ended = other.execute(text("SELECT pg_terminate_backend(:pid, 10000)"), {"pid": pid})
-        assert ended.scalar() is True
+    pooled = db.engine.raw_connection()
+    dbapi_connection = pooled.dbapi_connection
+    pooled.close()
+    return dbapi_connection
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a server that ends connections: PostgreSQL")
+def test_a_pooled_connection_the_server_ended_is_replaced_not_an_error(api, sandbox, handed_out):
+    pooled = _one_pooled_connection(api, sandbox)
+    pid = pooled.info.backend_pid
+    with psycopg.connect(_url(), autocommit=True) as other:
+        ended = other.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,)).fetchone()[0]
+    assert ended is True
+    used, dropped = handed_out
+    used.clear()
 
     answer = api.get("/patients", per_page=1, **sandbox.at_location)
     assert answer.status_code == 200 and len(answer.get_json()["data"]) == 1
-    with db.engine.connect() as connection:
-        assert connection.connection.dbapi_connection.info.backend_pid != pid
+    assert dropped == [pooled] and used and pooled not in used
+
+
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="a server that writes to idle connections")
+def test_a_pooled_connection_with_only_a_notice_waiting_is_kept(api, sandbox, handed_out):
+    pooled = _one_pooled_connection(api, sandbox)
+    with db.engine.connect() as connection:  # the same one: the pool holds no other
+        assert connection.connection.dbapi_connection is pooled
+        connection.exec_driver_sql("LISTEN pool_check")
+        connection.commit()
+    with psycopg.connect(_url(), autocommit=True) as other:
+        other.execute("NOTIFY pool_check")  # the idle connection's socket is now readable
+    used, dropped = handed_out
+    used.clear()
+
+    answer = api.get("/patients", per_page=1, **sandbox.at_location)
+    assert answer.status_code == 200
+    assert used == [pooled] and dropped == []
+
+
+def _url() -> str:
+    return db.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def test_the_connection_goes_back_to_the_pool_transactional(api, sandbox):
