@@ -3,9 +3,9 @@ must not take a request's connection (the request log's writer) or needs other s
 (the steady heartbeat's autocommit). Each keeps the app's engine options and SQLite
 settings unless told otherwise.
 
-No engine pings its server before handing out a pooled connection: on PostgreSQL that
-`SELECT 1` was one of an API read's four round trips, the wait being the server's turn on
-the same cores. Instead `watch` looks at the connection's socket, which costs no round trip:
+No engine pings its server before every use of a pooled connection: on PostgreSQL a
+`SELECT 1` is a round trip, as long as a whole API read's, the wait being the server's turn
+on the same cores. Instead `watch` looks at the connection's socket, which costs none:
 a server that ended the connection (a restart, `pg_terminate_backend`, a proxy that cut
 it) has sent its goodbye or closed it, so the socket is readable while the connection
 idles in the pool. Such a connection is pinged at checkout, and dropped for a new one
@@ -56,13 +56,13 @@ def watch(engine: Engine) -> None:
     dialect = engine.dialect
 
     def refuse_ended(dbapi_connection, _record, _proxy) -> None:
-        if looks_ended(dbapi_connection) and not _answers(dialect, dbapi_connection):
+        if _looks_ended(dbapi_connection) and not _answers(dialect, dbapi_connection):
             raise DisconnectionError("the server ended this pooled connection")
 
     event.listen(engine, "checkout", refuse_ended)
 
 
-def looks_ended(dbapi_connection) -> bool:
+def _looks_ended(dbapi_connection) -> bool:
     """Whether an idle connection may have been ended by its server: the driver knows it is
     closed or broken, or the server has written to (or closed) a socket it has no reason to
     write to. A readable socket may also hold a notice: `_answers` decides then."""
@@ -77,8 +77,8 @@ def looks_ended(dbapi_connection) -> bool:
 
 
 def _answers(dialect, dbapi_connection) -> bool:
-    """The ping the pool used to send before every use, now only for a connection that
-    looks ended: one that still answers (a notice was waiting on it) is kept."""
+    """A ping, for a connection that looks ended: one that still answers (a notice was
+    waiting on it) is kept."""
     try:
         return bool(dialect.do_ping(dbapi_connection))
     except Exception:

@@ -2,12 +2,15 @@
 exchange the server answers ends with its ReadyForQuery, pings and BEGINs included, so the
 count holds whatever SQLAlchemy's events see."""
 
+import os
 from collections.abc import Callable
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import Pool
+
+ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @contextmanager

@@ -26,7 +26,7 @@ def check_request():
     if request.endpoint in KEY_IN_STATEMENT:
         g.bearer = api_tokens.genuine(_bearer_token())  # its key: in the view's statement
     elif request.endpoint not in OPEN_ENDPOINTS:
-        g.caller = authenticated_caller()
+        checked_caller()
 
 
 @bp.after_request
@@ -38,15 +38,11 @@ def log_call(response):
     return response
 
 
-def authenticated_caller():
-    return api_tokens.caller_for(_bearer_token())
-
-
 def checked_caller():
     """The caller, its key checked: before the view, or now for an operation that checks
     the key in its own statement (`key_in_statement`) and has not read a row yet."""
     if "caller" not in g:
-        g.caller = authenticated_caller()
+        g.caller = api_tokens.caller_for(_bearer_token())
     return g.caller
 
 

@@ -5,14 +5,14 @@ before the view runs, and is what /api/openapi.json is generated from."""
 import functools
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import request
 from sqlalchemy.exc import SQLAlchemyError
 
 from portal import edge
 from portal.api import bp, checked_caller, limits
 from portal.api.inputs import Query
 from portal.services.records import api_access
-from portal.services.records.api_access import InvalidField
+from portal.services.records.api_access import InvalidCredentials, InvalidField
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,8 @@ def _key_first(call):
     def key_checked_on_failure(**path):
         try:
             return call(**path)
-        except SQLAlchemyError:
-            raise  # the database failed: asking it about the key would hide what happened
+        except (SQLAlchemyError, InvalidCredentials):
+            raise  # the key was refused already, or the database failed: asking again hides it
         except Exception:
             checked_caller()
             raise
@@ -114,6 +114,6 @@ def _read(reader, shape):
         # A subdomain the caller cannot reach is refused before any other mistake is named,
         # so that the answer says nothing more about other organizations' institutions.
         subdomain = request.args.get("subdomain")
-        if error.field != "subdomain" and subdomain and ("caller" in g or "bearer" in g):
+        if error.field != "subdomain" and subdomain and request.endpoint not in OPEN_ENDPOINTS:
             api_access.institution(checked_caller(), subdomain)
         raise

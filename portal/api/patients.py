@@ -47,9 +47,6 @@ def list_patients(query: inputs.Patients):
         place = api_access.Place(query.location_id, result.items[0].institution_id, caller.mode)
     else:
         place = api_access.place_values(checked_caller(), query.subdomain, query.location_id)
-        # Both checks passed: the page is read again without them, so that an empty list is
-        # only ever the truth, whatever the two spellings of the checks may one day disagree on.
-        result = patient_search.search(query.location_id, filters, **query.page())
     return edge.page(patient_shapes.patients(result.items, place), result.page_info)
 
 

@@ -2,7 +2,6 @@
 one UPDATE outside any transaction: one round trip to PostgreSQL. Any change still goes
 through the whole heartbeat, with the sync locked."""
 
-import os
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -17,6 +16,7 @@ from portal.services import commit
 from portal.services.onboarding import grants
 from portal.services.syncs import heartbeats
 from tests import round_trips
+from tests.round_trips import ON_POSTGRESQL
 from tests.synchronizer.test_protocol import activate, beat, pending, where  # noqa: F401
 
 
@@ -35,9 +35,6 @@ def statements(whole=False):
         yield sent
     finally:
         event.remove(Engine, "before_cursor_execute", record)
-
-
-ON_POSTGRESQL = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 
 
 @pytest.fixture

@@ -67,10 +67,10 @@ def caller_for(token: str) -> Caller:
 
 
 def named_caller(claims: dict) -> Caller | None:
-    """The caller a genuine token names: the values of its key when it was issued (tokens
-    issued before they were written into them name none). What they name never changes
-    for a key; whether the key still works is for the caller of this to check, with
-    `usable_key`, which also checks that the key is still the one named."""
+    """The caller a genuine token names: the values of its key when it was issued. What they
+    name never changes for a key; whether the key still works is for the caller of this to
+    check, with `usable_key`, which also checks that the key is still the one named. Tokens
+    issued before 5 December 2026 name none (None); they expire within a day."""
     try:
         mode = Mode(claims["m"])
         named = (claims["o"], claims["p"], claims["l"])
@@ -91,29 +91,11 @@ def genuine(token: str) -> dict:
     return claims
 
 
+@cache
 def usable_key():
     """`caller_for`'s check of the key as a statement, for a statement that reads what the
     key reaches in the same round trip: it selects the key only while `caller_for` would
     accept it and it is the key the token names (`usable_key_values`)."""
-    return _usable_key()
-
-
-def usable_key_values(claims: dict, caller: Caller) -> dict:
-    created = datetime.fromtimestamp(claims["c"], UTC)
-    return {
-        "key_id": claims["k"],
-        "key_created_from": created,  # `_epoch` reads the second the key was created in
-        "key_created_to": created + timedelta(seconds=1),
-        "key_now": clock.now(),
-        "organization_id": caller.organization_id,
-        "mode": caller.mode,
-        "key_prefix": caller.key_prefix,
-        "key_last_four": caller.key_last_four,
-    }
-
-
-@cache
-def _usable_key():
     created, expires = ApiKey.created_at.type, ApiKey.expires_at.type
     return select(ApiKey.id).where(
         ApiKey.id == bindparam("key_id"),
@@ -125,6 +107,22 @@ def _usable_key():
         ApiKey.prefix == bindparam("key_prefix"),
         ApiKey.last_four == bindparam("key_last_four"),
     )
+
+
+def usable_key_values(claims: dict, caller: Caller) -> dict:
+    """The values `usable_key` is bound to, for a genuine token's claims and the caller it
+    names."""
+    created = datetime.fromtimestamp(claims["c"], UTC)
+    return {
+        "key_id": claims["k"],
+        "key_created_from": created,  # `_epoch` reads the second the key was created in
+        "key_created_to": created + timedelta(seconds=1),
+        "key_now": clock.now(),
+        "organization_id": caller.organization_id,
+        "mode": caller.mode,
+        "key_prefix": caller.key_prefix,
+        "key_last_four": caller.key_last_four,
+    }
 
 
 def key_id(token: str) -> int | None:

@@ -198,9 +198,9 @@ def place_values(caller: Caller, subdomain: str, location_id: int) -> Place:
 
 
 def reach(caller: Caller, subdomain: str, token_claims: dict) -> dict:
-    """The values `reachable_by_key` is bound to: the caller its token names
-    (`api_tokens.named_caller`), the token's claims and `subdomain`; the location's id is
-    the statement's own `location_id`."""
+    """The values `reachable_by_key` is bound to: the caller (the one the token names, or
+    its key as read), the token's claims and `subdomain`; the location's id is the
+    statement's own `location_id`."""
     from portal.services.accounts import api_tokens
 
     return {**api_tokens.usable_key_values(token_claims, caller), "subdomain": subdomain}
@@ -230,13 +230,10 @@ def _place_values_query():
 @cache
 def _place_query():
     # Built once with parameters: building and hashing this statement per request cost more
-    # than running it.
-    return _place_for(bindparam("organization_id"), bindparam("mode"))
-
-
-def _place_for(organization_id, mode):
-    # Flat joins rather than the nested subqueries of `reachable_*_ids` (the same rule):
-    # PostgreSQL plans it in a fraction of the time.
+    # than running it. Flat joins rather than the nested subqueries of `reachable_*_ids`
+    # (the same rule): PostgreSQL plans it in a fraction of the time. The joins start from
+    # the institution whichever columns are kept (`reachable_by_key` keeps the location's).
+    organization_id, mode = bindparam("organization_id"), bindparam("mode")
     granting = aliased(Enrollment)
     granted = (
         select(LocationGrant.id)
