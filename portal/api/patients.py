@@ -40,14 +40,20 @@ def list_patients(query: inputs.Patients):
     try:
         result = patient_search.search(query.location_id, filters, reach=reach, **query.page())
     except InvalidField:  # a wrong sort or cursor is named after the key and the access
-        api_access.place_values(checked_caller(), query.subdomain, query.location_id)
+        _refuse_unless_reached(query)
         raise
-    if result.items:
-        g.caller = caller
-        place = api_access.Place(query.location_id, result.items[0].institution_id, caller.mode)
-    else:
-        place = api_access.place_values(checked_caller(), query.subdomain, query.location_id)
+    if not result.items:
+        _refuse_unless_reached(query)
+        return edge.page([], result.page_info)
+    g.caller = caller
+    place = api_access.Place(query.location_id, result.items[0].institution_id, caller.mode)
     return edge.page(patient_shapes.patients(result.items, place), result.page_info)
+
+
+def _refuse_unless_reached(query) -> None:
+    """What the page's statement cannot tell: 401 for a key that stopped, 403 or 404 for a
+    practice or location it does not reach."""
+    api_access.place_values(checked_caller(), query.subdomain, query.location_id)
 
 
 def _address(bio: inputs.NewPatientBio) -> dict:

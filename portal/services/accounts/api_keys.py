@@ -9,7 +9,7 @@ import zlib
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from portal import clock
 from portal.extensions import db
@@ -68,7 +68,7 @@ def keys_for(organization: Organization, mode: Mode) -> list[ApiKey]:
     return db.session.scalars(
         select(ApiKey)
         .where(ApiKey.organization_id == organization.id, ApiKey.mode == mode)
-        .where((ApiKey.expires_at.is_(None)) | (ApiKey.expires_at > now))
+        .where(usable_at(now))
         .order_by(ApiKey.id.desc())
     ).all()
 
@@ -137,6 +137,11 @@ def find_usable(raw: str) -> ApiKey | None:
 
 def is_usable(key: ApiKey) -> bool:
     return key.expires_at is None or key.expires_at > clock.now()
+
+
+def usable_at(moment):
+    """`is_usable` as a condition on keys at `moment` (a time, or a bind parameter)."""
+    return or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > moment)
 
 
 def touch(key: ApiKey) -> None:

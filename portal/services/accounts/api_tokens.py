@@ -9,7 +9,7 @@ from functools import cache, lru_cache
 
 from flask import current_app
 from itsdangerous import BadData, URLSafeSerializer
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import bindparam, select
 
 from portal import clock
 from portal.extensions import db
@@ -57,13 +57,17 @@ def caller_for(token: str) -> Caller:
     """
     claims = genuine(token)
     key = db.session.connection().execute(KEY_BY_ID, {"id": claims["k"]}).first()
-    # The creation time guards against a key id reused after the database was rebuilt.
-    if key is None or _epoch(key.created_at) != claims["c"] or not api_keys.is_usable(key):
+    # The creation time and the values the token names guard against a key id reused after
+    # the database was rebuilt.
+    named = named_caller(claims)
+    if (
+        key is None
+        or _epoch(key.created_at) != claims["c"]
+        or not api_keys.is_usable(key)
+        or named not in (None, Caller.of(key))
+    ):
         raise InvalidCredentials("The API key behind this bearer token no longer works.")
-    caller, named = Caller.of(key), named_caller(claims)
-    if named is not None and named != caller:  # another key has its id now
-        raise InvalidCredentials("The API key behind this bearer token no longer works.")
-    return caller
+    return Caller.of(key)
 
 
 def named_caller(claims: dict) -> Caller | None:
@@ -96,12 +100,12 @@ def usable_key():
     """`caller_for`'s check of the key as a statement, for a statement that reads what the
     key reaches in the same round trip: it selects the key only while `caller_for` would
     accept it and it is the key the token names (`usable_key_values`)."""
-    created, expires = ApiKey.created_at.type, ApiKey.expires_at.type
+    created = ApiKey.created_at.type
     return select(ApiKey.id).where(
         ApiKey.id == bindparam("key_id"),
         ApiKey.created_at >= bindparam("key_created_from", type_=created),
         ApiKey.created_at < bindparam("key_created_to", type_=created),
-        or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > bindparam("key_now", type_=expires)),
+        api_keys.usable_at(bindparam("key_now", type_=ApiKey.expires_at.type)),
         ApiKey.organization_id == bindparam("organization_id"),
         ApiKey.mode == bindparam("mode"),
         ApiKey.prefix == bindparam("key_prefix"),

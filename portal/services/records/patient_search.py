@@ -96,8 +96,19 @@ def _given(filters: Filters, name: str):
 
 @lru_cache(maxsize=256)
 def _statement(shape: tuple):
-    reached, by_time, words, email, phone, born, since, inactive, foreign_id = shape[:9]
-    new_patient, non_patient = shape[9:]
+    (
+        reached,
+        by_time,
+        words,
+        email,
+        phone,
+        born,
+        since,
+        inactive,
+        foreign_id,
+        new_patient,
+        non_patient,
+    ) = shape
     location_id = bindparam("location_id")
     conditions = [Patient.location_id == location_id]
     listed = [*LISTED]
