@@ -273,6 +273,39 @@ def test_a_row_found_under_another_name_says_which_institution_it_joins(dev):
     assert new.rows[0].kind is Kind.NEW
 
 
+def test_rows_of_its_own_practices_are_planned_with_the_same_statements_however_many(dev):
+    """Each row found to be one of the organization's institutions (by phone, under another
+    name) is planned from reads shared by all of them: its enrollment with the institution's
+    syncs, and its latest access request, are not read row by row."""
+    statuses = [EnrollmentStatus.LIVE, EnrollmentStatus.AWAITING_CONSENT]
+
+    def statements(first: int, practices: int) -> tuple[int, list]:
+        lines = []
+        for n in range(first, first + practices):
+            phone = f"(518) 555-{n:04d}"
+            enrollment = institution(dev, f"Own {n}", phone_number=phone)
+            enrollment.status = statuses[n % 2]
+            sync_in(enrollment, "dentrix", SyncStage.ACTIVE, "OLD")
+            lines.append(row(name=f"Renamed {n}", phone_number=phone, server="OLD"))
+        db.session.commit()
+        batch = csv_import.upload(dev.organization, f"f{first}.csv", to_csv(lines), actor=dev)
+        sent = []
+        record = lambda conn, cursor, statement, *_: sent.append(statement)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            plan = csv_import.preview(batch)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", record)
+        return len(sent), [r.kind for r in plan.rows]
+
+    few, few_kinds = statements(0, 3)
+    many, many_kinds = statements(10, 9)
+    assert few == many
+    # Live: the sync is there already; waiting for consent: no sync until it is given.
+    assert Kind.NEW not in few_kinds + many_kinds
+    assert {Kind.EXISTING, Kind.REQUESTED} <= set(many_kinds)
+
+
 def test_a_row_of_its_own_practice_is_not_a_request_to_a_live_one_in_its_building(dev):
     own = institution(dev, "Bold Dental", phone_number="5185550111")
     owner = upgraded("Owner Apps", "o@owner.example")

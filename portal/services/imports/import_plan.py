@@ -82,23 +82,27 @@ def classify(organization: Organization, groups: list[Group]) -> None:
         group.enrollment = owned.get(key)
     unowned = [group for group in groups if group.enrollment is None]
     practices = [group.practice for group in unowned]
-    for group, (match, mine) in zip(
-        unowned, matching.find_both(organization, practices, LOOKUP_CHUNK), strict=True
-    ):
+    both = matching.find_both(organization, practices, LOOKUP_CHUNK)
+    found = list(zip(unowned, both, strict=True))
+    yours = institutions.yours_each(organization, [mine for _, (_, mine) in found if mine])
+    for group, (match, mine) in found:
         # One of the organization's own comes first, as on the form: a practice matched (by
         # phone, say) on an earlier upload is enrolled now, so the same row plans nothing
         # new (access already requested, or already onboarded); a live practice that only
         # shares its building is not asked.
         if mine is not None:
-            group.enrollment = institutions.yours(organization, mine)
+            group.enrollment = yours.get(mine.id)
         else:
             group.match = match
+    latest = access.latest_requests([group.enrollment for group in groups if group.enrollment])
     for group in groups:
         institution = group.enrollment.institution if group.enrollment else None
         existing = {
             (s.ehr, s.server_name.lower()) for s in (institution.syncs if institution else [])
         }
-        asks_again = group.enrollment is not None and access.request_cancelled(group.enrollment)
+        asks_again = group.enrollment is not None and access.request_cancelled(
+            group.enrollment, latest=latest
+        )
         paused = asks_again and access.pause(organization.id, institution.id, institution.name)
         if asks_again and not paused:
             # The request was cancelled, so nothing is pending: ask again, as for a match.
@@ -116,7 +120,9 @@ def classify(organization: Organization, groups: list[Group]) -> None:
                     f"{institution.name}: the access request was cancelled; "
                     "access will be requested again."
                 )
-            elif group.enrollment is not None and not access.has_access(group.enrollment):
+            elif group.enrollment is not None and not access.has_access(
+                group.enrollment, latest=latest
+            ):
                 # Waiting for (or refused) the practice's consent: no sync until it grants.
                 item.kind = Kind.REQUESTED
                 item.note = _without_access(group.enrollment)

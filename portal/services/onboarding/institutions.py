@@ -9,11 +9,12 @@ from urllib.parse import urlsplit
 from email_validator import EmailNotValidError, validate_email
 from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
 from sqlalchemy import not_, select
+from sqlalchemy.orm import selectinload
 
 from portal import inputs
 from portal.extensions import db
 from portal.models import Enrollment, Institution, Mode, User
-from portal.services import Forbidden, PortalError, audit, commit
+from portal.services import Forbidden, PortalError, audit, bulk, commit
 from portal.services.naming import unique_slug
 from portal.services.onboarding import access, enrollments, matching
 
@@ -205,12 +206,26 @@ def yours(organization, institution: Institution | None) -> Enrollment | None:
     """The organization's enrollment in `institution`, unless it `access.ended`."""
     if institution is None:
         return None
-    return db.session.scalar(
-        select(Enrollment).where(
-            Enrollment.organization_id == organization.id,
-            Enrollment.institution_id == institution.id,
-            not_(access.ended()),
+    return db.session.scalar(_yours(organization, Enrollment.institution_id == institution.id))
+
+
+def yours_each(organization, institutions: list[Institution]) -> dict[int, Enrollment]:
+    """`yours` for each institution at once (by institution id, where there is one), with
+    the institution's syncs read too."""
+    if not institutions:
+        return {}
+    ids = {institution.id for institution in institutions}
+    found = db.session.scalars(
+        _yours(organization, bulk.one_of(Enrollment.institution_id, ids)).options(
+            selectinload(Enrollment.institution).selectinload(Institution.syncs)
         )
+    )
+    return {enrollment.institution_id: enrollment for enrollment in found}
+
+
+def _yours(organization, which):
+    return select(Enrollment).where(
+        Enrollment.organization_id == organization.id, which, not_(access.ended())
     )
 
 
