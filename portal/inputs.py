@@ -73,7 +73,10 @@ class NotOneLine(BadRequest):
 def blank(text: str) -> bool:
     """Whether `text` shows nothing: only spaces and invisible format characters (a
     zero-width space or joiner, a direction mark, a byte-order mark). Such a name is none."""
-    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
+    shown = text.lstrip()
+    if shown and unicodedata.category(shown[0]) != "Cf":
+        return False  # most text: its first character past the spaces shows
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in shown)
 
 
 def one_line(text: str) -> bool:

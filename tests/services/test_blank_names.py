@@ -52,7 +52,8 @@ def test_staff_are_named_after_their_address_unless_given_a_name():
 @pytest.mark.parametrize(
     ("text", "shows_nothing"),
     [("", True), (" \u00a0\t", True), ("\u200b\u200c\u200d\u2060\ufeff\u200e", True),
-     ("\u200bA", False), (".", False), ("é", False), ("\u0301", False)],
+     ("\u200bA", False), (".", False), ("é", False), ("\u0301", False),
+     (" \u200b ", True), ("  A", False), ("\u200b \u200bA", False)],
 )  # fmt: skip
 def test_blank_means_nothing_shows(text, shows_nothing):
     assert inputs.blank(text) is shows_nothing
