@@ -1,10 +1,13 @@
 """What the bulk paths (a CSV import's apply, an agent's upload batch and its events) share."""
 
 import gc
+import queue
+import threading
 from collections.abc import Iterable
 from contextlib import contextmanager
 from operator import itemgetter
 
+from flask import current_app
 from sqlalchemy import and_, any_, bindparam, false, func, insert, select, tuple_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import DBAPIError
@@ -86,8 +89,7 @@ def insert_rows(table, rows: list[dict]) -> None:
     out, a callable one (the creation time) evaluated once for the statement."""
     connection = db.session.connection()
     dialect = connection.dialect
-    given = set(rows[0])
-    columns = [c for c in table.columns if c.key in given or c.default is not None]
+    columns = _columns(table, rows)
     if dialect.name == "postgresql":
         _copy(connection, table, columns, rows)
         return
@@ -100,6 +102,93 @@ def insert_rows(table, rows: list[dict]) -> None:
         keys = [column.key for column in columns]
         params = [dict(zip(keys, one, strict=True)) for one in params]
     connection.exec_driver_sql(compiled.string, params)
+
+
+class Copies:
+    """Rows inserted in the caller's transaction while the caller goes on building the next
+    ones: on PostgreSQL a thread of its own sends each table's rows as a COPY, one after
+    another on the caller's connection, so the server takes in one set while Python builds
+    the next (they took turns: an import's apply waited 0.8 s of its 2.2 s at COPY ends).
+    Elsewhere each set is inserted at once. Used as a context manager; until it ends the
+    caller must not touch the session: its connection is the sender's.
+
+    `insert_new` returns the new rows' ids. On PostgreSQL they are drawn from the table's
+    sequence on a second connection (a sequence is not transactional, and that server
+    process draws them while the first one takes in the COPY before). `written(done)` is
+    called as each set with a `done=` is in (from the sending thread, in the app's
+    context), for progress."""
+
+    def __init__(self, *, written=lambda done: None):
+        connection = db.session.connection()
+        self._connection, self._written = connection, written
+        self._sending = connection.dialect.name == "postgresql"
+        self._app = current_app._get_current_object()
+        self._queue = queue.Queue(maxsize=8)  # bounds the rows that wait
+        self._thread = threading.Thread(target=self._send, name="bulk-copies", daemon=True)
+        self._drawing = self._error = None
+
+    def __enter__(self) -> "Copies":
+        if self._sending:
+            self._drawing = db.engine.connect()
+            self._thread.start()
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self._sending:
+            self._queue.put(None)
+            self._thread.join()
+            self._drawing.close()
+        if kind is None:
+            self._raise_if_failed()
+
+    def insert(self, table, rows: list[dict], *, done: int = 0) -> None:
+        self._raise_if_failed()
+        if rows and self._sending:
+            self._queue.put((table, rows, done))
+            return
+        if rows:
+            insert_rows(table, rows)
+        if done:
+            self._written(done)
+
+    def insert_new(self, table, rows: list[dict], *, done: int = 0) -> list[int]:
+        """Insert rows without ids; returns their ids in the rows' order."""
+        if not rows:
+            return []
+        if self._sending:
+            sequence = select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
+            drawn = sequence.select_from(select(func.generate_series(1, len(rows))).subquery())
+            ids = sorted(self._drawing.scalars(drawn))
+            given = [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)]
+            self.insert(table, given, done=done)
+            return ids
+        # SQLite keeps no order in a many-row RETURNING, but this transaction is its only
+        # writer until it commits, and each new row takes the next id: ours are the newest.
+        self.insert(table, rows, done=done)
+        newest = select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
+        return sorted(db.session.scalars(newest))
+
+    def _send(self) -> None:
+        with self._app.app_context():
+            while (job := self._queue.get()) is not None:
+                if self._error is not None:
+                    continue  # drained unsent, so that the caller's puts never block
+                table, rows, done = job
+                try:
+                    _copy(self._connection, table, _columns(table, rows), rows)
+                    if done:
+                        self._written(done)
+                except BaseException as error:  # raised in the caller's thread
+                    self._error = error
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+
+def _columns(table, rows: list[dict]) -> list:
+    given = set(rows[0])
+    return [c for c in table.columns if c.key in given or c.default is not None]
 
 
 def _copy(connection, table, columns, rows: list[dict]) -> None:

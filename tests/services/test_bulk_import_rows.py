@@ -181,6 +181,25 @@ def test_a_new_institution_naming_one_server_for_two_systems_writes_nothing(dev)
     assert last_ids() == before
 
 
+def test_a_conflict_found_while_earlier_rounds_are_sent_writes_nothing(dev, monkeypatch):
+    monkeypatch.setattr(bulk_writes, "ROUND", 1)  # the rounds before it are in flight
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(
+        [["Hudson Dental", "12 River Road", "", "Albany", "NY", "12207", "(518) 555-0199",
+          "", "", "", "no", ehr, "FRONT"] for ehr in ("dentrix", "eaglesoft")]
+    )  # fmt: skip
+    content = generated_file(6) + buffer.getvalue().encode()
+    batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
+    before = last_ids()
+    with pytest.raises(Conflict, match="already has a sync on server FRONT"):
+        applying.apply(batch, actor=dev)
+    db.session.rollback()
+    assert last_ids() == before
+    # The connection was left whole: the next file applies.
+    fine = csv_import.upload(dev.organization, "g.csv", generated_file(3, seed=9), actor=dev)
+    assert len(applying.apply(fine, actor=dev)["sync_ids"]) == 3
+
+
 def test_progress_is_told_after_each_round_of_institutions(dev, monkeypatch):
     monkeypatch.setattr(bulk_writes, "ROUND", 10)
     batch = csv_import.upload(dev.organization, "f.csv", generated_file(25), actor=dev)
@@ -212,9 +231,11 @@ def test_the_cycle_collector_pauses_while_a_file_is_applied_and_is_left_as_it_wa
     assert after_apply is after_refusal is collecting
 
 
+@pytest.mark.parametrize("round_size", [1_000, 1])  # refused in the last round, in the first
 def test_a_row_the_database_refuses_fails_the_apply_as_an_integrity_error_writing_nothing(
-    dev, monkeypatch
+    dev, monkeypatch, round_size
 ):
+    monkeypatch.setattr(bulk_writes, "ROUND", round_size)
     taken = csv_import.upload(dev.organization, "a.csv", generated_file(1), actor=dev)
     applying.apply(taken, actor=dev)
     subdomain = db.session.scalar(select(Institution.subdomain).order_by(Institution.id.desc()))

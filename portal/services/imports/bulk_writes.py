@@ -1,6 +1,7 @@
 """The new institutions of an import written set by set: per round of institutions, one
 statement each for the institutions, their enrollments, their syncs and the audit rows
-(`bulk.insert_rows`: a COPY on PostgreSQL), in the caller's transaction.
+(`bulk.Copies`: on PostgreSQL a COPY, sent while the next round is built), in the caller's
+transaction.
 
 The rows are the ones `institutions.add` and `setup.add_sync` write for the same input,
 audit rows included and in the same order: the institution, then per sync its creation and
@@ -11,10 +12,7 @@ server appears once per institution.
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
-
 from portal import catalogue, clock
-from portal.extensions import db
 from portal.models import (
     AuditEvent,
     Enrollment,
@@ -55,11 +53,12 @@ def add_institutions(
     sync ids. `report(rows)` follows progress.
     Raises Conflict (the transaction must roll back) as add_sync would."""
     sync_ids = []
-    for start in range(0, len(new), ROUND):
-        part = [_practice(*item) for item in new[start : start + ROUND]]
-        _write(part, organization, actor)
-        sync_ids += [practice.ids["syncs"] for practice in part]
-        report(sum(len(practice.syncs) for practice in part))
+    shared = audit.values("", actor=actor, organization=organization)  # who, where from
+    with bulk.Copies(written=report) as copies:
+        for start in range(0, len(new), ROUND):
+            part = [_practice(*item) for item in new[start : start + ROUND]]
+            _write(copies, part, organization.id, shared)
+            sync_ids += [practice.ids["syncs"] for practice in part]
     return sync_ids
 
 
@@ -104,15 +103,17 @@ def _sync_row(system: catalogue.System, server_name: str) -> dict:
     return row
 
 
-def _write(part: list[_Practice], organization: Organization, actor: User | None) -> None:
+def _write(copies: bulk.Copies, part: list[_Practice], organization_id: int, shared: dict):
+    """The round's rows, given to `copies` table by table; nothing is read from the session
+    meanwhile (its connection is the sender's). `shared` is the audit rows' who and where."""
     now = clock.now()
-    ids = _insert(Institution, [practice.institution for practice in part])
+    ids = copies.insert_new(Institution.__table__, [practice.institution for practice in part])
     enrollment_rows = []
     for practice, institution_id in zip(part, ids, strict=True):
         practice.ids["institution"] = institution_id
         enrollment_rows.append(
             {
-                "organization_id": organization.id,
+                "organization_id": organization_id,
                 "institution_id": institution_id,
                 "mode": Mode.PRODUCTION,
                 "status": practice.status,
@@ -120,22 +121,22 @@ def _write(part: list[_Practice], organization: Organization, actor: User | None
                 "status_changed_at": now,
             }
         )
-    for practice, enrollment_id in zip(part, _insert(Enrollment, enrollment_rows), strict=True):
+    enrollment_ids = copies.insert_new(Enrollment.__table__, enrollment_rows)
+    for practice, enrollment_id in zip(part, enrollment_ids, strict=True):
         practice.ids["enrollment"] = enrollment_id
     sync_rows = [
-        sync | {"institution_id": practice.ids["institution"], "created_by_org_id": organization.id}
+        sync | {"institution_id": practice.ids["institution"], "created_by_org_id": organization_id}
         for practice in part
         for sync in practice.syncs
     ]
-    created = iter(_insert(Sync, sync_rows))
+    created = iter(copies.insert_new(Sync.__table__, sync_rows))
     for practice in part:
         practice.ids["syncs"] = [next(created) for _ in practice.syncs]
-    bulk.insert_rows(AuditEvent.__table__, _audit_rows(part, organization, actor))
+    done = sum(len(practice.syncs) for practice in part)
+    copies.insert(AuditEvent.__table__, _audit_rows(part, shared), done=done)
 
 
-def _audit_rows(part: list[_Practice], organization: Organization, actor: User | None):
-    shared = audit.values("", actor=actor, organization=organization)  # who, where from
-
+def _audit_rows(part: list[_Practice], shared: dict) -> list[dict]:
     def row(action, target, **details):  # details are plain strings already
         return shared | {"action": action, "target_type": target[0], "target_id": target[1],
                          "details": details}  # fmt: skip
@@ -159,22 +160,3 @@ def _audit_rows(part: list[_Practice], organization: Organization, actor: User |
                         before=before.value, after=after.value, reason="")
                 )  # fmt: skip
     return rows
-
-
-def _insert(model, rows: list[dict]) -> list[int]:
-    """INSERT the rows and return their new ids in the rows' order."""
-    if not rows:
-        return []
-    table = model.__table__
-    if db.engine.dialect.name != "sqlite":
-        # Ids drawn from the table's sequence first: the rows then carry their own.
-        sequence = select(func.nextval(func.pg_get_serial_sequence(table.name, "id")))
-        drawn = select(func.generate_series(1, len(rows)))
-        ids = sorted(db.session.scalars(sequence.select_from(drawn.subquery())))
-        bulk.insert_rows(table, [row | {"id": id_} for row, id_ in zip(rows, ids, strict=True)])
-        return ids
-    # SQLite keeps no order in a many-row RETURNING, but this transaction is its only
-    # writer until it commits, and each new row takes the next id: ours are the newest.
-    bulk.insert_rows(table, rows)
-    newest = select(table.c.id).order_by(table.c.id.desc()).limit(len(rows))
-    return sorted(db.session.scalars(newest))
