@@ -143,7 +143,7 @@ class Copies:
 
     def insert(self, table, rows: list[dict], *, done: int = 0) -> None:
         self._raise_if_failed()
-        if rows and self._sending:
+        if self._sending:  # progress told from the sending thread alone, in order
             self._queue.put((table, rows, done))
             return
         if rows:
@@ -175,7 +175,8 @@ class Copies:
                     continue  # drained unsent, so that the caller's puts never block
                 table, rows, done = job
                 try:
-                    _copy(self._connection, table, _columns(table, rows), rows)
+                    if rows:
+                        _copy(self._connection, table, _columns(table, rows), rows)
                     if done:
                         self._written(done)
                 except BaseException as error:  # raised in the caller's thread
