@@ -115,10 +115,13 @@ class Copies:
     `insert_new` returns the new rows' ids. On PostgreSQL they are drawn from the table's
     sequence on a second connection (a sequence is not transactional, and that server
     process draws them while the first one takes in the COPY before). `written(done)` is
-    called as each set with a `done=` is in (from the sending thread, in the app's
-    context), for progress."""
+    called as each set with a `done=` is in, for progress: from the sending thread, in an
+    app context of its own (whose session is not the caller's: it must not write through
+    it). A set the database refuses is raised in the caller's thread as the driver's error,
+    ahead of any error the caller met after it (which came later in the rows)."""
 
     def __init__(self, *, written=lambda done: None):
+        db.session.flush()  # whatever the caller added goes first, on its connection
         connection = db.session.connection()
         self._connection, self._written = connection, written
         self._sending = connection.dialect.name == "postgresql"
@@ -126,20 +129,27 @@ class Copies:
         self._queue = queue.Queue(maxsize=8)  # bounds the rows that wait
         self._thread = threading.Thread(target=self._send, name="bulk-copies", daemon=True)
         self._drawing = self._error = None
+        self._cancelled = False
 
     def __enter__(self) -> "Copies":
         if self._sending:
-            self._drawing = db.engine.connect()
+            self._drawing = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self._thread.start()
         return self
 
     def __exit__(self, kind, error, traceback) -> None:
         if self._sending:
-            self._queue.put(None)
-            self._thread.join()
-            self._drawing.close()
-        if kind is None:
-            self._raise_if_failed()
+            # After the caller's error the sets queued before it are still sent (two rounds at
+            # most), so that a refusal among them is the one raised, as it came first; after
+            # an interrupt they are dropped.
+            self._cancelled = kind is not None and not issubclass(kind, Exception)
+            try:
+                self._queue.put(None)
+                self._thread.join()
+            finally:
+                self._drawing.close()
+        if self._error is not None and (kind is None or issubclass(kind, Exception)):
+            raise self._error from error
 
     def insert(self, table, rows: list[dict], *, done: int = 0) -> None:
         self._raise_if_failed()
@@ -171,7 +181,7 @@ class Copies:
     def _send(self) -> None:
         with self._app.app_context():
             while (job := self._queue.get()) is not None:
-                if self._error is not None:
+                if self._error is not None or self._cancelled:
                     continue  # drained unsent, so that the caller's puts never block
                 table, rows, done = job
                 try:

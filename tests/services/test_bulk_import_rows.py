@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, Enrollment, Institution, Mode, Sync
-from portal.services import Conflict, PortalError, naming, secrets
+from portal.services import Conflict, PortalError, bulk, naming, secrets
 from portal.services.imports import applying, bulk_writes, csv_import
 from portal.services.imports.csv_import import COLUMNS
 from portal.services.onboarding import institutions
@@ -181,14 +181,19 @@ def test_a_new_institution_naming_one_server_for_two_systems_writes_nothing(dev)
     assert last_ids() == before
 
 
-def test_a_conflict_found_while_earlier_rounds_are_sent_writes_nothing(dev, monkeypatch):
-    monkeypatch.setattr(bulk_writes, "ROUND", 1)  # the rounds before it are in flight
+def one_server_for_two_systems() -> bytes:
+    """Rows of a new institution that add_sync refuses (Conflict)."""
     buffer = io.StringIO()
     csv.writer(buffer).writerows(
         [["Hudson Dental", "12 River Road", "", "Albany", "NY", "12207", "(518) 555-0199",
           "", "", "", "no", ehr, "FRONT"] for ehr in ("dentrix", "eaglesoft")]
     )  # fmt: skip
-    content = generated_file(6) + buffer.getvalue().encode()
+    return buffer.getvalue().encode()
+
+
+def test_a_conflict_found_while_earlier_rounds_are_sent_writes_nothing(dev, monkeypatch):
+    monkeypatch.setattr(bulk_writes, "ROUND", 1)  # the rounds before it are in flight
+    content = generated_file(6) + one_server_for_two_systems()
     batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
     before = last_ids()
     with pytest.raises(Conflict, match="already has a sync on server FRONT"):
@@ -198,6 +203,34 @@ def test_a_conflict_found_while_earlier_rounds_are_sent_writes_nothing(dev, monk
     # The connection was left whole: the next file applies.
     fine = csv_import.upload(dev.organization, "g.csv", generated_file(3, seed=9), actor=dev)
     assert len(applying.apply(fine, actor=dev)["sync_ids"]) == 3
+
+
+def test_a_row_the_database_refuses_is_reported_ahead_of_a_conflict_after_it(dev, monkeypatch):
+    monkeypatch.setattr(bulk_writes, "ROUND", 1)
+    taken = csv_import.upload(dev.organization, "a.csv", generated_file(1), actor=dev)
+    applying.apply(taken, actor=dev)
+    subdomain = db.session.scalar(select(Institution.subdomain).order_by(Institution.id.desc()))
+    slugs = naming.unique_slugs
+    monkeypatch.setattr(
+        naming, "unique_slugs", lambda column, names: [subdomain, *slugs(column, names[1:])]
+    )  # the file's first institution is refused by the database
+    content = generated_file(1, seed=8) + one_server_for_two_systems()  # a round each
+    batch = csv_import.upload(dev.organization, "b.csv", content, actor=dev)
+    before = last_ids()
+    with pytest.raises(IntegrityError):
+        applying.apply(batch, actor=dev)
+    db.session.rollback()
+    assert last_ids() == before
+
+
+def test_a_set_the_database_refuses_is_raised_ahead_of_the_callers_later_error(dev):
+    refused = {"name": None, "subdomain": "refused", "mode": Mode.PRODUCTION}  # NOT NULL
+    before = last_ids()
+    with pytest.raises(IntegrityError), bulk.Copies() as copies:
+        copies.insert(Institution.__table__, [refused])
+        raise Conflict("found in a later row")  # before the set is sent, on PostgreSQL
+    db.session.rollback()
+    assert last_ids() == before
 
 
 def test_progress_is_told_after_each_round_of_institutions(dev, monkeypatch):

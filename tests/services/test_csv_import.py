@@ -13,6 +13,7 @@ from portal.admin_views.csv_exports import cell
 from portal.extensions import db
 from portal.models import (
     AccessRequest,
+    AuditEvent,
     Enrollment,
     EnrollmentStatus,
     ImportBatch,
@@ -157,6 +158,27 @@ def test_a_matched_row_becomes_an_access_request(dev, mailbox):
     applying.apply(batch, actor=dev)
     assert count(AccessRequest) == 1 and count(Institution) == 3  # two sandboxes, one practice
     assert mailbox.bodies_to("desk@hudson.example")
+
+
+def test_an_apply_records_the_request_to_a_match_before_the_new_institutions(dev, mailbox):
+    owner = upgraded("Owner Apps", "o@owner.example")
+    live = enrollment_in(owner, EnrollmentStatus.LIVE, "Hudson Dental")
+    live.institution.email = "desk@hudson.example"
+    sync_in(live, "dentrix", SyncStage.ACTIVE)
+    new = row(name="Maple Ortho", street_address="4 Elm Street", phone_number="5185550123")
+    batch = csv_import.upload(
+        dev.organization, "f.csv", to_csv([row(name="Hudson Dental PLLC"), new]), actor=dev
+    )
+    assert [r.kind for r in csv_import.preview(batch).rows] == [Kind.MATCH, Kind.NEW]
+    first = db.session.scalar(select(func.max(AuditEvent.id)))
+    applying.apply(batch, actor=dev)
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.id > first).order_by(AuditEvent.id)
+    ).all()
+    # In the file's order on both databases: the services' rows for the match, then the new
+    # institution's rows written set by set.
+    assert actions == ["enrollment.request_access", "access.requested", "institution.created",
+                       "sync.created", "enrollment.start_install", "import.applied"]  # fmt: skip
 
 
 @pytest.mark.parametrize(
