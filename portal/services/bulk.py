@@ -60,6 +60,14 @@ def one_of(column, values: Iterable):
     return column.in_(values)
 
 
+def chunks(values: Iterable, size: int = 1_000) -> Iterable[list]:
+    """`values` in lists of at most `size`: within every database's parameter limit for
+    `one_of` (SQLite binds each value of an IN on its own)."""
+    values = list(values)
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def pairs_in(columns: tuple, rows: Iterable[tuple]):
     """Rows whose `columns` hold one of the tuples `rows`, on PostgreSQL exactly: the tuples
     go as one array per column, unnested, and each is one probe of an index on the columns.

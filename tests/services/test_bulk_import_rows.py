@@ -233,6 +233,11 @@ def test_a_set_the_database_refuses_is_raised_ahead_of_the_callers_later_error(d
     assert last_ids() == before
 
 
+def test_lookups_go_in_chunks_within_the_parameter_limits():
+    assert [len(part) for part in bulk.chunks(range(2_500))] == [1_000, 1_000, 500]
+    assert list(bulk.chunks(set())) == []
+
+
 def test_progress_is_told_after_each_round_of_institutions(dev, monkeypatch):
     monkeypatch.setattr(bulk_writes, "ROUND", 10)
     batch = csv_import.upload(dev.organization, "f.csv", generated_file(25), actor=dev)

@@ -40,23 +40,17 @@ def request_cancelled(enrollment: Enrollment, *, latest=None) -> bool:
 
 
 def latest_requests(enrollments: list[Enrollment]):
-    """The status of each enrollment's latest access request, read in one query: a
-    `latest=` for `has_access` and `request_cancelled` (None where it never asked)."""
-    ids = {enrollment.id for enrollment in enrollments}
-    newest = (
-        select(func.max(AccessRequest.id))
-        .where(bulk.one_of(AccessRequest.enrollment_id, ids))
-        .group_by(AccessRequest.enrollment_id)
-    )
-    statuses = dict(
-        db.session.execute(
-            select(AccessRequest.enrollment_id, AccessRequest.status).where(
-                AccessRequest.id.in_(newest)
-            )
-        ).all()
-        if ids
-        else ()
-    )
+    """The status of each enrollment's latest access request, read in a query per thousand:
+    a `latest=` for `has_access` and `request_cancelled` (None where it never asked)."""
+    statuses = {}
+    for ids in bulk.chunks({enrollment.id for enrollment in enrollments}):
+        newest = (
+            select(func.max(AccessRequest.id))
+            .where(bulk.one_of(AccessRequest.enrollment_id, ids))
+            .group_by(AccessRequest.enrollment_id)
+        )
+        query = select(AccessRequest.enrollment_id, AccessRequest.status)
+        statuses.update(db.session.execute(query.where(AccessRequest.id.in_(newest))).all())
     return lambda enrollment: statuses.get(enrollment.id)
 
 
