@@ -49,9 +49,7 @@ def unique_slugs(column, texts: list[str]) -> list[str]:
         todo = [i for i, slug in enumerate(chosen) if slug is None]
         if not todo:
             return chosen
-        asked = list({candidates[i] for i in todo})
-        for start in range(0, len(asked), 1000):  # within every database's parameter limit
-            part = asked[start : start + 1000]
+        for part in bulk.chunks({candidates[i] for i in todo}):
             taken |= set(db.session.scalars(select(column).where(bulk.one_of(column, part))))
         for i in todo:
             if candidates[i] in taken:

@@ -169,16 +169,11 @@ def test_an_import_writes_the_rows_and_audit_rows_the_services_write(dev, round_
     ]
 
 
-def test_a_new_institution_naming_one_server_for_two_systems_writes_nothing(dev):
-    rows = [["Hudson Dental", "12 River Road", "", "Albany", "NY", "12207", "(518) 555-0199",
-             "", "", "", "no", ehr, "FRONT"] for ehr in ("dentrix", "eaglesoft")]  # fmt: skip
-    content = "\n".join(",".join(r) for r in [COLUMNS, *rows]).encode()
-    batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
-    before = last_ids()
-    with pytest.raises(Conflict, match="already has a sync on server FRONT"):
-        applying.apply(batch, actor=dev)
-    db.session.rollback()
-    assert last_ids() == before
+def a_taken_subdomain(dev) -> str:
+    """The subdomain of an institution an earlier file created."""
+    taken = csv_import.upload(dev.organization, "a.csv", generated_file(1), actor=dev)
+    applying.apply(taken, actor=dev)
+    return db.session.scalar(select(Institution.subdomain).order_by(Institution.id.desc()))
 
 
 def one_server_for_two_systems() -> bytes:
@@ -191,9 +186,14 @@ def one_server_for_two_systems() -> bytes:
     return buffer.getvalue().encode()
 
 
-def test_a_conflict_found_while_earlier_rounds_are_sent_writes_nothing(dev, monkeypatch):
-    monkeypatch.setattr(bulk_writes, "ROUND", 1)  # the rounds before it are in flight
-    content = generated_file(6) + one_server_for_two_systems()
+@pytest.mark.parametrize(
+    "earlier", [0, 6], ids=["alone", "while earlier rounds are sent"]
+)  # with six practices before it, one round each: those rounds are in flight
+def test_a_new_institution_naming_one_server_for_two_systems_writes_nothing(
+    dev, monkeypatch, earlier
+):
+    monkeypatch.setattr(bulk_writes, "ROUND", 1)
+    content = generated_file(earlier) + one_server_for_two_systems()
     batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
     before = last_ids()
     with pytest.raises(Conflict, match="already has a sync on server FRONT"):
@@ -207,9 +207,7 @@ def test_a_conflict_found_while_earlier_rounds_are_sent_writes_nothing(dev, monk
 
 def test_a_row_the_database_refuses_is_reported_ahead_of_a_conflict_after_it(dev, monkeypatch):
     monkeypatch.setattr(bulk_writes, "ROUND", 1)
-    taken = csv_import.upload(dev.organization, "a.csv", generated_file(1), actor=dev)
-    applying.apply(taken, actor=dev)
-    subdomain = db.session.scalar(select(Institution.subdomain).order_by(Institution.id.desc()))
+    subdomain = a_taken_subdomain(dev)
     slugs = naming.unique_slugs
     monkeypatch.setattr(
         naming, "unique_slugs", lambda column, names: [subdomain, *slugs(column, names[1:])]
@@ -274,9 +272,7 @@ def test_a_row_the_database_refuses_fails_the_apply_as_an_integrity_error_writin
     dev, monkeypatch, round_size
 ):
     monkeypatch.setattr(bulk_writes, "ROUND", round_size)
-    taken = csv_import.upload(dev.organization, "a.csv", generated_file(1), actor=dev)
-    applying.apply(taken, actor=dev)
-    subdomain = db.session.scalar(select(Institution.subdomain).order_by(Institution.id.desc()))
+    subdomain = a_taken_subdomain(dev)
     batch = csv_import.upload(dev.organization, "b.csv", generated_file(3, seed=8), actor=dev)
     monkeypatch.setattr(naming, "unique_slugs", lambda column, names: [subdomain] * len(names))
     before = last_ids()

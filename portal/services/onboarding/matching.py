@@ -116,8 +116,8 @@ def find_both(organization, practices: list[Practice], chunk: int = 300) -> list
     is enrolled in, asked for or onboarded already, live or not, by OWN_KINDS of key), from
     one set of lookups (a CSV import needs both)."""
     found = []
-    for start in range(0, len(practices), chunk):
-        wanted = [practice.keys() for practice in practices[start : start + chunk]]
+    for part in bulk.chunks(practices, chunk):
+        wanted = [practice.keys() for practice in part]
         live, mine = _candidates(organization, {key for keys in wanted for key in keys})
         found += [
             (_oldest(live, keys), _oldest(mine, [key for key in keys if key[0] in OWN_KINDS]))
@@ -199,16 +199,16 @@ def own_key(name: str, street_address: str, zip_code: str) -> tuple[str, str, st
 def own_enrollments(organization, keys: set[tuple], chunk: int = 300) -> dict[tuple, Enrollment]:
     """The organization's production enrollment for each `own_key` that has one (the oldest
     not `access.ended`), with its institution and syncs, read in one query per `chunk` keys."""
-    wanted, keys, owned = keys, list(keys), {}
+    wanted, owned = keys, {}
     columns = (Institution.name_key, Institution.street_key, Institution.zip_code)
-    for start in range(0, len(keys), chunk):
+    for part in bulk.chunks(keys, chunk):
         rows = db.session.execute(
             select(Enrollment, *columns)
             .join(Institution, Institution.id == Enrollment.institution_id)
             .where(
                 Enrollment.organization_id == organization.id,
                 Enrollment.mode == Mode.PRODUCTION,
-                Enrollment.institution_id.in_(_by_name(keys[start : start + chunk])),
+                Enrollment.institution_id.in_(_by_name(part)),
                 not_(access.ended()),
             )
             .options(selectinload(Enrollment.institution).selectinload(Institution.syncs))

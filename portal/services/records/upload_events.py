@@ -18,7 +18,7 @@ from portal.models import Location
 from portal.records import Patient
 from portal.services import bulk, events
 from portal.services.records import record_events
-from portal.services.records.upload_rows import Changes, chunks
+from portal.services.records.upload_rows import CHUNK, Changes
 
 
 @dataclass
@@ -111,7 +111,7 @@ def _payloads(model: type, location: Location, foreign_ids: list[str], rows) -> 
         shaped = patient_shapes.patients(rows, location)
         return [{"patient": patient} for patient in msgspec.to_builtins(shaped)]
     found = {}
-    for chunk in chunks(foreign_ids):
+    for chunk in bulk.chunks(foreign_ids, CHUNK):
         query = (
             select(model)
             .where(model.location_id == location.id, bulk.one_of(model.foreign_id, chunk))
@@ -126,7 +126,7 @@ def _listed(location: Location, foreign_ids: list[str]) -> dict:
     from portal.services.records.patient_search import LISTED
 
     found = {}
-    for chunk in chunks(foreign_ids):
+    for chunk in bulk.chunks(foreign_ids, CHUNK):
         query = select(*LISTED).where(
             Patient.location_id == location.id, bulk.one_of(Patient.foreign_id, chunk)
         )

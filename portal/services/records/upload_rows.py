@@ -69,7 +69,7 @@ def _stored(table: Table, location_id: int, foreign_ids: list[str], names: list[
     """(id, *names) of the rows of `foreign_ids` that the location holds, by foreign id."""
     columns = [table.c.foreign_id, table.c.id, *(table.c[name] for name in names)]
     stored = {}
-    for chunk in chunks(foreign_ids):
+    for chunk in bulk.chunks(foreign_ids, CHUNK):
         query = select(*columns).where(
             table.c.location_id == location_id, bulk.one_of(table.c.foreign_id, chunk)
         )
@@ -130,11 +130,6 @@ def _arrays(table: Table, names: list[str], dialect) -> str:
     return ", ".join(
         f"CAST(:{name} AS {table.c[name].type.compile(dialect=dialect)}[])" for name in names
     )
-
-
-def chunks(items: list) -> list[list]:
-    """`items` in lists short enough for one IN each."""
-    return [items[start : start + CHUNK] for start in range(0, len(items), CHUNK)]
 
 
 def _same_fields(rows: list[dict]) -> list[list[dict]]:
