@@ -38,12 +38,13 @@ def unique_slug(column, text: str) -> str:
     return candidate
 
 
-def unique_slugs(column, texts: list[str]) -> list[str]:
+def unique_slugs(column, texts: list[str], taken: set[str] | None = None) -> list[str]:
     """`unique_slug` for many texts at once, also unique among themselves (a CSV import):
-    one query per round of candidates instead of one per text."""
+    one query per round of candidates instead of one per text. Slugs in `taken` are not
+    chosen; the ones chosen are added to it (for the next part of the same file)."""
     wanted = [slugify(text) for text in texts]
     chosen: list[str | None] = [None] * len(wanted)
-    taken: set[str] = set()
+    taken = set() if taken is None else taken
     candidates = list(wanted)
     while True:
         todo = [i for i, slug in enumerate(chosen) if slug is None]

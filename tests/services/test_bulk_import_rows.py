@@ -15,7 +15,7 @@ from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, Enrollment, Institution, Mode, Sync
 from portal.services import Conflict, PortalError, bulk, naming, secrets
-from portal.services.imports import applying, bulk_writes, csv_import
+from portal.services.imports import applying, csv_import, import_rounds
 from portal.services.imports.csv_import import COLUMNS
 from portal.services.onboarding import institutions
 from portal.services.syncs import keys, setup
@@ -145,7 +145,7 @@ def dev():
 
 @pytest.mark.parametrize("round_size", [1_000, 16])  # one round of statements, and three
 def test_an_import_writes_the_rows_and_audit_rows_the_services_write(dev, round_size, monkeypatch):
-    monkeypatch.setattr(bulk_writes, "ROUND", round_size)
+    monkeypatch.setattr(import_rounds, "ROUND", round_size)
     practices = 40
     batch = csv_import.upload(dev.organization, "f.csv", generated_file(practices), actor=dev)
     plan = csv_import.preview(batch)
@@ -192,7 +192,7 @@ def one_server_for_two_systems() -> bytes:
 def test_a_new_institution_naming_one_server_for_two_systems_writes_nothing(
     dev, monkeypatch, earlier
 ):
-    monkeypatch.setattr(bulk_writes, "ROUND", 1)
+    monkeypatch.setattr(import_rounds, "ROUND", 1)
     content = generated_file(earlier) + one_server_for_two_systems()
     batch = csv_import.upload(dev.organization, "f.csv", content, actor=dev)
     before = last_ids()
@@ -206,12 +206,17 @@ def test_a_new_institution_naming_one_server_for_two_systems_writes_nothing(
 
 
 def test_a_row_the_database_refuses_is_reported_ahead_of_a_conflict_after_it(dev, monkeypatch):
-    monkeypatch.setattr(bulk_writes, "ROUND", 1)
+    monkeypatch.setattr(import_rounds, "ROUND", 1)
     subdomain = a_taken_subdomain(dev)
-    slugs = naming.unique_slugs
-    monkeypatch.setattr(
-        naming, "unique_slugs", lambda column, names: [subdomain, *slugs(column, names[1:])]
-    )  # the file's first institution is refused by the database
+    slugs, given = naming.unique_slugs, []
+
+    def first_taken(column, names, taken):  # the file's first institution is refused
+        if given:
+            return slugs(column, names, taken)
+        given.append(subdomain)
+        return [subdomain, *slugs(column, names[1:], taken)]
+
+    monkeypatch.setattr(naming, "unique_slugs", first_taken)
     content = generated_file(1, seed=8) + one_server_for_two_systems()  # a round each
     batch = csv_import.upload(dev.organization, "b.csv", content, actor=dev)
     before = last_ids()
@@ -237,7 +242,7 @@ def test_lookups_go_in_chunks_within_the_parameter_limits():
 
 
 def test_progress_is_told_after_each_round_of_institutions(dev, monkeypatch):
-    monkeypatch.setattr(bulk_writes, "ROUND", 10)
+    monkeypatch.setattr(import_rounds, "ROUND", 10)
     batch = csv_import.upload(dev.organization, "f.csv", generated_file(25), actor=dev)
     told = []
     applying._apply(dev, batch, applying.ImportStatus.PREVIEWED, lambda *a: told.append(a))
@@ -271,10 +276,10 @@ def test_the_cycle_collector_pauses_while_a_file_is_applied_and_is_left_as_it_wa
 def test_a_row_the_database_refuses_fails_the_apply_as_an_integrity_error_writing_nothing(
     dev, monkeypatch, round_size
 ):
-    monkeypatch.setattr(bulk_writes, "ROUND", round_size)
+    monkeypatch.setattr(import_rounds, "ROUND", round_size)
     subdomain = a_taken_subdomain(dev)
     batch = csv_import.upload(dev.organization, "b.csv", generated_file(3, seed=8), actor=dev)
-    monkeypatch.setattr(naming, "unique_slugs", lambda column, names: [subdomain] * len(names))
+    monkeypatch.setattr(naming, "unique_slugs", lambda _, names, taken: [subdomain] * len(names))
     before = last_ids()
     with pytest.raises(IntegrityError):
         applying.apply(batch, actor=dev)

@@ -160,7 +160,7 @@ def test_a_matched_row_becomes_an_access_request(dev, mailbox):
     assert mailbox.bodies_to("desk@hudson.example")
 
 
-def test_an_apply_records_the_request_to_a_match_before_the_new_institutions(dev, mailbox):
+def test_an_apply_records_the_request_to_a_match_after_the_new_institutions(dev, mailbox):
     owner = upgraded("Owner Apps", "o@owner.example")
     live = enrollment_in(owner, EnrollmentStatus.LIVE, "Hudson Dental")
     live.institution.email = "desk@hudson.example"
@@ -175,10 +175,11 @@ def test_an_apply_records_the_request_to_a_match_before_the_new_institutions(dev
     actions = db.session.scalars(
         select(AuditEvent.action).where(AuditEvent.id > first).order_by(AuditEvent.id)
     ).all()
-    # In the file's order on both databases: the services' rows for the match, then the new
-    # institution's rows written set by set.
-    assert actions == ["enrollment.request_access", "access.requested", "institution.created",
-                       "sync.created", "enrollment.start_install", "import.applied"]  # fmt: skip
+    # In the same order on both databases: the new institution's rows, written set by set as
+    # each round is classified, then the services' rows for the match.
+    assert actions == ["institution.created", "sync.created", "enrollment.start_install",
+                       "enrollment.request_access", "access.requested",
+                       "import.applied"]  # fmt: skip
 
 
 @pytest.mark.parametrize(

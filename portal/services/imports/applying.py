@@ -13,11 +13,11 @@ from sqlalchemy import update
 
 from portal import clock, readable
 from portal.extensions import db
-from portal.models import ImportBatch, ImportStatus, Institution, Job, Organization, User
-from portal.services import Conflict, PortalError, audit, bulk, commit, naming
+from portal.models import ImportBatch, ImportStatus, Job, Organization, User
+from portal.services import Conflict, PortalError, audit, bulk, commit
 from portal.services.delivery import jobs
-from portal.services.imports import bulk_writes
-from portal.services.imports.csv_import import NOTHING_NEW, Group, may_import, plan
+from portal.services.imports import bulk_writes, import_rounds
+from portal.services.imports.csv_import import Group, checked_rows, may_import
 from portal.services.onboarding import consent
 from portal.services.syncs import setup
 
@@ -87,7 +87,7 @@ def _apply(actor: User | None, batch: ImportBatch, claimed_as: ImportStatus, rep
 
 def _apply_now(actor: User | None, batch: ImportBatch, claimed_as: ImportStatus, report) -> dict:
     organization = db.session.get(Organization, batch.organization_id)
-    result = plan(organization, batch.content)
+    result = checked_rows(batch.content)  # classified round by round as it is written
     if result.errors:
         errors = readable.plural(len(result.errors), "row error")
         raise PortalError(f"{errors}: fix the file and upload it again.")
@@ -134,40 +134,41 @@ class Progress:
 
 
 def _apply_groups(actor: User | None, organization, groups: list[Group], progress) -> list[int]:
-    """Matches and institutions enrolled already go through the services one by one; the
-    new institutions (nearly all of a big file) are written set by set. Returns the new
-    syncs' ids in the file's order."""
-    todo = {id(group): _todo(group) for group in groups}
-    creating = [g for g in groups if todo[id(g)] and g.match is None and g.enrollment is None]
-    names = naming.unique_slugs(Institution.subdomain, [g.details.name for g in creating])
-    sync_ids = {id(group): [] for group in creating}
-    for group in groups:
-        if id(group) not in sync_ids:
-            sync_ids[id(group)] = _apply_group(actor, organization, group, todo[id(group)])
-            progress(len(group.rows))
-    new = [
-        (
-            group.details,
-            name,
-            [(ehr, server) for _, ehr, server in todo[id(group)]],
-            group.practice.normalised,
+    """The new institutions (nearly all of a big file) are written set by set, each round as
+    soon as it is classified; then matches and institutions enrolled already go through the
+    services one by one. Returns the new syncs' ids in the file's order."""
+    creating, others = [], []
+    with import_rounds.classified(organization, groups) as rounds:
+
+        def new_institutions():
+            for found in rounds:
+                creating.extend(found.creating)
+                others.extend(found.others)
+                yield [
+                    (
+                        group.details,
+                        name,
+                        [(ehr, server) for _, ehr, server in import_rounds.todo(group)],
+                        group.practice.normalised,
+                    )
+                    for group, name in zip(found.creating, found.subdomains, strict=True)
+                ]
+
+        written = bulk_writes.add_institutions(
+            new_institutions(), organization=organization, actor=actor, report=progress
         )
-        for group, name in zip(creating, names, strict=True)
-    ]
-    written = bulk_writes.add_institutions(
-        new, organization=organization, actor=actor, report=progress
-    )
-    sync_ids.update((id(group), ids) for group, ids in zip(creating, written, strict=True))
+    sync_ids = {id(group): ids for group, ids in zip(creating, written, strict=True)}
+    for group in others:
+        sync_ids[id(group)] = _apply_group(actor, organization, group)
+        progress(len(group.rows))
     return [sync_id for group in groups for sync_id in sync_ids[id(group)]]
 
 
-def _todo(group: Group) -> list[tuple]:
-    return [row for row in group.rows if row[0].kind not in NOTHING_NEW]
-
-
-def _apply_group(actor: User, organization: Organization, group: Group, todo) -> list[int]:
+def _apply_group(actor: User, organization: Organization, group: Group) -> list[int]:
+    todo = import_rounds.todo(group)
     if not todo:
         return []
+    import_rounds.attach(group)
     if group.match is not None:
         consent.add_request(group.match, organization=organization, actor=actor)
         return []

@@ -10,6 +10,7 @@ enrollment has access and no other syncs, so add_sync's checks reduce to one: an
 server appears once per institution.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from portal import catalogue, clock
@@ -29,8 +30,6 @@ from portal.services.imports.import_rows import DETAIL_FIELDS
 from portal.services.onboarding import enrollments
 from portal.services.syncs import keys, lifecycle
 
-ROUND = 1_000  # institutions per round of statements (progress is reported after each)
-
 
 @dataclass
 class _Practice:
@@ -46,18 +45,19 @@ class _Practice:
 
 
 def add_institutions(
-    new: list[tuple], *, organization: Organization, actor: User | None, report
+    rounds: Iterable[list[tuple]], *, organization: Organization, actor: User | None, report
 ) -> list[list[int]]:
     """Write each (details, subdomain, [(ehr, server_name), ...], (name_key, street_key,
-    phone_digits)) as a new institution with its enrollment and syncs; returns each one's
-    sync ids. `report(rows)` follows progress.
+    phone_digits)) of each round as a new institution with its enrollment and syncs, a set
+    of statements per round; returns each one's sync ids. `report(rows)` follows progress.
     Raises Conflict (the transaction must roll back) as add_sync would."""
     sync_ids = []
     shared = audit.values("", actor=actor, organization=organization)  # who, where from
     with bulk.Copies(written=report) as copies:
-        for start in range(0, len(new), ROUND):
-            part = [_practice(*item) for item in new[start : start + ROUND]]
-            _write(copies, part, organization.id, shared)
+        for new in rounds:
+            part = [_practice(*item) for item in new]
+            if part:
+                _write(copies, part, organization.id, shared)
             sync_ids += [practice.ids["syncs"] for practice in part]
     return sync_ids
 

@@ -115,6 +115,15 @@ def preview(batch: ImportBatch) -> Plan:
 
 def plan(organization: Organization, content: bytes) -> Plan:
     """Classify every row against the database as it is now. Raises FileRejected."""
+    checked = checked_rows(content)
+    classify(organization, checked.groups)
+    return checked
+
+
+def checked_rows(content: bytes) -> Plan:
+    """Every row checked and grouped by institution, not yet looked up in the database: a
+    row without errors is planned as new until `classify` says otherwise. Raises
+    FileRejected."""
     rows = read(content, COLUMNS, REQUIRED, limits())
     planned, groups = [], {}
     seen_syncs: dict[tuple, int] = {}
@@ -144,7 +153,6 @@ def plan(organization: Organization, content: bytes) -> Plan:
         item = Planned(row.line, Kind.NEW, checked.details.name, checked.ehr, checked.server_name)
         group.rows.append((item, checked.ehr, checked.server_name))
         planned.append(item)
-    classify(organization, list(groups.values()))
     return Plan(planned, list(groups.values()))
 
 
