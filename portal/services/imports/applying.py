@@ -87,7 +87,9 @@ def _apply(actor: User | None, batch: ImportBatch, claimed_as: ImportStatus, rep
 
 def _apply_now(actor: User | None, batch: ImportBatch, claimed_as: ImportStatus, report) -> dict:
     organization = db.session.get(Organization, batch.organization_id)
-    result = checked_rows(batch.content)  # classified round by round as it is written
+    # Classified round by round as it is written: its kinds and counts are final only once
+    # _apply_groups has returned.
+    result = checked_rows(batch.content)
     if result.errors:
         errors = readable.plural(len(result.errors), "row error")
         raise PortalError(f"{errors}: fix the file and upload it again.")
@@ -137,7 +139,7 @@ def _apply_groups(actor: User | None, organization, groups: list[Group], progres
     """The new institutions (nearly all of a big file) are written set by set, each round as
     soon as it is classified; then matches and institutions enrolled already go through the
     services one by one. Returns the new syncs' ids in the file's order."""
-    creating, others = [], []
+    creating, others = [], []  # filled round by round as add_institutions takes the rounds
     with import_rounds.classified(organization, groups) as rounds:
 
         def new_institutions():
