@@ -139,27 +139,24 @@ def _apply_groups(actor: User | None, organization, groups: list[Group], progres
     """The new institutions (nearly all of a big file) are written set by set, each round as
     soon as it is classified; then matches and institutions enrolled already go through the
     services one by one. Returns the new syncs' ids in the file's order."""
-    creating, others = [], []  # filled round by round as add_institutions takes the rounds
-    with import_rounds.classified(organization, groups) as rounds:
-
-        def new_institutions():
-            for found in rounds:
-                creating.extend(found.creating)
-                others.extend(found.others)
-                yield [
-                    (
-                        group.details,
-                        name,
-                        [(ehr, server) for _, ehr, server in import_rounds.todo(group)],
-                        group.practice.normalised,
-                    )
-                    for group, name in zip(found.creating, found.subdomains, strict=True)
-                ]
-
-        written = bulk_writes.add_institutions(
-            new_institutions(), organization=organization, actor=actor, report=progress
-        )
-    sync_ids = {id(group): ids for group, ids in zip(creating, written, strict=True)}
+    sync_ids, others = {}, []
+    with (
+        import_rounds.classified(organization, groups) as rounds,
+        bulk_writes.writing(organization=organization, actor=actor, report=progress) as write,
+    ):
+        for found in rounds:
+            others += found.others
+            new = [
+                (
+                    group.details,
+                    subdomain,
+                    [(ehr, server) for _, ehr, server in import_rounds.todo(group)],
+                    group.practice.normalised,
+                )
+                for group, subdomain in found.creating
+            ]
+            for (group, _), ids in zip(found.creating, write(new), strict=True):
+                sync_ids[id(group)] = ids
     for group in others:
         sync_ids[id(group)] = _apply_group(actor, organization, group)
         progress(len(group.rows))

@@ -10,7 +10,7 @@ enrollment has access and no other syncs, so add_sync's checks reduce to one: an
 server appears once per institution.
 """
 
-from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from portal import catalogue, clock
@@ -44,22 +44,23 @@ class _Practice:
     ids: dict = field(default_factory=dict)
 
 
-def add_institutions(
-    rounds: Iterable[list[tuple]], *, organization: Organization, actor: User | None, report
-) -> list[list[int]]:
-    """Write each (details, subdomain, [(ehr, server_name), ...], (name_key, street_key,
-    phone_digits)) of each round as a new institution with its enrollment and syncs, a set
-    of statements per round; returns each one's sync ids. `report(rows)` follows progress.
+@contextmanager
+def writing(*, organization: Organization, actor: User | None, report):
+    """`write(new)` for the block: writes each (details, subdomain, [(ehr, server_name), ...],
+    (name_key, street_key, phone_digits)) of `new` as a new institution with its enrollment
+    and syncs, one set of statements per call, and returns each one's sync ids. Every call
+    goes through one `bulk.Copies`. `report(rows)` follows progress.
     Raises Conflict (the transaction must roll back) as add_sync would."""
-    sync_ids = []
     shared = audit.values("", actor=actor, organization=organization)  # who, where from
     with bulk.Copies(written=report) as copies:
-        for new in rounds:
+
+        def write(new: list[tuple]) -> list[list[int]]:
             part = [_practice(*item) for item in new]
             if part:
                 _write(copies, part, organization.id, shared)
-            sync_ids += [practice.ids["syncs"] for practice in part]
-    return sync_ids
+            return [practice.ids["syncs"] for practice in part]
+
+        yield write
 
 
 def _practice(details, subdomain: str, syncs: list[tuple[str, str]], keys: tuple) -> _Practice:

@@ -15,7 +15,7 @@ the transaction's connection, before anything is written.
 import queue
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import current_app
 
@@ -29,9 +29,8 @@ ROUND = 1_000  # groups per round; a round's new institutions are one set of sta
 
 @dataclass
 class Round:
-    creating: list[Group] = field(default_factory=list)  # new institutions, in file order
-    subdomains: list[str] = field(default_factory=list)  # theirs, in the same order
-    others: list[Group] = field(default_factory=list)  # for the services, or nothing to do
+    creating: list[tuple[Group, str]]  # new institutions with their subdomains, in file order
+    others: list[Group]  # for the services, or nothing to do
 
 
 def todo(group: Group) -> list[tuple]:
@@ -67,13 +66,13 @@ def _rounds(organization: Organization, groups: list[Group], stopped=None):
         if stopped is not None and stopped.is_set():
             return
         classify(organization, part)
-        found = Round()
+        creating, others = [], []
         for group in part:
             new = group.match is None and group.enrollment is None and todo(group)
-            (found.creating if new else found.others).append(group)
-        names = [group.details.name for group in found.creating]
-        found.subdomains = naming.unique_slugs(Institution.subdomain, names, taken)
-        yield found
+            (creating if new else others).append(group)
+        names = [group.details.name for group in creating]
+        subdomains = naming.unique_slugs(Institution.subdomain, names, taken)
+        yield Round(list(zip(creating, subdomains, strict=True)), others)
 
 
 class _Ahead:
