@@ -19,6 +19,7 @@ from itsdangerous import BadData, URLSafeSerializer
 from sqlalchemy import and_, bindparam, not_, or_, select, tuple_
 
 from portal.extensions import db
+from portal.services import driver_rows
 from portal.services.records.api_access import InvalidField
 
 DEFAULT_PER_PAGE, MAX_PER_PAGE = 1000, 1000
@@ -74,7 +75,8 @@ def paginate(
 
     With `params`, `query` is a statement built once with bind parameters (their values in
     `params`), and the page's statements are built once per query, order and direction too:
-    building and hashing them per request cost more than running them.
+    building and hashing them per request cost more than running them; their plain rows
+    come straight from the driver (`driver_rows`).
     Raises InvalidField for a cursor we did not issue for this order, or for both at once."""
     if start_cursor is not None and end_cursor is not None:
         raise InvalidField("start_cursor", "cannot be combined with end_cursor.")
@@ -88,10 +90,10 @@ def paginate(
         values.update(cursor_value=position[0], cursor_id=position[1])
     positioned = "none" if position is None else "null" if position[0] is None else "value"
     statements = _statements(query, sort, backward, positioned, params is not None)
-    # Plain rows skip the ORM's loading machinery: the session's connection runs the select.
-    rows = _rows(statements.page, values, plain)
+    read = "driver" if plain and params is not None else "plain" if plain else "orm"
+    rows = _rows(statements.page, values, read)
     if statements.rest is not None and len(rows) <= per_page:
-        rows += _rows(statements.rest, dict(values, page_limit=per_page + 1 - len(rows)), plain)
+        rows += _rows(statements.rest, dict(values, page_limit=per_page + 1 - len(rows)), read)
     more, rows = len(rows) > per_page, list(rows[:per_page])
     if backward:
         rows.reverse()
@@ -109,10 +111,14 @@ def paginate(
     )
 
 
-def _rows(statement, values: dict, plain: bool) -> list:
-    # Plain rows skip the ORM's loading machinery: the session's connection runs the select.
-    result = (db.session.connection() if plain else db.session).execute(statement, values)
-    return result.all() if plain else result.scalars().all()
+def _rows(statement, values: dict, read: str) -> list:
+    # Plain rows skip the ORM's loading machinery; those of a statement built once, even
+    # SQLAlchemy's execution of it (`driver_rows`).
+    if read == "driver":
+        return driver_rows.all(statement, values)
+    if read == "plain":
+        return db.session.connection().execute(statement, values).all()
+    return db.session.execute(statement, values).scalars().all()
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,97 @@
+"""Plain rows of a prebuilt select, read straight from the driver's cursor.
+
+SQLAlchemy's execution of a statement, even one compiled once and cached, costs more per
+call than the driver's: the cache lookup, an execution context, the result's metadata
+(psycopg builds a description of every column for it) and a Row per row. On the API's
+busiest read that was a tenth of a request's CPU (BENCHMARKS.md). A statement built once
+(`pagination.paginate(..., params=...)`) is compiled here once per dialect, and each call
+hands its text and values to the cursor, the rows coming back as named tuples.
+
+The values are converted by their types as SQLAlchemy converts them. Only a statement whose
+rows need no conversion goes this way, so the driver's rows are what SQLAlchemy would
+return; any other (a boolean column on SQLite, a type converting what it reads, an IN list
+expanded per call) runs through SQLAlchemy as before. Either way the engine's listeners see
+the statement before and after it runs (query counts, traces), and a driver error is raised
+as SQLAlchemy raises it, the connection dropped from the pool when the server is gone.
+"""
+
+from collections import namedtuple
+from dataclasses import dataclass
+from functools import partial
+
+from sqlalchemy.exc import DBAPIError
+
+from portal.extensions import db
+
+
+@dataclass(frozen=True)
+class _Direct:
+    text: str
+    compiled: object
+    convert: dict  # parameter name -> its type's conversion, for those that have one
+    order: tuple | None  # the parameters' order, for a driver that takes them by position
+    make_row: object
+
+
+_compiled: dict[tuple, tuple] = {}  # (id, dialect) -> (the statement, held; its _Direct)
+
+
+def all(statement, values: dict) -> list:  # noqa: A001 - read as driver_rows.all(...)
+    """The rows of `statement` with `values`, on the session's connection."""
+    connection = db.session.connection()
+    direct = _direct(statement, connection.dialect)
+    if direct is None:
+        return connection.execute(statement, values).all()
+    parameters = direct.compiled.construct_params(values)
+    for name, convert in direct.convert.items():
+        parameters[name] = convert(parameters[name])
+    if direct.order is not None:
+        parameters = tuple(parameters[name] for name in direct.order)
+    dialect, driver = connection.dialect, connection.connection.driver_connection
+    cursor = driver.cursor()
+    shown = (connection, cursor, direct.text, parameters, None, False)
+    connection.dispatch.before_cursor_execute(*shown)
+    try:
+        cursor.execute(direct.text, parameters)
+        connection.dispatch.after_cursor_execute(*shown)
+        return list(map(direct.make_row, cursor.fetchall()))
+    except dialect.loaded_dbapi.Error as error:
+        gone = dialect.is_disconnect(error, driver, cursor)
+        if gone:
+            connection.invalidate(error)
+        raise DBAPIError.instance(
+            direct.text, parameters, error, dialect.loaded_dbapi.Error, connection_invalidated=gone
+        ) from error
+    finally:
+        cursor.close()
+
+
+def _direct(statement, dialect) -> _Direct | None:
+    key = (id(statement), dialect.name)
+    held, found = _compiled.get(key, (None, None))
+    if held is not statement:
+        if len(_compiled) >= 512:  # a bound on statements built once by mistake per call
+            _compiled.clear()
+        found = _compile(statement, dialect)
+        _compiled[key] = (statement, found)
+    return found
+
+
+def _compile(statement, dialect) -> _Direct | None:
+    compiled = statement.compile(dialect=dialect)
+    if compiled.post_compile_params or compiled.literal_execute_params:
+        return None
+    if any(
+        column.type.dialect_impl(dialect).result_processor(dialect, None)
+        for column in statement.selected_columns
+    ):
+        return None
+    convert = {}
+    for bind, name in compiled.bind_names.items():
+        process = bind.type.dialect_impl(dialect).bind_processor(dialect)
+        if process is not None:
+            convert[compiled.escaped_bind_names.get(name, name)] = process
+    row = namedtuple("Row", statement.selected_columns.keys(), rename=True)
+    order = tuple(compiled.positiontup) if compiled.positional else None
+    # The driver's tuple made a Row without a call in Python per row (`Row._make` is one).
+    return _Direct(compiled.string, compiled, convert, order, partial(tuple.__new__, row))
