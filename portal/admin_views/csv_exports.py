@@ -12,6 +12,7 @@ from sqlalchemy.orm import ColumnProperty, RelationshipProperty
 from werkzeug.utils import secure_filename
 
 from portal.extensions import db
+from portal.services import read_ahead
 
 # A cell starting with one of these is run as a formula by spreadsheet programs (the
 # full-width forms too, which some of them read as the ASCII ones).
@@ -76,8 +77,8 @@ def values(view, query, names: list[str], batch: int) -> Iterator[list]:
 
     Without export formatters (or with only `of_value` ones), only the exported columns are
     selected, as plain rows, and a many-to-one relationship by its key (its rows are few,
-    read once each); with other formatters, which may read anything, whole objects are
-    loaded.
+    read once each), the next batches read ahead while this one is written (`read_ahead`);
+    with other formatters, which may read anything, whole objects are loaded.
 
     This runs while the response streams, after the view's request has ended and closed the
     session `query` was built on: the query moves to the session of the streaming context,
@@ -92,7 +93,7 @@ def values(view, query, names: list[str], batch: int) -> Iterator[list]:
         return
     selected, readers = plan
     lean = query.enable_eagerloads(False).with_entities(*selected)
-    for row in lean.yield_per(batch):
+    for row in read_ahead.rows(lean, batch):
         cells = zip(readers, row, strict=True)
         yield [value if read is None else read(value) for read, value in cells]
 
