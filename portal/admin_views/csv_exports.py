@@ -103,7 +103,7 @@ def _objects(model, query, batch: int) -> Iterator:
     query), then each batch's objects with the view's eager loads. `yield_per` itself
     cannot stream a query that eagerly joins a collection (e.g. a request's locations)."""
     [key] = sa_inspect(model).primary_key
-    ids = query.enable_eagerloads(False).with_entities(key).yield_per(batch)
+    ids = read_ahead.rows(query.enable_eagerloads(False).with_entities(key), batch)
     chunk = []
     for (row_id,) in ids:
         chunk.append(row_id)
