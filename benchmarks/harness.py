@@ -59,18 +59,22 @@ class Statement:
 
 
 @contextmanager
-def captured(engine: Engine):
-    """Collect the statements sent to the database inside the block."""
+def captured(*engines: Engine):
+    """Collect the statements sent to the database inside the block, through any of
+    `engines` (the app's, and those of its threads: an export reads its rows ahead on a
+    connection of its own)."""
     statements: list[Statement] = []
 
     def before(conn, cursor, sql, parameters, context, executemany):
         statements.append(Statement(sql, parameters, executemany))
 
-    event.listen(engine, "before_cursor_execute", before)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", before)
     try:
         yield statements
     finally:
-        event.remove(engine, "before_cursor_execute", before)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", before)
 
 
 def replay(engine: Engine, statements: list[Statement]) -> Callable[[], int]:

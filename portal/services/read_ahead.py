@@ -27,12 +27,17 @@ def rows(query, batch: int) -> Iterator:
     if db.engine.dialect.name != "postgresql":
         yield from query.yield_per(batch)
         return
-    ahead = _Ahead(engines.own("read ahead"), query.statement, batch)
+    ahead = _Ahead(engine(), query.statement, batch)
     try:
         for part in ahead.parts():
             yield from part
     finally:  # the caller stopped (a download cut off) or is done: so is the thread
         ahead.stop()
+
+
+def engine():
+    """The engine whose connections read ahead (PostgreSQL's: SQLite does not use one)."""
+    return engines.own("read ahead")
 
 
 class _Ahead:

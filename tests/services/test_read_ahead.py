@@ -7,7 +7,6 @@ import threading
 import pytest
 from sqlalchemy import Engine, event, insert, literal_column
 
-from portal import engines
 from portal.extensions import db
 from portal.models import AuditEvent
 from portal.services import commit, read_ahead
@@ -66,7 +65,7 @@ def test_a_reader_that_stops_early_ends_the_thread_and_returns_its_connection(ev
     assert [row.action for row in first] == [f"action {i}" for i in range(5)]
     assert not _readers()
     if ON_POSTGRESQL:
-        assert engines.own("read ahead").pool.checkedout() == 0
+        assert read_ahead.engine().pool.checkedout() == 0
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="SQLite divides by zero into NULL, no error")
@@ -81,4 +80,4 @@ def test_a_fetch_that_fails_is_raised_to_the_reader(events):
             read.append(row)
 
     assert len(read) <= 500
-    assert not _readers() and engines.own("read ahead").pool.checkedout() == 0
+    assert not _readers() and read_ahead.engine().pool.checkedout() == 0
