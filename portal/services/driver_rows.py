@@ -5,7 +5,8 @@ call than the driver's: the cache lookup, an execution context, the result's met
 (psycopg builds a description of every column for it) and a Row per row. On the API's
 busiest read that was a tenth of a request's CPU (BENCHMARKS.md). A statement built once
 (`pagination.paginate(..., params=...)`) is compiled here once per dialect, and each call
-hands its text and values to the cursor, the rows coming back as named tuples.
+hands its text and values to the cursor, the rows coming back as named tuples of the
+select's column keys (label each expression: an unlabeled one gets a positional name).
 
 The values are converted by their types as SQLAlchemy converts them. Only a statement whose
 rows need no conversion goes this way, so the driver's rows are what SQLAlchemy would
@@ -19,7 +20,7 @@ from collections import namedtuple
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Numeric
 
 from portal.extensions import db
 
@@ -47,21 +48,18 @@ def all(statement, values: dict) -> list:  # noqa: A001 - read as driver_rows.al
         parameters[name] = convert(parameters[name])
     if direct.order is not None:
         parameters = tuple(parameters[name] for name in direct.order)
-    dialect, driver = connection.dialect, connection.connection.driver_connection
-    cursor = driver.cursor()
+    cursor = connection.connection.driver_connection.cursor()
     shown = (connection, cursor, direct.text, parameters, None, False)
     connection.dispatch.before_cursor_execute(*shown)
     try:
         cursor.execute(direct.text, parameters)
         connection.dispatch.after_cursor_execute(*shown)
         return list(map(direct.make_row, cursor.fetchall()))
-    except dialect.loaded_dbapi.Error as error:
-        gone = dialect.is_disconnect(error, driver, cursor)
-        if gone:
-            connection.invalidate(error)
-        raise DBAPIError.instance(
-            direct.text, parameters, error, dialect.loaded_dbapi.Error, connection_invalidated=gone
-        ) from error
+    except BaseException as error:
+        # Handled as SQLAlchemy handles a failure of any statement it runs (and raised): the
+        # driver's error wrapped, its values hidden as the engine says, the connection and
+        # the pool's older ones dropped when the server has gone.
+        connection._handle_dbapi_exception(error, direct.text, parameters, cursor, None)
     finally:
         cursor.close()
 
@@ -81,10 +79,7 @@ def _compile(statement, dialect) -> _Direct | None:
     compiled = statement.compile(dialect=dialect)
     if compiled.post_compile_params or compiled.literal_execute_params:
         return None
-    if any(
-        column.type.dialect_impl(dialect).result_processor(dialect, None)
-        for column in statement.selected_columns
-    ):
+    if any(not _read_as_is(column.type, dialect) for column in statement.selected_columns):
         return None
     convert = {}
     for bind, name in compiled.bind_names.items():
@@ -92,6 +87,17 @@ def _compile(statement, dialect) -> _Direct | None:
         if process is not None:
             convert[compiled.escaped_bind_names.get(name, name)] = process
     row = namedtuple("Row", statement.selected_columns.keys(), rename=True)
-    order = tuple(compiled.positiontup) if compiled.positional else None
+    order = None
+    if compiled.positional:  # in the escaped names `construct_params` gives
+        order = tuple(compiled.escaped_bind_names.get(n, n) for n in compiled.positiontup)
     # The driver's tuple made a Row without a call in Python per row (`Row._make` is one).
     return _Direct(compiled.string, compiled, convert, order, partial(tuple.__new__, row))
+
+
+def _read_as_is(kind, dialect) -> bool:
+    """Whether SQLAlchemy returns the driver's values of this type unconverted. Numbers
+    with a scale are converted by the type the driver reports for each result (psycopg's),
+    which is not known before the statement runs."""
+    if isinstance(kind, Numeric):
+        return False
+    return kind.dialect_impl(dialect).result_processor(dialect, None) is None

@@ -59,6 +59,8 @@ class _Ahead:
         """End the thread, at once if it waits for room or after the fetch under way; its
         connection goes back to the pool."""
         self._stopped.set()
+        if threading.current_thread() is self._thread:  # collected there: it sees the stop
+            return
         while self._thread.is_alive():
             try:  # room for a put that is waiting: it then sees the stop
                 self._parts.get_nowait()

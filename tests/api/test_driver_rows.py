@@ -8,7 +8,17 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import psycopg
 import pytest
-from sqlalchemy import bindparam, event, func, literal_column, select, table
+from sqlalchemy import (
+    Numeric,
+    String,
+    bindparam,
+    cast,
+    event,
+    func,
+    literal_column,
+    select,
+    table,
+)
 from sqlalchemy.exc import DBAPIError
 
 from portal.extensions import db
@@ -112,8 +122,10 @@ def test_values_are_converted_by_their_types(patients, seen):
         (select(Patient.id, Patient.updated_at).order_by(Patient.id), {}),
         # An IN list, expanded for each call's values.
         (select(Patient.id).where(Patient.id.in_(bindparam("ids", expanding=True))), "ids"),
+        # A number with a scale: converted by the type the driver reports for the result.
+        (select(Patient.id, cast(Patient.id, Numeric(10, 2)).label("amount")), {}),
     ],
-    ids=["converted-rows", "expanded-values"],
+    ids=["converted-rows", "expanded-values", "numeric"],
 )
 def test_other_statements_go_through_sqlalchemy(patients, seen, statement, values):
     if values == "ids":
@@ -137,14 +149,25 @@ def test_a_boolean_column_is_read_by_the_driver_only_where_it_needs_no_conversio
     assert seen[-1][1] is (not ON_POSTGRESQL)
 
 
-def test_a_driver_error_is_sqlalchemys(app, seen):
-    statement = select(literal_column("x")).select_from(table("no_such_table"))
+def test_a_name_the_database_cannot_take_as_it_is_is_escaped(patients, seen):
+    statement = select(Patient.id).where(Patient.id > bindparam("min.id")).order_by(Patient.id)
+
+    rows = driver_rows.all(statement, {"min.id": 0})
+
+    assert seen[-1][1] is False
+    assert rows and rows == _through_sqlalchemy(statement, {"min.id": 0})
+
+
+def test_a_driver_error_is_sqlalchemys_and_keeps_its_values_out_of_the_message(app, seen):
+    column = literal_column("x", String)
+    statement = select(column).select_from(table("no_such_table")).where(column == bindparam("e"))
 
     with pytest.raises(DBAPIError) as raised:
-        driver_rows.all(statement, {})
+        driver_rows.all(statement, {"e": "alice@example.com"})
 
     assert "no_such_table" in raised.value.statement and seen[-1] == (raised.value.statement, False)
     assert not raised.value.connection_invalidated
+    assert "alice@example.com" not in str(raised.value)  # the engine hides bound values
 
 
 @pytest.mark.skipif(not ON_POSTGRESQL, reason="a server that ends connections: PostgreSQL")
