@@ -19,6 +19,7 @@ as SQLAlchemy raises it, the connection dropped from the pool when the server is
 from collections import namedtuple
 from dataclasses import dataclass
 from functools import partial
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Numeric
 
@@ -34,7 +35,8 @@ class _Direct:
     make_row: object
 
 
-_compiled: dict[tuple, tuple] = {}  # (id, dialect) -> (the statement, held; its _Direct)
+# dialect -> statement -> its _Direct (None: through SQLAlchemy); gone with the statement
+_compiled: dict[str, WeakKeyDictionary] = {}
 
 
 def all(statement, values: dict) -> list:  # noqa: A001 - read as driver_rows.all(...)
@@ -65,14 +67,12 @@ def all(statement, values: dict) -> list:  # noqa: A001 - read as driver_rows.al
 
 
 def _direct(statement, dialect) -> _Direct | None:
-    key = (id(statement), dialect.name)
-    held, found = _compiled.get(key, (None, None))
-    if held is not statement:
-        if len(_compiled) >= 512:  # a bound on statements built once by mistake per call
-            _compiled.clear()
-        found = _compile(statement, dialect)
-        _compiled[key] = (statement, found)
-    return found
+    known = _compiled.setdefault(dialect.name, WeakKeyDictionary())
+    try:
+        return known[statement]
+    except KeyError:
+        found = known[statement] = _compile(statement, dialect)
+        return found
 
 
 def _compile(statement, dialect) -> _Direct | None:

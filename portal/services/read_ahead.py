@@ -10,11 +10,15 @@ stays flat however long the select.
 The thread's connection reads what was committed when the statement began, as the caller's
 own statement would; it reads nothing else. SQLite, with no server to overlap, streams on
 the session's connection as before.
+
+`produced` is the thread itself, for any work done ahead of its caller (the import's
+classifying rounds too, `import_rounds`).
 """
 
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 
 from portal import engines
 from portal.extensions import db
@@ -27,12 +31,15 @@ def rows(query, batch: int) -> Iterator:
     if db.engine.dialect.name != "postgresql":
         yield from query.yield_per(batch)
         return
-    ahead = _Ahead(engine(), query.statement, batch)
-    try:
-        for part in ahead.parts():
+    statement, reader = query.statement, engine()
+
+    def fetch(stopped):
+        with reader.connect() as connection:
+            yield from connection.execution_options(yield_per=batch).execute(statement).partitions()
+
+    with closing(produced(fetch, name="read-ahead", waiting=AHEAD)) as parts:
+        for part in parts:
             yield from part
-    finally:  # the caller stopped (a download cut off) or is done: so is the thread
-        ahead.stop()
 
 
 def engine():
@@ -40,39 +47,49 @@ def engine():
     return engines.own("read ahead")
 
 
+def produced(
+    produce: Callable[[threading.Event], Iterable], *, name: str, waiting: int = 0
+) -> Iterator:
+    """The items of `produce(stopped)`, made by a thread named `name` while the caller works
+    on the ones before; at most `waiting` wait for the caller (0: no bound). An error in the
+    thread is raised to the caller. When the caller stops (closes this generator) or is done,
+    so is the thread: at once if it waits for room, else once `produce` checks `stopped` or
+    yields its next item; `produce` is closed in the thread (its connections returned)."""
+    ahead = _Ahead(produce, name, waiting)
+    try:
+        yield from ahead.items()
+    finally:
+        ahead.stop()
+
+
 class _Ahead:
-    def __init__(self, engine, statement, batch: int):
-        self._parts: queue.Queue = queue.Queue(maxsize=AHEAD)
+    def __init__(self, produce, name: str, waiting: int):
+        self._items: queue.Queue = queue.Queue(maxsize=waiting)
         self._stopped = threading.Event()
-        self._thread = threading.Thread(
-            target=self._read, args=(engine, statement, batch), name="read-ahead", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, args=(produce,), name=name, daemon=True)
         self._thread.start()
 
-    def parts(self) -> Iterator[list]:
-        while (part := self._parts.get()) is not None:
-            if isinstance(part, BaseException):
-                raise part
-            yield part
+    def items(self) -> Iterator:
+        while (item := self._items.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
 
     def stop(self) -> None:
-        """End the thread, at once if it waits for room or after the fetch under way; its
-        connection goes back to the pool."""
         self._stopped.set()
         if threading.current_thread() is self._thread:  # collected there: it sees the stop
             return
         while self._thread.is_alive():
             try:  # room for a put that is waiting: it then sees the stop
-                self._parts.get_nowait()
+                self._items.get_nowait()
             except queue.Empty:
                 self._thread.join(0.05)
 
-    def _read(self, engine, statement, batch: int) -> None:
+    def _run(self, produce) -> None:
         try:
-            with engine.connect() as connection:
-                result = connection.execution_options(yield_per=batch).execute(statement)
-                for part in result.partitions():
-                    if not self._put(part):
+            with closing(iter(produce(self._stopped))) as items:
+                for item in items:
+                    if not self._put(item):
                         return
         except BaseException as error:  # raised in the caller's thread
             self._put(error)
@@ -83,7 +100,7 @@ class _Ahead:
         """Whether `item` was queued: False once the caller stopped."""
         while not self._stopped.is_set():
             try:
-                self._parts.put(item, timeout=0.05)
+                self._items.put(item, timeout=0.05)
                 return True
             except queue.Full:
                 continue

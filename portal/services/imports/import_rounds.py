@@ -12,16 +12,14 @@ to them (`attach`). Elsewhere, and for a single round, every round is classified
 the transaction's connection, before anything is written.
 """
 
-import queue
-import threading
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 
 from flask import current_app
 
 from portal.extensions import db
 from portal.models import Enrollment, Institution, Organization
-from portal.services import bulk, naming
+from portal.services import bulk, naming, read_ahead
 from portal.services.imports.import_plan import NOTHING_NEW, Group, classify
 
 ROUND = 1_000  # groups per round; a round's new institutions are one set of statements
@@ -44,11 +42,8 @@ def classified(organization: Organization, groups: list[Group]):
     if db.session.get_bind().dialect.name != "postgresql" or len(groups) <= ROUND:
         yield iter(list(_rounds(organization, groups)))
         return
-    ahead = _Ahead(organization.id, groups)
-    try:
-        yield ahead.rounds()
-    finally:
-        ahead.stop()
+    with closing(_classified_ahead(organization.id, groups)) as rounds:
+        yield rounds
 
 
 def attach(group: Group) -> None:
@@ -75,42 +70,19 @@ def _rounds(organization: Organization, groups: list[Group], stopped=None):
         yield Round(list(zip(creating, subdomains, strict=True)), others)
 
 
-class _Ahead:
+def _classified_ahead(organization_id: int, groups: list[Group]):
     """Rounds classified by a thread with an app context, so a session and a connection, of
     its own. The caller reads a round's groups once it has it, and their practices (`match`,
     `enrollment`) only through `attach`, after the block: the thread is done with them
     then."""
+    app = current_app._get_current_object()
 
-    def __init__(self, organization_id: int, groups: list[Group]):
-        self._app = current_app._get_current_object()
-        self._organization_id, self._groups = organization_id, groups
-        self._found: queue.SimpleQueue = queue.SimpleQueue()
-        self._stopped = threading.Event()
-        self._thread = threading.Thread(target=self._classify, name="import-rounds", daemon=True)
-        self._thread.start()
+    def classify_rounds(stopped):
+        with app.app_context():  # its session closes with it
+            # Every round reads the same snapshot, and nothing is written through it.
+            snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
+            db.session.connection(execution_options=snapshot)
+            organization = db.session.get(Organization, organization_id)
+            yield from _rounds(organization, groups, stopped)
 
-    def rounds(self):
-        while (found := self._found.get()) is not None:
-            if isinstance(found, BaseException):
-                raise found
-            yield found
-
-    def stop(self) -> None:
-        """Stop after the round under way (the caller failed) or at the end; its session
-        closes with its app context."""
-        self._stopped.set()
-        self._thread.join()
-
-    def _classify(self) -> None:
-        try:
-            with self._app.app_context():
-                # Every round reads the same snapshot, and nothing is written through it.
-                snapshot = {"isolation_level": "REPEATABLE READ", "postgresql_readonly": True}
-                db.session.connection(execution_options=snapshot)
-                organization = db.session.get(Organization, self._organization_id)
-                for found in _rounds(organization, self._groups, self._stopped):
-                    self._found.put(found)
-        except BaseException as error:  # raised in the caller's thread
-            self._found.put(error)
-        else:
-            self._found.put(None)
+    return read_ahead.produced(classify_rounds, name="import-rounds")
